@@ -1,0 +1,25 @@
+# The README's commands. Each target creates .venv and installs cwdesk into it first.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PYTHON ?= python3
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev,postgres]'
+	touch $@
+
+install: $(VENV)/.installed
+
+demo: $(VENV)/.installed
+	$(VENV)/bin/cwdesk console --demo
+
+test: $(VENV)/.installed
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/mypy --strict src
+	$(VENV)/bin/pytest
+
+bench: $(VENV)/.installed
+	$(PY) -m bench
+
+.PHONY: install demo test bench

@@ -1,0 +1,5 @@
+"""``python -m cwdesk`` runs the CLI."""
+
+from cwdesk.cli.app import main
+
+main()

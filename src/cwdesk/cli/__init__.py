@@ -1,0 +1,1 @@
+"""The ``cwdesk`` command line: one module per command group, registered in ``app.py``."""

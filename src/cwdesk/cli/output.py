@@ -25,7 +25,7 @@ EXIT_USAGE = 2
 EXIT_PARTIAL = 3
 
 
-class OutputFormat(str, enum.Enum):
+class OutputFormat(enum.StrEnum):
     """How a command prints its records (``--output``)."""
 
     table = "table"

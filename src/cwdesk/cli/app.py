@@ -9,6 +9,8 @@ from __future__ import annotations
 import typer
 
 from cwdesk import __version__
+from cwdesk.cli import connection
+from cwdesk.logs import LogFormat, configure_logging
 
 app = typer.Typer(
     name="cwdesk",
@@ -29,8 +31,22 @@ def root(
     version: bool = typer.Option(
         False, "--version", callback=_show_version, is_eager=True, help="Print the version and exit."
     ),
+    profile: str | None = typer.Option(
+        None, "--profile", "-p", envvar="CWDESK_PROFILE", help="Saved connection profile to use (cwdesk config)."
+    ),
+    log_format: LogFormat = typer.Option(
+        LogFormat.text, "--log-format", envvar="CWDESK_LOG_FORMAT", help="Log lines as text or JSON (on stderr)."
+    ),
+    log_level: str = typer.Option(
+        "warning", "--log-level", envvar="CWDESK_LOG_LEVEL", help="debug, info, warning or error."
+    ),
 ) -> None:
     """Client management for MSPs on ConnectWise Manage and Automate."""
+    try:
+        configure_logging(log_format=log_format, level=log_level)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--log-level") from error
+    connection.select_profile(profile)
 
 
 # Command groups register below, one line each (keep the list sorted).

@@ -1,0 +1,216 @@
+"""How every command connects to ConnectWise, and how every failure becomes a one-line message and an exit code.
+
+A command asks for a client with ``manage_client()`` or ``automate_client()`` (or their async twins); the choice of
+credentials follows one rule, in this order:
+
+1. ``--profile NAME`` on the command line (or ``CWDESK_PROFILE``), as chosen by the root callback;
+2. the environment variables (``CWM_SERVER``, ``CWM_COMPANY``, ``CWM_PUBKEY``, ``CWM_PRIVATEKEY``, ``CWM_CLIENTID``
+   for Manage; ``CWA_*`` for Automate) when any of them is set;
+3. the profile named ``default`` when one exists;
+4. otherwise a clear error saying how to configure a connection (exit code 2).
+
+``reporting_errors()`` wraps a command body: cwdesk's exceptions become a readable line on stderr and the exit codes
+of ``cli/output.py`` (2 for bad input or configuration, 1 for a failure at ConnectWise). Secrets never appear:
+the SDK's errors are already redacted, and nothing here prints credentials.
+
+``use_sandbox(sb)`` points every command at an in-process sandbox (tests and the demo) without touching the
+environment.
+
+Not for: parsing profiles or environment variables (``cwdesk.config`` does that), printing records
+(``cli/output.py``) or business rules (``cwdesk.workflows``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import typer
+
+from cwdesk.cli.output import EXIT_FAILURE, EXIT_USAGE
+
+if TYPE_CHECKING:
+    from cwdesk.automate.client import AsyncAutomateClient, AutomateClient
+    from cwdesk.manage.client import AsyncManageClient, ManageClient
+
+MANAGE_ENV_VARS = ("CWM_SERVER", "CWM_COMPANY", "CWM_PUBKEY", "CWM_PRIVATEKEY", "CWM_CLIENTID")
+AUTOMATE_ENV_VARS = ("CWA_SERVER", "CWA_USERNAME", "CWA_PASSWORD", "CWA_CLIENTID")
+DEFAULT_PROFILE = "default"
+
+
+@dataclass
+class _Selection:
+    """What the root callback chose for this invocation: a profile name and/or an in-process sandbox."""
+
+    profile: str | None = None
+    sandbox: Any = None
+
+
+_selection = _Selection()
+
+
+def select_profile(name: str | None) -> None:
+    """Remember the profile chosen with ``--profile`` (or ``CWDESK_PROFILE``) for this invocation."""
+    _selection.profile = name or None
+
+
+def selected_profile() -> str | None:
+    """The profile chosen for this invocation, if any."""
+    return _selection.profile
+
+
+@contextlib.contextmanager
+def use_sandbox(sandbox: Any) -> Iterator[None]:
+    """Within the block every client built here talks to ``sandbox`` (a ``cwdesk.sandbox.Sandbox``) in-process."""
+    previous = _selection.sandbox
+    _selection.sandbox = sandbox
+    try:
+        yield
+    finally:
+        _selection.sandbox = previous
+
+
+def fail(message: str, *, code: int = EXIT_FAILURE) -> NoReturn:
+    """Print ``message`` on stderr and end the command with ``code``."""
+    typer.echo(f"Error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _env_is_set(names: tuple[str, ...]) -> bool:
+    return any(os.environ.get(name) for name in names)
+
+
+def _default_profile_exists() -> bool:
+    from cwdesk import config
+
+    try:
+        return DEFAULT_PROFILE in config.list_profiles()
+    except Exception:  # an unreadable profile file is reported when a profile is actually loaded
+        return False
+
+
+def _no_connection(product: str, env_vars: tuple[str, ...]) -> NoReturn:
+    fail(
+        f"No ConnectWise {product} connection is configured. Set {', '.join(env_vars)}, "
+        "or save a profile with `cwdesk config add-profile NAME` and pass `--profile NAME` "
+        f"(a profile named '{DEFAULT_PROFILE}' is used when nothing else is given).",
+        code=EXIT_USAGE,
+    )
+
+
+def _manage_kwargs(sandbox_transport: Any) -> dict[str, Any]:
+    sb = _selection.sandbox
+    return {**sb.manage_credentials, "transport": sandbox_transport}
+
+
+def manage_client(profile: str | None = None) -> ManageClient:
+    """A ``ManageClient`` for this invocation, chosen by the rule in the module docstring."""
+    from cwdesk.manage.client import ManageClient
+
+    if _selection.sandbox is not None:
+        return ManageClient(**_manage_kwargs(_selection.sandbox.transport()))
+    name = profile or _selection.profile
+    with reporting_errors():
+        if name:
+            return ManageClient.from_profile(name)
+        if _env_is_set(MANAGE_ENV_VARS):
+            return ManageClient.from_env()
+        if _default_profile_exists():
+            return ManageClient.from_profile(DEFAULT_PROFILE)
+    _no_connection("Manage", MANAGE_ENV_VARS)
+
+
+def async_manage_client(profile: str | None = None) -> AsyncManageClient:
+    """The async twin of ``manage_client``."""
+    from cwdesk.manage.client import AsyncManageClient
+
+    if _selection.sandbox is not None:
+        return AsyncManageClient(**_manage_kwargs(_selection.sandbox.async_transport()))
+    name = profile or _selection.profile
+    with reporting_errors():
+        if name:
+            return AsyncManageClient.from_profile(name)
+        if _env_is_set(MANAGE_ENV_VARS):
+            return AsyncManageClient.from_env()
+        if _default_profile_exists():
+            return AsyncManageClient.from_profile(DEFAULT_PROFILE)
+    _no_connection("Manage", MANAGE_ENV_VARS)
+
+
+def automate_client(profile: str | None = None) -> AutomateClient:
+    """An ``AutomateClient`` for this invocation, chosen by the rule in the module docstring."""
+    from cwdesk.automate.client import AutomateClient
+
+    if _selection.sandbox is not None:
+        sb = _selection.sandbox
+        return AutomateClient(**sb.automate_credentials, transport=sb.transport())
+    name = profile or _selection.profile
+    with reporting_errors():
+        if name:
+            return AutomateClient.from_profile(name)
+        if _env_is_set(AUTOMATE_ENV_VARS):
+            return AutomateClient.from_env()
+        if _default_profile_exists():
+            return AutomateClient.from_profile(DEFAULT_PROFILE)
+    _no_connection("Automate", AUTOMATE_ENV_VARS)
+
+
+def async_automate_client(profile: str | None = None) -> AsyncAutomateClient:
+    """The async twin of ``automate_client``."""
+    from cwdesk.automate.client import AsyncAutomateClient
+
+    if _selection.sandbox is not None:
+        sb = _selection.sandbox
+        return AsyncAutomateClient(**sb.automate_credentials, transport=sb.async_transport())
+    name = profile or _selection.profile
+    with reporting_errors():
+        if name:
+            return AsyncAutomateClient.from_profile(name)
+        if _env_is_set(AUTOMATE_ENV_VARS):
+            return AsyncAutomateClient.from_env()
+        if _default_profile_exists():
+            return AsyncAutomateClient.from_profile(DEFAULT_PROFILE)
+    _no_connection("Automate", AUTOMATE_ENV_VARS)
+
+
+def exit_code_for(error: BaseException) -> int:
+    """The exit code of a failure: 2 when the user's input or configuration is wrong, else 1."""
+    from cwdesk.conditions import ConditionSyntaxError
+
+    usage_errors: tuple[type[BaseException], ...] = (ConditionSyntaxError,)
+    with contextlib.suppress(ImportError):
+        from cwdesk import ConfigurationError
+
+        usage_errors = (*usage_errors, ConfigurationError)
+    return EXIT_USAGE if isinstance(error, usage_errors) else EXIT_FAILURE
+
+
+def describe(error: BaseException) -> str:
+    """One readable line for ``error``; the SDK's errors carry their own redacted message."""
+    text = str(error).strip() or type(error).__name__
+    return " ".join(text.split()) if "\n" not in text else text
+
+
+@contextlib.contextmanager
+def reporting_errors() -> Iterator[None]:
+    """Turn cwdesk's exceptions inside the block into a message on stderr and the matching exit code."""
+    from cwdesk.conditions import ConditionSyntaxError
+
+    handled: tuple[type[BaseException], ...] = (ConditionSyntaxError,)
+    with contextlib.suppress(ImportError):
+        from cwdesk import CWDeskError
+
+        handled = (*handled, CWDeskError)
+    try:
+        yield
+    except handled as error:
+        fail(describe(error), code=exit_code_for(error))
+
+
+def stderr_is_terminal() -> bool:
+    """Whether progress bars and colours make sense (not when piped or under a test runner)."""
+    return sys.stderr.isatty()

@@ -1,0 +1,1159 @@
+"""Durable jobs: the one runner every workflow (CLI and console) uses to change ConnectWise safely.
+
+What a job is
+    A job is a *kind* (``"onboarding"``, ``"bulk_contacts"``...), its *params* (JSON, never secrets) and a *plan*:
+    an ordered list of :class:`Step`. Each step has a natural ``key`` that names the record it touches
+    (``"company:AcmeCorp"``, ``"contact:1234:inactiveFlag"``), an ``action`` name and JSON ``params``. The kind's
+    module registers a :class:`JobKind` that maps each action name to an :class:`Action`:
+
+    - ``run(ctx) -> Outcome``: do the work through the SDK (``ctx.client``). Return ``Outcome.created(...)``,
+      ``Outcome.done(...)`` or ``Outcome.skipped(...)``; raise (any exception, or :class:`StepFailed` for a
+      message written for the user) to fail the step.
+    - ``find(ctx) -> Outcome | None``: look the record up by its natural key. The runner calls it *before*
+      ``run`` whenever an earlier attempt's outcome is unknown (the process died mid-call, a timeout), so a
+      resumed job never creates twice or patches twice; and always when ``find_first=True`` (onboarding: the
+      same plan run twice creates nothing new).
+    - ``undo(ctx) -> str``: reverse a step this job created (rollback), given ``ctx.step.outcome``.
+
+    Steps read what earlier steps produced with ``ctx.outcome_of("company:AcmeCorp")["id"]``.
+
+How it runs
+    ``job_id = create_job(engine, plan)`` stores the job and its steps (state ``planned``). ``run_job(engine,
+    job_id, client=cw, on_event=print)`` claims it (only one process runs a job at a time), then for each step
+    writes ``running`` to the store *before* the call and its outcome (``ok``/``skipped``/``error``) *after*, so
+    the store always knows which steps are done, which failed, and which one's outcome is unknown.
+    The same call resumes a failed, partial, cancelled or crashed job: recorded steps are skipped. Kinds that
+    ``stop_on_error`` (onboarding) stop at the first failing step; the others (bulk updates) record the error and
+    go on, ending ``partial``. Calls go at the SDK throttle's pace: the runner never sleeps.
+
+Control and reading
+    ``cancel_job`` (the runner stops before its next step), ``rollback_job`` (undo what the job created, newest
+    first), ``list_jobs`` (newest first, with counts), ``get_job`` (with steps), ``last_runs`` (for health).
+
+Progress events
+    Every change is journalled as a :class:`JobEvent` (``job_started``, ``step_started``, ``step_ok``,
+    ``step_skipped``, ``step_error``, ``step_rolled_back``, ``job_finished``...). ``on_event`` receives them in the
+    running thread (the CLI's progress bar). ``follow_events`` / ``afollow_events`` yield them from *any* thread or
+    process sharing the database (the console's SSE endpoint), waking at once for jobs run in the same process
+    and polling the store otherwise; they end when the job reaches a final state. ``start_in_background`` runs a
+    job on its own thread, so closing a browser never stops it.
+
+Not for: knowing ConnectWise (the workflows' actions do, through the SDK), retries of single calls (the SDK's
+retry policy) or rate limiting (the SDK's throttle). Never put secrets in params or outcomes: they are journalled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import os
+import socket
+import threading
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+
+from cwdesk.store.jobs import job_events, job_steps, jobs
+
+__all__ = [
+    "Action",
+    "JobBusy",
+    "JobDetail",
+    "JobError",
+    "JobEvent",
+    "JobKind",
+    "JobNotFound",
+    "JobState",
+    "JobStateError",
+    "JobSummary",
+    "Outcome",
+    "Plan",
+    "Step",
+    "StepContext",
+    "StepCounts",
+    "StepFailed",
+    "StepRecord",
+    "StepState",
+    "afollow_events",
+    "cancel_job",
+    "create_job",
+    "follow_events",
+    "get_job",
+    "get_kind",
+    "last_runs",
+    "list_jobs",
+    "read_events",
+    "register_kind",
+    "resume_job",
+    "rollback_job",
+    "run_job",
+    "start_in_background",
+]
+
+# A running job whose process shows no sign of life for this long may be taken over by another process.
+STALE_AFTER = timedelta(minutes=2)
+
+
+class JobState(StrEnum):
+    """Where a job stands."""
+
+    planned = "planned"
+    running = "running"
+    succeeded = "succeeded"
+    partial = "partial"  # finished, some steps failed (bulk jobs); resume retries them
+    failed = "failed"  # stopped at a failing step (onboarding); resume continues from it
+    cancelled = "cancelled"
+    rolled_back = "rolled_back"
+
+
+FINAL_STATES = frozenset(
+    {JobState.succeeded, JobState.partial, JobState.failed, JobState.cancelled, JobState.rolled_back}
+)
+RESUMABLE_STATES = frozenset({JobState.planned, JobState.partial, JobState.failed, JobState.cancelled})
+
+
+class StepState(StrEnum):
+    """Where a step stands. ``running`` in the store after a crash means "outcome unknown"."""
+
+    pending = "pending"
+    running = "running"
+    ok = "ok"
+    skipped = "skipped"
+    error = "error"
+    rolled_back = "rolled_back"
+
+
+DONE_STEP_STATES = frozenset({StepState.ok, StepState.skipped, StepState.rolled_back})
+
+
+class JobError(Exception):
+    """A job cannot be found, started, resumed, cancelled or rolled back; the message says why and what to do."""
+
+
+class JobNotFound(JobError):
+    """No job has this id."""
+
+
+class JobBusy(JobError):
+    """Another live process is running this job."""
+
+
+class JobStateError(JobError):
+    """The job's state does not allow the request (e.g. resuming a job that succeeded)."""
+
+
+class StepFailed(Exception):
+    """Raised by an action for a failure whose message is written for the user (what happened, how to repair).
+
+    ``data`` is kept in the step's outcome (JSON, no secrets), e.g. the state a partial change left behind.
+    """
+
+    def __init__(self, message: str, *, data: Mapping[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.data = dict(data or {})
+
+
+@dataclass(frozen=True)
+class Step:
+    """One planned step: a natural key naming the record, an action name of the job's kind, JSON params."""
+
+    key: str
+    action: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a workflow hands to ``create_job``: the kind, a title, the job's params and its steps in order."""
+
+    kind: str
+    title: str
+    params: Mapping[str, Any]
+    steps: Sequence[Step]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a step did. ``created`` marks records this job made (rollback deletes only those)."""
+
+    state: StepState
+    message: str = ""
+    data: Mapping[str, Any] = field(default_factory=dict)
+    created: bool = False
+
+    @classmethod
+    def done(cls, message: str = "", **data: Any) -> Outcome:
+        """The step changed something that already existed (an update)."""
+        return cls(StepState.ok, message, data)
+
+    @classmethod
+    def made(cls, message: str = "", **data: Any) -> Outcome:
+        """The step created a record (keep its ``id`` in ``data`` so ``undo`` can delete it)."""
+        return cls(StepState.ok, message, data, created=True)
+
+    @classmethod
+    def skipped(cls, message: str = "", **data: Any) -> Outcome:
+        """Nothing to do (already in the wanted state, already exists, filtered out)."""
+        return cls(StepState.skipped, message, data)
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    """A step as stored."""
+
+    position: int
+    key: str
+    action: str
+    label: str
+    params: Mapping[str, Any]
+    state: StepState
+    created: bool
+    outcome: Mapping[str, Any] | None
+    message: str | None
+    attempts: int
+    started_at: datetime | None
+    finished_at: datetime | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "position": self.position,
+            "key": self.key,
+            "action": self.action,
+            "label": self.label,
+            "state": self.state.value,
+            "created": self.created,
+            "message": self.message,
+            "attempts": self.attempts,
+            "outcome": dict(self.outcome) if self.outcome is not None else None,
+            "params": dict(self.params),
+            "started_at": self.started_at.isoformat() if self.started_at else None,
+            "finished_at": self.finished_at.isoformat() if self.finished_at else None,
+        }
+
+
+@dataclass(frozen=True)
+class StepCounts:
+    """How many steps are in each state."""
+
+    total: int = 0
+    pending: int = 0
+    running: int = 0
+    ok: int = 0
+    skipped: int = 0
+    error: int = 0
+    rolled_back: int = 0
+
+    @property
+    def done(self) -> int:
+        """Steps with a final outcome (ok, skipped, error, rolled back)."""
+        return self.ok + self.skipped + self.error + self.rolled_back
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "total": self.total,
+            "ok": self.ok,
+            "error": self.error,
+            "skipped": self.skipped,
+            "pending": self.pending + self.running,
+            "rolled_back": self.rolled_back,
+        }
+
+
+@dataclass(frozen=True)
+class JobSummary:
+    """A job as ``jobs list`` shows it."""
+
+    id: int
+    kind: str
+    title: str
+    state: JobState
+    counts: StepCounts
+    created_at: datetime
+    updated_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    message: str | None
+    created_by: str | None
+    target: str | None
+    runner: str | None
+    cancel_requested: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "title": self.title,
+            "state": self.state.value,
+            "counts": self.counts.as_dict(),
+            "message": self.message,
+            "created_at": self.created_at.isoformat(),
+            "updated_at": self.updated_at.isoformat(),
+            "started_at": self.started_at.isoformat() if self.started_at else None,
+            "finished_at": self.finished_at.isoformat() if self.finished_at else None,
+            "created_by": self.created_by,
+            "target": self.target,
+        }
+
+
+@dataclass(frozen=True)
+class JobDetail:
+    """A job with its params and steps, as ``jobs show`` prints it."""
+
+    summary: JobSummary
+    params: Mapping[str, Any]
+    steps: Sequence[StepRecord]
+
+    def as_dict(self) -> dict[str, Any]:
+        data = self.summary.as_dict()
+        data["params"] = dict(self.params)
+        data["steps"] = [step.as_dict() for step in self.steps]
+        return data
+
+
+@dataclass(frozen=True)
+class JobEvent:
+    """One journal entry. ``id`` grows monotonically: follow from the last id seen."""
+
+    id: int
+    job_id: int
+    at: datetime
+    type: str
+    step_key: str | None
+    message: str
+    data: Mapping[str, Any] | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "job_id": self.job_id,
+            "at": self.at.isoformat(),
+            "type": self.type,
+            "step_key": self.step_key,
+            "message": self.message,
+            "data": dict(self.data) if self.data is not None else None,
+        }
+
+
+@dataclass(frozen=True)
+class StepContext:
+    """What an action sees: the SDK client, the job's params, its own step, and earlier steps' outcomes."""
+
+    client: Any
+    job_id: int
+    job_params: Mapping[str, Any]
+    step: StepRecord
+    outcomes: Mapping[str, Mapping[str, Any]]
+    # True when an earlier attempt of this step may have reached the server (crash, timeout).
+    outcome_unknown: bool = False
+
+    @property
+    def params(self) -> Mapping[str, Any]:
+        """The step's own params."""
+        return self.step.params
+
+    def outcome_of(self, key: str) -> Mapping[str, Any]:
+        """The data an earlier step recorded (``ctx.outcome_of("company:AcmeCorp")["id"]``)."""
+        try:
+            return self.outcomes[key]
+        except KeyError:
+            raise StepFailed(f"Step {key!r} has no recorded outcome yet; it must succeed before this step.") from None
+
+
+@dataclass(frozen=True)
+class Action:
+    """How to perform one kind of step. See the module docstring."""
+
+    run: Callable[[StepContext], Outcome]
+    find: Callable[[StepContext], Outcome | None] | None = None
+    undo: Callable[[StepContext], str] | None = None
+    # Call ``find`` before ``run`` on every attempt, not only after an unknown outcome.
+    find_first: bool = False
+    # ``run`` creates a record: one found after an unknown outcome is taken as made by this job.
+    creates: bool = False
+
+
+@dataclass(frozen=True)
+class JobKind:
+    """A kind of job: its actions by name and whether a failing step stops the job."""
+
+    name: str
+    actions: Mapping[str, Action]
+    stop_on_error: bool = True
+    description: str = ""
+
+
+_KINDS: dict[str, JobKind] = {}
+_KINDS_LOCK = threading.Lock()
+
+
+def register_kind(kind: JobKind) -> JobKind:
+    """Make a kind known to the runner (each workflow module does this when imported)."""
+    with _KINDS_LOCK:
+        _KINDS[kind.name] = kind
+    return kind
+
+
+def get_kind(name: str) -> JobKind:
+    """The registered kind ``name``, importing ``cwdesk.workflows.<name before the first dot>`` if needed.
+
+    That convention lets ``cwdesk jobs resume`` in a fresh process find the actions of any kind.
+    """
+    with _KINDS_LOCK:
+        kind = _KINDS.get(name)
+    if kind is not None:
+        return kind
+    module = name.split(".", 1)[0]
+    try:
+        importlib.import_module(f"cwdesk.workflows.{module}")
+    except ModuleNotFoundError as exc:
+        # Only "no such workflow module" means an unknown kind; a broken import inside it must surface.
+        if exc.name != f"cwdesk.workflows.{module}":
+            raise
+    with _KINDS_LOCK:
+        kind = _KINDS.get(name)
+    if kind is None:
+        raise JobError(f"Unknown job kind {name!r}: this version of cwdesk cannot run it.")
+    return kind
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# In-process notification: wakes followers at once when a job runs in this process (others poll the store).
+
+
+class _EventHub:
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+        self._version = 0
+
+    def notify(self) -> None:
+        with self._condition:
+            self._version += 1
+            self._condition.notify_all()
+
+    @property
+    def version(self) -> int:
+        with self._condition:
+            return self._version
+
+    def wait(self, seen: int, timeout: float) -> None:
+        with self._condition:
+            if self._version == seen:
+                self._condition.wait(timeout)
+
+
+_HUB = _EventHub()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Store helpers.
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    # SQLite hands timestamps back without a zone; everything we write is UTC.
+    if value is None:
+        return None
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _runner_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def _runner_is_alive(runner: str | None) -> bool | None:
+    """True/False when the runner ran on this host (its pid can be checked), None when it is unknown."""
+    if not runner:
+        return False
+    parts = runner.split(":")
+    if len(parts) != 3 or parts[0] != socket.gethostname():
+        return None
+    try:
+        pid = int(parts[1])
+    except ValueError:
+        return None
+    if pid == os.getpid():
+        # This process: alive only if one of our own threads holds it.
+        with _ACTIVE_LOCK:
+            return runner in _ACTIVE_RUNNERS
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+_ACTIVE_RUNNERS: set[str] = set()
+_ACTIVE_LOCK = threading.Lock()
+
+
+def _add_event(
+    conn: sa.Connection,
+    job_id: int,
+    type_: str,
+    message: str = "",
+    *,
+    step_key: str | None = None,
+    data: Mapping[str, Any] | None = None,
+) -> None:
+    conn.execute(
+        job_events.insert().values(
+            job_id=job_id,
+            at=_now(),
+            type=type_,
+            step_key=step_key,
+            message=message,
+            data=dict(data) if data is not None else None,
+        )
+    )
+
+
+def _step_record(row: sa.Row[Any]) -> StepRecord:
+    m = row._mapping
+    return StepRecord(
+        position=m["position"],
+        key=m["key"],
+        action=m["action"],
+        label=m["label"] or "",
+        params=m["params"] or {},
+        state=StepState(m["state"]),
+        created=bool(m["created"]),
+        outcome=m["outcome"],
+        message=m["message"],
+        attempts=m["attempts"] or 0,
+        started_at=_aware(m["started_at"]),
+        finished_at=_aware(m["finished_at"]),
+    )
+
+
+def _counts_for(conn: sa.Connection, job_ids: Sequence[int]) -> dict[int, StepCounts]:
+    if not job_ids:
+        return {}
+    rows = conn.execute(
+        sa.select(job_steps.c.job_id, job_steps.c.state, sa.func.count())
+        .where(job_steps.c.job_id.in_(list(job_ids)))
+        .group_by(job_steps.c.job_id, job_steps.c.state)
+    ).all()
+    tallies: dict[int, dict[str, int]] = {job_id: {} for job_id in job_ids}
+    for job_id, state, count in rows:
+        tallies[job_id][state] = count
+    return {
+        job_id: StepCounts(
+            total=sum(t.values()),
+            pending=t.get("pending", 0),
+            running=t.get("running", 0),
+            ok=t.get("ok", 0),
+            skipped=t.get("skipped", 0),
+            error=t.get("error", 0),
+            rolled_back=t.get("rolled_back", 0),
+        )
+        for job_id, t in tallies.items()
+    }
+
+
+def _summary(row: sa.Row[Any], counts: StepCounts) -> JobSummary:
+    m = row._mapping
+    created_at = _aware(m["created_at"])
+    updated_at = _aware(m["updated_at"])
+    assert created_at is not None and updated_at is not None
+    return JobSummary(
+        id=m["id"],
+        kind=m["kind"],
+        title=m["title"] or "",
+        state=JobState(m["state"]),
+        counts=counts,
+        created_at=created_at,
+        updated_at=updated_at,
+        started_at=_aware(m["started_at"]),
+        finished_at=_aware(m["finished_at"]),
+        message=m["message"],
+        created_by=m["created_by"],
+        target=m["target"],
+        runner=m["runner"],
+        cancel_requested=bool(m["cancel_requested"]),
+    )
+
+
+def _load_summary(conn: sa.Connection, job_id: int) -> JobSummary:
+    row = conn.execute(sa.select(jobs).where(jobs.c.id == job_id)).first()
+    if row is None:
+        raise JobNotFound(f"No job {job_id}: `cwdesk jobs list` shows the jobs in this database.")
+    return _summary(row, _counts_for(conn, [job_id])[job_id])
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Creating and reading jobs.
+
+
+def create_job(engine: sa.Engine, plan: Plan, *, created_by: str | None = None, target: str | None = None) -> int:
+    """Store ``plan`` as a new job in state ``planned`` and return its id. Nothing runs yet."""
+    kind = get_kind(plan.kind)
+    keys: set[str] = set()
+    for step in plan.steps:
+        if step.action not in kind.actions:
+            raise JobError(f"Job kind {plan.kind!r} has no action {step.action!r} (step {step.key!r}).")
+        if step.key in keys:
+            raise JobError(f"Two steps share the key {step.key!r}: each step must name a different record.")
+        keys.add(step.key)
+    now = _now()
+    with engine.begin() as conn:
+        result = conn.execute(
+            jobs.insert().values(
+                kind=plan.kind,
+                title=plan.title[:300],
+                state=JobState.planned.value,
+                params=dict(plan.params),
+                target=target,
+                created_by=created_by,
+                created_at=now,
+                updated_at=now,
+                cancel_requested=False,
+            )
+        )
+        key = result.inserted_primary_key
+        assert key is not None
+        job_id = int(key[0])
+        if plan.steps:
+            conn.execute(
+                job_steps.insert(),
+                [
+                    {
+                        "job_id": job_id,
+                        "position": position,
+                        "key": step.key,
+                        "action": step.action,
+                        "label": step.label[:300],
+                        "params": dict(step.params),
+                        "state": StepState.pending.value,
+                        "created": False,
+                        "attempts": 0,
+                    }
+                    for position, step in enumerate(plan.steps, start=1)
+                ],
+            )
+        _add_event(conn, job_id, "job_created", plan.title, data={"kind": plan.kind, "steps": len(plan.steps)})
+    _HUB.notify()
+    return job_id
+
+
+def get_job(engine: sa.Engine, job_id: int) -> JobDetail:
+    """The job with its params and steps; raises :class:`JobNotFound`."""
+    with engine.connect() as conn:
+        summary = _load_summary(conn, job_id)
+        params = conn.execute(sa.select(jobs.c.params).where(jobs.c.id == job_id)).scalar_one()
+        rows = conn.execute(
+            sa.select(job_steps).where(job_steps.c.job_id == job_id).order_by(job_steps.c.position)
+        ).all()
+    return JobDetail(summary=summary, params=params or {}, steps=[_step_record(r) for r in rows])
+
+
+def list_jobs(
+    engine: sa.Engine, *, kind: str | None = None, state: JobState | str | None = None, limit: int = 50
+) -> list[JobSummary]:
+    """Jobs newest first, with their step counts."""
+    query = sa.select(jobs).order_by(jobs.c.id.desc()).limit(limit)
+    if kind:
+        query = query.where(jobs.c.kind == kind)
+    if state:
+        query = query.where(jobs.c.state == JobState(state).value)
+    with engine.connect() as conn:
+        rows = conn.execute(query).all()
+        counts = _counts_for(conn, [r._mapping["id"] for r in rows])
+    return [_summary(r, counts[r._mapping["id"]]) for r in rows]
+
+
+def last_runs(engine: sa.Engine) -> dict[str, JobSummary]:
+    """The newest job of each kind (``cwdesk health`` shows when each workflow last ran and how it ended)."""
+    latest = sa.select(sa.func.max(jobs.c.id)).group_by(jobs.c.kind).scalar_subquery()
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(jobs).where(jobs.c.id.in_(latest))).all()
+        counts = _counts_for(conn, [r._mapping["id"] for r in rows])
+    return {r._mapping["kind"]: _summary(r, counts[r._mapping["id"]]) for r in rows}
+
+
+def read_events(engine: sa.Engine, job_id: int, *, after_id: int = 0, limit: int = 1000) -> list[JobEvent]:
+    """Journal entries of a job with ``id > after_id``, oldest first."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(job_events)
+            .where(job_events.c.job_id == job_id, job_events.c.id > after_id)
+            .order_by(job_events.c.id)
+            .limit(limit)
+        ).all()
+    events = []
+    for row in rows:
+        m = row._mapping
+        at = _aware(m["at"])
+        assert at is not None
+        events.append(
+            JobEvent(
+                id=m["id"],
+                job_id=m["job_id"],
+                at=at,
+                type=m["type"],
+                step_key=m["step_key"],
+                message=m["message"] or "",
+                data=m["data"],
+            )
+        )
+    return events
+
+
+def _job_state(engine: sa.Engine, job_id: int) -> JobState:
+    with engine.connect() as conn:
+        state = conn.execute(sa.select(jobs.c.state).where(jobs.c.id == job_id)).scalar_one_or_none()
+    if state is None:
+        raise JobNotFound(f"No job {job_id}: `cwdesk jobs list` shows the jobs in this database.")
+    return JobState(state)
+
+
+def follow_events(
+    engine: sa.Engine,
+    job_id: int,
+    *,
+    after_id: int = 0,
+    poll_seconds: float = 0.5,
+    timeout: float | None = None,
+) -> Iterator[JobEvent]:
+    """Yield the job's events as they are written, from any thread or process; end once the job is final.
+
+    A job that is ``planned`` or ``running`` is waited for (up to ``timeout`` seconds overall, if given).
+    """
+    deadline = None if timeout is None else _now() + timedelta(seconds=timeout)
+    last = after_id
+    while True:
+        seen = _HUB.version
+        # State first, then events: a final state is committed together with the job's last event.
+        state = _job_state(engine, job_id)
+        batch = read_events(engine, job_id, after_id=last)
+        for event in batch:
+            last = event.id
+            yield event
+        if batch:
+            continue
+        if state in FINAL_STATES:
+            return
+        if deadline is not None and _now() >= deadline:
+            return
+        _HUB.wait(seen, poll_seconds)
+
+
+async def afollow_events(
+    engine: sa.Engine,
+    job_id: int,
+    *,
+    after_id: int = 0,
+    poll_seconds: float = 0.5,
+    timeout: float | None = None,
+) -> AsyncIterator[JobEvent]:
+    """The async twin of :func:`follow_events` (for an SSE endpoint); store reads run in a worker thread."""
+    loop = asyncio.get_running_loop()
+    deadline = None if timeout is None else loop.time() + timeout
+    last = after_id
+    while True:
+        state = await asyncio.to_thread(_job_state, engine, job_id)
+        batch = await asyncio.to_thread(read_events, engine, job_id, after_id=last)
+        for event in batch:
+            last = event.id
+            yield event
+        if batch:
+            continue
+        if state in FINAL_STATES:
+            return
+        if deadline is not None and loop.time() >= deadline:
+            return
+        await asyncio.sleep(poll_seconds)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Running.
+
+EventCallback = Callable[[JobEvent], None]
+
+
+class _Journal:
+    """Writes step and job changes with their event in one transaction, then tells listeners."""
+
+    def __init__(self, engine: sa.Engine, job_id: int, runner: str, on_event: EventCallback | None) -> None:
+        self.engine = engine
+        self.job_id = job_id
+        self.runner = runner
+        self.on_event = on_event
+        self._last_event_id = 0
+
+    def write(
+        self,
+        type_: str,
+        message: str = "",
+        *,
+        step_key: str | None = None,
+        data: Mapping[str, Any] | None = None,
+        job_values: Mapping[str, Any] | None = None,
+        step_values: Mapping[str, Any] | None = None,
+    ) -> None:
+        now = _now()
+        with self.engine.begin() as conn:
+            if step_values is not None:
+                assert step_key is not None
+                conn.execute(
+                    job_steps.update()
+                    .where(job_steps.c.job_id == self.job_id, job_steps.c.key == step_key)
+                    .values(**step_values)
+                )
+            values: dict[str, Any] = {"updated_at": now, "heartbeat_at": now}
+            if job_values:
+                values.update(job_values)
+            conn.execute(jobs.update().where(jobs.c.id == self.job_id).values(**values))
+            _add_event(conn, self.job_id, type_, message, step_key=step_key, data=data)
+        _HUB.notify()
+        if self.on_event is not None:
+            for event in read_events(self.engine, self.job_id, after_id=self._last_event_id):
+                self._last_event_id = event.id
+                self.on_event(event)
+
+    def cancel_requested(self) -> bool:
+        with self.engine.connect() as conn:
+            return bool(conn.execute(sa.select(jobs.c.cancel_requested).where(jobs.c.id == self.job_id)).scalar_one())
+
+
+def _claim(engine: sa.Engine, job_id: int, runner: str, *, allowed: frozenset[JobState], force: bool) -> JobSummary:
+    """Take the job for this process, or explain who holds it."""
+    now = _now()
+    with engine.begin() as conn:
+        summary = _load_summary(conn, job_id)
+        if summary.state is JobState.running:
+            alive = _runner_is_alive(summary.runner)
+            heartbeat = _aware(conn.execute(sa.select(jobs.c.heartbeat_at).where(jobs.c.id == job_id)).scalar_one())
+            stale = heartbeat is None or now - heartbeat > STALE_AFTER
+            if not force and (alive or (alive is None and not stale)):
+                raise JobBusy(
+                    f"Job {job_id} is running in another process ({summary.runner}); wait for it, "
+                    "`cwdesk jobs cancel` it, or resume with --force if that process is gone."
+                )
+            condition = sa.and_(jobs.c.state == JobState.running.value, jobs.c.runner == summary.runner)
+        elif summary.state in allowed:
+            condition = jobs.c.state == summary.state.value
+        else:
+            raise JobStateError(_not_allowed_message(job_id, summary.state))
+        result = conn.execute(
+            jobs.update()
+            .where(jobs.c.id == job_id, condition)
+            .values(
+                state=JobState.running.value,
+                runner=runner,
+                heartbeat_at=now,
+                updated_at=now,
+                started_at=summary.started_at or now,
+                finished_at=None,
+                cancel_requested=False,
+            )
+        )
+        if result.rowcount != 1:
+            raise JobBusy(f"Job {job_id} was taken by another process just now; `cwdesk jobs show {job_id}`.")
+    with _ACTIVE_LOCK:
+        _ACTIVE_RUNNERS.add(runner)
+    return summary
+
+
+def _not_allowed_message(job_id: int, state: JobState) -> str:
+    if state is JobState.succeeded:
+        return f"Job {job_id} already succeeded: nothing to resume."
+    if state is JobState.rolled_back:
+        return f"Job {job_id} was rolled back: start a new job instead."
+    if state is JobState.planned:
+        return f"Job {job_id} has not run yet: nothing to roll back."
+    return f"Job {job_id} is {state.value}: that request does not apply."
+
+
+def _describe_error(exc: BaseException) -> str:
+    if isinstance(exc, StepFailed):
+        return exc.message
+    text = str(exc).strip() or type(exc).__name__
+    return text if type(exc).__name__ in text else f"{type(exc).__name__}: {text}"
+
+
+def run_job(
+    engine: sa.Engine,
+    job_id: int,
+    *,
+    client: Any,
+    on_event: EventCallback | None = None,
+    force: bool = False,
+) -> JobSummary:
+    """Run (or resume) a job to its end in this thread; return its summary.
+
+    Steps already ``ok``/``skipped`` are not repeated; a step whose earlier attempt may have reached the server is
+    looked up by its natural key first. Raises :class:`JobBusy` if a live process holds the job, and
+    :class:`JobStateError` if it succeeded or was rolled back. Step failures do not raise: they are recorded and
+    the summary's state says ``failed`` or ``partial``.
+    """
+    kind = None
+    with engine.connect() as conn:
+        kind_name = conn.execute(sa.select(jobs.c.kind).where(jobs.c.id == job_id)).scalar_one_or_none()
+    if kind_name is None:
+        raise JobNotFound(f"No job {job_id}: `cwdesk jobs list` shows the jobs in this database.")
+    kind = get_kind(kind_name)
+    runner = _runner_id()
+    previous = _claim(engine, job_id, runner, allowed=RESUMABLE_STATES, force=force)
+    journal = _Journal(engine, job_id, runner, on_event)
+    try:
+        return _run_steps(engine, job_id, kind, client, journal, resumed=previous.state is not JobState.planned)
+    finally:
+        with _ACTIVE_LOCK:
+            _ACTIVE_RUNNERS.discard(runner)
+
+
+def resume_job(
+    engine: sa.Engine,
+    job_id: int,
+    *,
+    client: Any,
+    on_event: EventCallback | None = None,
+    force: bool = False,
+) -> JobSummary:
+    """Continue a failed, partial, cancelled or interrupted job (the same rules as :func:`run_job`)."""
+    return run_job(engine, job_id, client=client, on_event=on_event, force=force)
+
+
+def _run_steps(
+    engine: sa.Engine, job_id: int, kind: JobKind, client: Any, journal: _Journal, *, resumed: bool
+) -> JobSummary:
+    detail = get_job(engine, job_id)
+    outcomes: dict[str, Mapping[str, Any]] = {
+        s.key: (s.outcome or {}) for s in detail.steps if s.state in (StepState.ok, StepState.skipped)
+    }
+    todo = [s for s in detail.steps if s.state not in DONE_STEP_STATES]
+    journal.write(
+        "job_resumed" if resumed else "job_started",
+        f"{'Resuming' if resumed else 'Starting'} {detail.summary.title}: {len(todo)} of {len(detail.steps)} "
+        "steps to do",
+        data={"todo": len(todo), "total": len(detail.steps)},
+    )
+    errors = 0
+    for step in todo:
+        if journal.cancel_requested():
+            return _finish(journal, JobState.cancelled, "Cancelled: the remaining steps were not run.")
+        action = kind.actions.get(step.action)
+        if action is None:
+            return _finish(journal, JobState.failed, f"Step {step.key!r}: unknown action {step.action!r}.")
+        # An earlier attempt that never recorded a result (crash) or failed (perhaps a timeout after the server
+        # acted) may have changed ConnectWise: look before acting again.
+        unknown = step.attempts > 0 and step.state in (StepState.running, StepState.error)
+        journal.write(
+            "step_started",
+            step.label or step.key,
+            step_key=step.key,
+            step_values={
+                "state": StepState.running.value,
+                "attempts": step.attempts + 1,
+                "started_at": _now(),
+                "finished_at": None,
+            },
+        )
+        ctx = StepContext(
+            client=client,
+            job_id=job_id,
+            job_params=detail.params,
+            step=step,
+            outcomes=outcomes,
+            outcome_unknown=unknown,
+        )
+        try:
+            outcome = None
+            if action.find is not None and (unknown or action.find_first):
+                outcome = action.find(ctx)
+                if outcome is not None and unknown and action.creates:
+                    # Found after an interrupted create of this very step: this job made it (rollback may undo it).
+                    outcome = Outcome(
+                        StepState.ok,
+                        f"{outcome.message} (created by an earlier, interrupted attempt)".strip(),
+                        outcome.data,
+                        created=True,
+                    )
+            if outcome is None:
+                outcome = action.run(ctx)
+        except Exception as exc:
+            errors += 1
+            message = _describe_error(exc)
+            data = exc.data if isinstance(exc, StepFailed) else {}
+            journal.write(
+                "step_error",
+                f"{step.label or step.key}: {message}",
+                step_key=step.key,
+                data={"error": message, **data},
+                step_values={
+                    "state": StepState.error.value,
+                    "message": message,
+                    "outcome": data or None,
+                    "finished_at": _now(),
+                },
+            )
+            if kind.stop_on_error:
+                return _finish(
+                    journal,
+                    JobState.failed,
+                    f"Stopped at step {step.position} ({step.label or step.key}): {message}. "
+                    f"Fix the cause, then `cwdesk jobs resume {job_id}`; or `cwdesk jobs rollback {job_id}`.",
+                )
+            continue
+        outcomes[step.key] = dict(outcome.data)
+        journal.write(
+            "step_ok" if outcome.state is StepState.ok else "step_skipped",
+            f"{step.label or step.key}: {outcome.message}" if outcome.message else (step.label or step.key),
+            step_key=step.key,
+            data={"created": outcome.created, **dict(outcome.data)},
+            step_values={
+                "state": outcome.state.value,
+                "created": outcome.created,
+                "message": outcome.message,
+                "outcome": dict(outcome.data),
+                "finished_at": _now(),
+            },
+        )
+    if errors:
+        return _finish(
+            journal,
+            JobState.partial,
+            f"Finished with {errors} failed step(s); fix the cause and `cwdesk jobs resume {job_id}` to retry them.",
+        )
+    return _finish(journal, JobState.succeeded, "Finished.")
+
+
+def _finish(journal: _Journal, state: JobState, message: str) -> JobSummary:
+    with journal.engine.connect() as conn:
+        counts = _counts_for(conn, [journal.job_id])[journal.job_id]
+    journal.write(
+        "job_finished",
+        message,
+        data={"state": state.value, "counts": counts.as_dict()},
+        job_values={
+            "state": state.value,
+            "finished_at": _now(),
+            "message": message,
+            "runner": None,
+            "cancel_requested": False,
+        },
+    )
+    with journal.engine.connect() as conn:
+        return _load_summary(conn, journal.job_id)
+
+
+def start_in_background(
+    engine: sa.Engine,
+    job_id: int,
+    *,
+    client: Any,
+    on_event: EventCallback | None = None,
+) -> threading.Thread:
+    """Run the job on a new (non-daemon) thread and return it; failures to start are journalled, not raised.
+
+    The console calls this and then follows the job with :func:`follow_events`: the job does not depend on any
+    browser connection, and another process on the same database sees it in ``list_jobs``.
+    """
+
+    def work() -> None:
+        try:
+            run_job(engine, job_id, client=client, on_event=on_event)
+        except JobError as exc:
+            with engine.begin() as conn:
+                _add_event(conn, job_id, "job_not_started", str(exc))
+            _HUB.notify()
+
+    thread = threading.Thread(target=work, name=f"cwdesk-job-{job_id}", daemon=False)
+    thread.start()
+    return thread
+
+
+def cancel_job(engine: sa.Engine, job_id: int) -> JobSummary:
+    """Stop a job: a running one stops before its next step; a waiting or stopped one is marked cancelled."""
+    now = _now()
+    with engine.begin() as conn:
+        summary = _load_summary(conn, job_id)
+        if summary.state is JobState.running and _runner_is_alive(summary.runner) is not False:
+            conn.execute(jobs.update().where(jobs.c.id == job_id).values(cancel_requested=True, updated_at=now))
+            _add_event(conn, job_id, "cancel_requested", "Cancel requested: the job stops before its next step.")
+        elif summary.state in (JobState.planned, JobState.failed, JobState.partial, JobState.running):
+            conn.execute(
+                jobs.update()
+                .where(jobs.c.id == job_id)
+                .values(
+                    state=JobState.cancelled.value,
+                    updated_at=now,
+                    finished_at=now,
+                    runner=None,
+                    message="Cancelled.",
+                )
+            )
+            _add_event(conn, job_id, "job_finished", "Cancelled.", data={"state": JobState.cancelled.value})
+        else:
+            raise JobStateError(f"Job {job_id} is {summary.state.value}: there is nothing to cancel.")
+    _HUB.notify()
+    with engine.connect() as conn:
+        return _load_summary(conn, job_id)
+
+
+def rollback_job(
+    engine: sa.Engine,
+    job_id: int,
+    *,
+    client: Any,
+    on_event: EventCallback | None = None,
+    force: bool = False,
+) -> JobSummary:
+    """Undo what the job created, newest first; records it found already existing are left alone.
+
+    Stops at the first undo that fails (the job stays ``failed``, run rollback again after fixing the cause).
+    """
+    with engine.connect() as conn:
+        kind_name = conn.execute(sa.select(jobs.c.kind).where(jobs.c.id == job_id)).scalar_one_or_none()
+    if kind_name is None:
+        raise JobNotFound(f"No job {job_id}: `cwdesk jobs list` shows the jobs in this database.")
+    kind = get_kind(kind_name)
+    runner = _runner_id()
+    allowed = frozenset({JobState.failed, JobState.partial, JobState.cancelled, JobState.succeeded})
+    _claim(engine, job_id, runner, allowed=allowed, force=force)
+    journal = _Journal(engine, job_id, runner, on_event)
+    try:
+        detail = get_job(engine, job_id)
+        outcomes = {s.key: (s.outcome or {}) for s in detail.steps if s.state in (StepState.ok, StepState.skipped)}
+        targets = [s for s in reversed(detail.steps) if s.created and s.state is StepState.ok]
+        journal.write("rollback_started", f"Rolling back {len(targets)} created record(s), newest first")
+        for step in targets:
+            action = kind.actions.get(step.action)
+            if action is None or action.undo is None:
+                return _finish(
+                    journal, JobState.failed, f"Rollback stopped: step {step.key!r} cannot be undone automatically."
+                )
+            ctx = StepContext(client=client, job_id=job_id, job_params=detail.params, step=step, outcomes=outcomes)
+            try:
+                message = action.undo(ctx)
+            except Exception as exc:
+                text = _describe_error(exc)
+                journal.write("step_error", f"Undo {step.label or step.key}: {text}", step_key=step.key)
+                return _finish(
+                    journal,
+                    JobState.failed,
+                    f"Rollback stopped at {step.label or step.key}: {text}. "
+                    f"Fix the cause and run `cwdesk jobs rollback {job_id}` again.",
+                )
+            journal.write(
+                "step_rolled_back",
+                message or f"Undid {step.label or step.key}",
+                step_key=step.key,
+                step_values={"state": StepState.rolled_back.value, "finished_at": _now()},
+            )
+        return _finish(journal, JobState.rolled_back, f"Rolled back {len(targets)} created record(s).")
+    finally:
+        with _ACTIVE_LOCK:
+            _ACTIVE_RUNNERS.discard(runner)

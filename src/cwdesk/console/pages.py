@@ -1,0 +1,57 @@
+"""How the console renders a page: one Jinja environment with autoescape on, and the header every page shows.
+
+Everything a template prints is HTML-escaped (a company named ``<script>alert(1)</script>`` shows as text). Pages
+carry no inline script: data a script needs is in ``data-`` attributes or fetched as JSON, so the Content
+Security Policy can forbid inline scripts outright. Not for: what a page shows (``routes/``) or who may see it
+(``security``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from cwdesk import __version__
+from cwdesk.console.connections import Connections
+from cwdesk.console.security import Principal
+
+_environment = Environment(
+    loader=PackageLoader("cwdesk.console", "templates"),
+    autoescape=True,  # every template, whatever its file name
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+templates = Jinja2Templates(env=_environment)
+
+
+def connections_of(request: Request) -> Connections:
+    connections: Connections = request.app.state.connections
+    return connections
+
+
+def render(
+    request: Request,
+    template: str,
+    principal: Principal | None,
+    *,
+    status_code: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    """``template`` with the header's context (mode, API version, user, CSRF token) and ``context``."""
+    connections = connections_of(request)
+    page: dict[str, Any] = {
+        "principal": principal,
+        "csrf_token": principal.csrf_token if principal else "",
+        "mode": connections.mode,
+        "api_version": connections.api_version(),
+        "cwdesk_version": __version__,
+        "automate_configured": connections.automate is not None,
+        "path": request.url.path,
+        **context,
+    }
+    return templates.TemplateResponse(request, template, page, status_code=status_code)

@@ -1,0 +1,1 @@
+"""The console\x27s panels, one module each (clients, bulk, onboarding, jobs, automate, accounts)."""

@@ -1,0 +1,244 @@
+"""Pages about people and the console itself: sign-in and out, your password, users (admin), settings, audit log.
+
+Not for: the rules behind them (``console.security``) or ConnectWise data (the other panels).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from cwdesk.console.pages import connections_of, render
+from cwdesk.console.security import (
+    CSRF_FIELD,
+    LOGIN_CSRF_COOKIE,
+    ROLES,
+    SESSION_COOKIE,
+    SESSION_HOURS,
+    AccountError,
+    Principal,
+    accounts_of,
+    audit,
+    is_https,
+    new_login_csrf,
+    require,
+    tokens_match,
+)
+
+router = APIRouter()
+
+
+def _set_session_cookie(request: Request, response: Response, session_id: str) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        session_id,
+        max_age=SESSION_HOURS * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=is_https(request),
+        path="/",
+    )
+
+
+def _signin_page(request: Request, message: str = "", status_code: int = 200) -> Response:
+    login_csrf = new_login_csrf()
+    response = render(request, "signin.html", None, status_code=status_code, login_csrf=login_csrf, message=message)
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE, login_csrf, httponly=True, samesite="strict", secure=is_https(request), path="/signin"
+    )
+    return response
+
+
+@router.get("/signin", response_class=HTMLResponse)
+def signin_form(request: Request, token: str | None = None) -> Response:
+    """The sign-in page; with ``?token=`` (the link printed at first start) it signs in at once."""
+    if token is None:
+        return _signin_page(request)
+    accounts = accounts_of(request)
+    session_id = accounts.redeem_signin_token(token)
+    if session_id is None:
+        return _signin_page(
+            request,
+            "This sign-in link is not valid: it was used already, has expired, or was mistyped. "
+            "Ask an admin for a new one, or run `cwdesk console --new-signin-link`.",
+            status_code=400,
+        )
+    principal = accounts.session_principal(session_id)
+    if principal is not None:
+        accounts.record(username=principal.username, role=principal.role, action="sign in by link", result="ok")
+    # Redirect so the token leaves the address bar and the history entry.
+    response = RedirectResponse("/account" if principal and not principal.has_password else "/", status_code=303)
+    _set_session_cookie(request, response, session_id)
+    return response
+
+
+@router.post("/signin")
+def signin_submit(
+    request: Request,
+    username: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    login_csrf: Annotated[str, Form(alias=CSRF_FIELD)] = "",
+) -> Response:
+    """Sign in with a name and password (a login-CSRF token guards against signing someone into our account)."""
+    if not tokens_match(request.cookies.get(LOGIN_CSRF_COOKIE, ""), login_csrf):
+        return _signin_page(request, "The sign-in form had expired. Try again.", status_code=403)
+    accounts = accounts_of(request)
+    session_id = accounts.sign_in_with_password(username, password)
+    if session_id is None:
+        accounts.record(username=username[:64], role="-", action="sign in", result="refused", message="bad credentials")
+        return _signin_page(request, "Wrong user name or password.", status_code=401)
+    principal = accounts.session_principal(session_id)
+    if principal is not None:
+        accounts.record(username=principal.username, role=principal.role, action="sign in", result="ok")
+    response = RedirectResponse("/", status_code=303)
+    _set_session_cookie(request, response, session_id)
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/signin")
+    return response
+
+
+@router.post("/signout")
+def signout(request: Request, principal: Annotated[Principal, Depends(require("viewer"))]) -> Response:
+    accounts_of(request).end_session(request.cookies.get(SESSION_COOKIE))
+    audit(request, principal, "sign out", result="ok")
+    response = RedirectResponse("/signin", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/account", response_class=HTMLResponse)
+def account_page(request: Request, principal: Annotated[Principal, Depends(require("viewer"))]) -> Response:
+    return render(request, "account.html", principal, message="", error="")
+
+
+@router.post("/account/password", response_class=HTMLResponse)
+def set_own_password(
+    request: Request,
+    principal: Annotated[Principal, Depends(require("viewer"))],
+    password: Annotated[str, Form()],
+    confirm: Annotated[str, Form()],
+) -> Response:
+    error = ""
+    if password != confirm:
+        error = "The two passwords differ: type the same password twice."
+    else:
+        try:
+            accounts_of(request).set_password(principal.user_id, password)
+        except AccountError as problem:
+            error = str(problem)
+    audit(request, principal, "set own password", result="error" if error else "ok", message=error)
+    principal = accounts_of(request).session_principal(request.cookies.get(SESSION_COOKIE)) or principal
+    return render(
+        request,
+        "account.html",
+        principal,
+        status_code=400 if error else 200,
+        message="" if error else "Your password is set.",
+        error=error,
+    )
+
+
+def _users_page(
+    request: Request, principal: Principal, *, message: str = "", error: str = "", link: str = "", status: int = 200
+) -> Response:
+    users = accounts_of(request).list_users()
+    return render(
+        request,
+        "users.html",
+        principal,
+        status_code=status,
+        users=users,
+        roles=ROLES,
+        message=message,
+        error=error,
+        link=link,
+    )
+
+
+@router.get("/users", response_class=HTMLResponse)
+def users_page(request: Request, principal: Annotated[Principal, Depends(require("admin"))]) -> Response:
+    return _users_page(request, principal)
+
+
+@router.post("/users", response_class=HTMLResponse)
+def add_user(
+    request: Request,
+    principal: Annotated[Principal, Depends(require("admin"))],
+    username: Annotated[str, Form()],
+    role: Annotated[str, Form()],
+    password: Annotated[str, Form()] = "",
+) -> Response:
+    detail = {"username": username, "role": role, "password_given": bool(password)}
+    try:
+        accounts_of(request).create_user(username.strip(), role, password or None)
+    except AccountError as problem:
+        audit(request, principal, "add user", target=username, detail=detail, result="error", message=str(problem))
+        return _users_page(request, principal, error=str(problem), status=400)
+    audit(request, principal, "add user", target=username, detail=detail, result="ok")
+    return _users_page(request, principal, message=f"User {username} added as {role}.")
+
+
+@router.post("/users/{username}/role", response_class=HTMLResponse)
+def change_role(
+    request: Request,
+    username: str,
+    principal: Annotated[Principal, Depends(require("admin"))],
+    role: Annotated[str, Form()],
+) -> Response:
+    try:
+        accounts_of(request).set_role(username, role)
+    except AccountError as problem:
+        audit(request, principal, "change role", target=username, detail={"role": role}, result="error",
+              message=str(problem))  # fmt: skip
+        return _users_page(request, principal, error=str(problem), status=400)
+    audit(request, principal, "change role", target=username, detail={"role": role}, result="ok")
+    return _users_page(request, principal, message=f"{username} is now {role}.")
+
+
+@router.post("/users/{username}/disabled", response_class=HTMLResponse)
+def change_disabled(
+    request: Request,
+    username: str,
+    principal: Annotated[Principal, Depends(require("admin"))],
+    disabled: Annotated[str, Form()],
+) -> Response:
+    flag = disabled == "true"
+    try:
+        accounts_of(request).set_disabled(username, flag)
+    except AccountError as problem:
+        audit(request, principal, "disable user" if flag else "enable user", target=username, result="error",
+              message=str(problem))  # fmt: skip
+        return _users_page(request, principal, error=str(problem), status=400)
+    audit(request, principal, "disable user" if flag else "enable user", target=username, result="ok")
+    return _users_page(request, principal, message=f"{username} is now {'disabled' if flag else 'enabled'}.")
+
+
+@router.post("/users/{username}/signin-link", response_class=HTMLResponse)
+def issue_link(request: Request, username: str, principal: Annotated[Principal, Depends(require("admin"))]) -> Response:
+    try:
+        token = accounts_of(request).issue_signin_token(username)
+    except AccountError as problem:
+        audit(request, principal, "issue sign-in link", target=username, result="error", message=str(problem))
+        return _users_page(request, principal, error=str(problem), status=400)
+    audit(request, principal, "issue sign-in link", target=username, result="ok")
+    link = str(request.url_for("signin_form").include_query_params(token=token))
+    return _users_page(request, principal, message=f"A one-time sign-in link for {username}:", link=link)
+
+
+@router.get("/settings", response_class=HTMLResponse)
+def settings_page(request: Request, principal: Annotated[Principal, Depends(require("viewer"))]) -> Response:
+    """The connection as the server holds it: keys and passwords masked, never sent to the browser."""
+    connections = connections_of(request)
+    summaries = [connections.manage_info]
+    if connections.automate_info is not None:
+        summaries.append(connections.automate_info)
+    return render(request, "settings.html", principal, summaries=summaries)
+
+
+@router.get("/audit", response_class=HTMLResponse)
+def audit_page(
+    request: Request, principal: Annotated[Principal, Depends(require("operator"))], offset: int = 0
+) -> Response:
+    entries = accounts_of(request).audit_entries(limit=200, offset=max(offset, 0))
+    return render(request, "audit.html", principal, entries=entries, offset=max(offset, 0))

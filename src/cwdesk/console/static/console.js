@@ -1,0 +1,153 @@
+// cwdesk console: what every page shares — the clock, sending changes with the CSRF token, forms that show the
+// server's field-level errors, and following a job's progress over server-sent events.
+// Nothing here stores anything in the browser (no localStorage, no sessionStorage, no readable cookie).
+"use strict";
+
+const cw = (() => {
+  const csrfToken = () => {
+    const meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.getAttribute("content") : "";
+  };
+
+  function startClock() {
+    const clock = document.getElementById("clock");
+    if (!clock) return;
+    const tick = () => {
+      const now = new Date();
+      clock.textContent = now.toTimeString().slice(0, 8);
+    };
+    tick();
+    setInterval(tick, 1000);
+  }
+
+  // Every change goes through here: the CSRF header is added, the answer is JSON {ok, message, errors}.
+  async function send(url, { method = "POST", body = null, json = null } = {}) {
+    const headers = { "X-CSRF-Token": csrfToken(), Accept: "application/json" };
+    let payload = body;
+    if (json !== null) {
+      headers["Content-Type"] = "application/json";
+      payload = JSON.stringify(json);
+    }
+    let response;
+    try {
+      response = await fetch(url, { method, headers, body: payload, credentials: "same-origin" });
+    } catch (error) {
+      return { ok: false, message: "The console did not answer: " + error.message, errors: {} };
+    }
+    let data;
+    try {
+      data = await response.json();
+    } catch (_error) {
+      data = { ok: response.ok, message: response.ok ? "" : "The console answered " + response.status + ".", errors: {} };
+    }
+    if (!response.ok && data.ok === undefined) data.ok = false;
+    if (!data.errors) data.errors = {};
+    return data;
+  }
+
+  async function getJSON(url) {
+    const response = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+    if (response.status === 401) {
+      window.location.href = "/signin";
+      throw new Error("signed out");
+    }
+    if (!response.ok) throw new Error("The console answered " + response.status);
+    return response.json();
+  }
+
+  function clearErrors(form) {
+    form.querySelectorAll(".field-error").forEach((node) => (node.textContent = ""));
+    const message = form.querySelector(".form-message");
+    if (message) {
+      message.textContent = "";
+      message.className = "form-message";
+    }
+  }
+
+  // Show {ok:false, message, errors:{field: text}} next to the fields (each has a [data-error-for=field]).
+  function showResult(form, result) {
+    clearErrors(form);
+    const message = form.querySelector(".form-message");
+    for (const [field, text] of Object.entries(result.errors || {})) {
+      const slot = form.querySelector('[data-error-for="' + CSS.escape(field) + '"]');
+      if (slot) slot.textContent = text;
+      else if (message) message.textContent += (message.textContent ? " " : "") + field + ": " + text;
+    }
+    if (message && result.message) {
+      message.textContent = result.message + (message.textContent ? " " + message.textContent : "");
+    }
+    if (message) message.className = "form-message " + (result.ok ? "ok" : "error");
+  }
+
+  // A form with class js-form posts its fields (FormData) and calls onDone(result) when the server says ok.
+  function wireForm(form, onDone) {
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const button = form.querySelector('button[type="submit"]');
+      if (button) button.disabled = true;
+      const result = await send(form.getAttribute("action"), { body: new FormData(form) });
+      if (button) button.disabled = false;
+      showResult(form, result);
+      if (result.ok && onDone) onDone(result);
+    });
+  }
+
+  // Follow a job: counter, bar, per-record log; reconnects by itself (EventSource) and stops when it ends.
+  function followJob(container, jobId, onFinished) {
+    const counter = container.querySelector(".job-counter");
+    const bar = container.querySelector(".progress .bar");
+    const log = container.querySelector(".job-log");
+    const state = container.querySelector(".job-state");
+    const actions = container.querySelector(".job-actions");
+    const seen = new Set();
+    const source = new EventSource("/jobs/" + encodeURIComponent(jobId) + "/events");
+    const update = (snapshot) => {
+      const done = snapshot.done, total = snapshot.total;
+      if (counter) {
+        counter.textContent = done + " / " + total + "  ·  ok " + snapshot.ok + "  ·  error " + snapshot.error +
+          "  ·  skipped " + snapshot.skipped;
+      }
+      if (bar) bar.style.width = (total ? Math.round((100 * done) / total) : 0) + "%";
+      if (state) {
+        state.textContent = snapshot.state;
+        state.className = "job-state badge badge-" + snapshot.state;
+      }
+      if (actions) {
+        actions.querySelectorAll("[data-when]").forEach((node) => {
+          node.hidden = !node.getAttribute("data-when").split(" ").includes(snapshot.state);
+        });
+      }
+    };
+    source.addEventListener("record", (event) => {
+      const line = JSON.parse(event.data);
+      if (seen.has(line.seq)) return;
+      seen.add(line.seq);
+      if (!log) return;
+      const row = document.createElement("div");
+      row.className = line.outcome;
+      const mark = line.outcome === "ok" ? "✓" : line.outcome === "error" ? "✕" : "○";
+      row.textContent = mark + " " + line.outcome + "  " + line.label + (line.message ? "  — " + line.message : "");
+      log.appendChild(row);
+      log.scrollTop = log.scrollHeight;
+    });
+    source.addEventListener("progress", (event) => update(JSON.parse(event.data)));
+    source.addEventListener("end", (event) => {
+      update(JSON.parse(event.data));
+      source.close();
+      if (onFinished) onFinished(JSON.parse(event.data));
+    });
+    return source;
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    startClock();
+    document.querySelectorAll("[data-follow-job]").forEach((node) => {
+      followJob(node, node.getAttribute("data-follow-job"));
+    });
+    document.querySelectorAll("form.js-job-action").forEach((form) => {
+      wireForm(form, () => window.location.reload());
+    });
+  });
+
+  return { send, getJSON, wireForm, showResult, clearErrors, followJob, csrfToken };
+})();

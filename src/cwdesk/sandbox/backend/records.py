@@ -1,0 +1,212 @@
+"""What ConnectWise checks and fills in a record someone writes: types, enums, lengths, references, required fields.
+
+Every rule comes from the spec (``required`` lists, enums, ``Max length`` in descriptions) or from ConnectWise's
+documented behaviour (company identifiers without spaces, member identifiers of at most 15 characters). Problems
+are collected so one 400 lists every bad field, as ConnectWise's ``InvalidObject`` does.
+Not for: storage (``manage.py``) or HTTP.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from cwdesk.sandbox.backend.spec import Property, properties, required
+
+#: Marks an href in stored JSON; replaced by the caller's ``{base_url}/v4_6_release/apis/3.0/`` on the way out.
+HREF_PREFIX = "cwsandbox://"
+
+COMPANY_IDENTIFIER = re.compile(r"^[A-Za-z0-9]+$")
+MEMBER_IDENTIFIER_MAX = 15
+
+
+class ManageError(Exception):
+    """A ConnectWise error answer: HTTP ``status`` and the ``ErrorResponseMessage`` body."""
+
+    def __init__(self, status: int, code: str, message: str, errors: list[dict[str, str]] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.errors = errors or []
+
+    def body(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.errors:
+            body["errors"] = self.errors
+        return body
+
+
+@dataclass
+class Problems:
+    """Field errors collected while checking one record."""
+
+    resource: str
+    errors: list[dict[str, str]] = field(default_factory=list)
+
+    def add(self, code: str, field_name: str, message: str) -> None:
+        self.errors.append({"code": code, "message": message, "resource": self.resource, "field": field_name})
+
+    def raise_if_any(self, label: str) -> None:
+        if self.errors:
+            raise ManageError(400, "InvalidObject", f"{label} object is invalid", self.errors)
+
+
+def timestamp(moment: datetime) -> str:
+    """ConnectWise's date-time text: ``2024-01-31T17:05:00Z``."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_datetime(text: str) -> datetime | None:
+    """An ISO-8601 date or date-time, or None when it is not one."""
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def unknown_member(name: str, schema: str) -> ManageError:
+    """What ConnectWise answers for a body member its version does not have (NOTES.md §1, a real log)."""
+    return ManageError(
+        400,
+        "ConnectWiseApi",
+        f"Could not find member '{name}' on object of type '{schema}'. "
+        "Check your accept header to make sure you are using the correct version.",
+    )
+
+
+def check_scalar(prop: Property, value: Any, problems: Problems) -> Any:
+    """Check one scalar value against its spec property; returns the value as stored (or None after a problem)."""
+    if value is None:
+        return None
+    name = prop.name
+    if prop.kind == "string":
+        if not isinstance(value, str):
+            problems.add("InvalidField", name, f"{name} must be text.")
+            return None
+        if prop.enum:
+            for option in prop.enum:
+                if option.lower() == value.lower():
+                    return option
+            problems.add("InvalidField", name, f"{name} must be one of {', '.join(prop.enum)}; '{value}' is not.")
+            return None
+        if prop.max_length is not None and len(value) > prop.max_length:
+            problems.add("InvalidField", name, f"{name} is limited to {prop.max_length} characters.")
+            return None
+        return value
+    if prop.kind == "datetime":
+        moment = parse_datetime(value) if isinstance(value, str) else None
+        if moment is None:
+            problems.add("InvalidField", name, f"{name} must be a date-time like 2024-01-31T00:00:00Z.")
+            return None
+        return timestamp(moment)
+    if prop.kind == "boolean":
+        if not isinstance(value, bool):
+            problems.add("InvalidField", name, f"{name} must be true or false.")
+            return None
+        return value
+    if prop.kind == "integer":
+        if isinstance(value, bool) or not isinstance(value, int):
+            problems.add("InvalidField", name, f"{name} must be a whole number.")
+            return None
+        return value
+    if prop.kind == "number":
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            problems.add("InvalidField", name, f"{name} must be a number.")
+            return None
+        return value
+    return value
+
+
+def missing_required(schema: str, record: dict[str, Any], problems: Problems) -> None:
+    """One ``MissingRequiredField`` per required field left out or empty (spec ``required``)."""
+    for name in required(schema):
+        value = record.get(name)
+        if value is None or value == "" or value == {}:
+            problems.add("MissingRequiredField", name, f"{name} is required.")
+
+
+def known_property(schema: str, name: str) -> Property | None:
+    """The spec property ``name`` (any case) of ``schema``."""
+    return properties(schema).get(name.lower())
+
+
+def pick_fields(record: dict[str, Any], fields: list[list[str]]) -> dict[str, Any]:
+    """A partial record holding only the given paths (``fields=id,name,status/name``)."""
+    picked: dict[str, Any] = {}
+    lowered = {key.lower(): key for key in record}
+    for path in fields:
+        key = lowered.get(path[0].lower())
+        if key is None:
+            continue
+        value = record[key]
+        if len(path) == 1:
+            picked[key] = value
+        elif isinstance(value, dict):
+            inner = pick_fields(value, [path[1:]])
+            if inner:
+                target = picked.setdefault(key, {})
+                if isinstance(target, dict):
+                    target.update(inner)
+        elif isinstance(value, list):
+            items = [pick_fields(item, [path[1:]]) for item in value if isinstance(item, dict)]
+            existing = picked.get(key)
+            if isinstance(existing, list) and len(existing) == len(items):
+                for merged, item in zip(existing, items, strict=True):
+                    merged.update(item)
+            else:
+                picked[key] = items
+    return picked
+
+
+def apply_patch(record: dict[str, Any], operations: Any, schema: str) -> dict[str, Any]:
+    """Apply a ConnectWise JSON Patch (``[{"op": "replace", "path": "name", "value": ...}]``) to a copy."""
+    if not isinstance(operations, list):
+        raise ManageError(
+            400,
+            "InvalidObject",
+            "PATCH takes a JSON array of operations, e.g. [{\"op\": \"replace\", \"path\": \"name\", \"value\": "
+            '"New name"}]; a plain object is not accepted (use PUT to send a whole record).',
+        )
+    updated = {key: value for key, value in record.items()}
+    for index, operation in enumerate(operations):
+        if not isinstance(operation, dict):
+            raise ManageError(400, "InvalidObject", f"Patch operation {index} must be an object with op, path, value.")
+        ops = {str(k).lower(): v for k, v in operation.items()}
+        op = str(ops.get("op", "")).lower()
+        path = str(ops.get("path", "")).strip().strip("/")
+        if op not in ("add", "replace", "remove"):
+            raise ManageError(400, "InvalidObject", f"Patch operation {index}: op must be add, replace or remove.")
+        steps = [step for step in path.split("/") if step]
+        if not steps:
+            raise ManageError(400, "InvalidObject", f"Patch operation {index}: path is empty.")
+        _apply_step(updated, steps, op, ops.get("value"), schema)
+    return updated
+
+
+def _apply_step(target: dict[str, Any], steps: list[str], op: str, value: Any, schema: str) -> None:
+    prop = known_property(schema, steps[0])
+    if prop is None or prop.name in ("id", "_info"):
+        raise ManageError(400, "InvalidObject", f"Cannot patch '{'/'.join(steps)}': no such field on {schema}.")
+    name = prop.name
+    if len(steps) == 1:
+        if op == "remove":
+            target.pop(name, None)
+        else:
+            target[name] = value
+        return
+    if prop.kind == "reference":
+        # Patching ``status/id`` or ``status/name`` points the reference somewhere else: keep only that key.
+        target[name] = None if op == "remove" else {steps[1]: value}
+        return
+    inner = target.get(name)
+    if not isinstance(inner, dict):
+        inner = {}
+    inner = dict(inner)
+    if prop.ref is None:
+        raise ManageError(400, "InvalidObject", f"Cannot patch inside '{name}'.")
+    _apply_step(inner, steps[1:], op, value, prop.ref)
+    target[name] = inner

@@ -9,7 +9,9 @@ from __future__ import annotations
 import typer
 
 from cwdesk import __version__
+from cwdesk.cli import config as config_cli
 from cwdesk.cli import connection
+from cwdesk.cli import jobs as jobs_cli
 from cwdesk.logs import LogFormat, configure_logging
 
 app = typer.Typer(
@@ -50,6 +52,8 @@ def root(
 
 
 # Command groups register below, one line each (keep the list sorted).
+app.add_typer(config_cli.app, name="config")
+app.add_typer(jobs_cli.app, name="jobs")
 
 
 def main() -> None:

@@ -387,6 +387,8 @@ class JobKind:
     actions: Mapping[str, Action]
     stop_on_error: bool = True
     description: str = ""
+    # Which SDK client the actions expect in ``ctx.client``: "manage" (ManageClient) or "automate".
+    product: str = "manage"
 
 
 _KINDS: dict[str, JobKind] = {}

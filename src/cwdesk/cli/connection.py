@@ -31,7 +31,10 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 
+from cwdesk import config
+from cwdesk._http.errors import ConfigurationError, CWDeskError
 from cwdesk.cli.output import EXIT_FAILURE, EXIT_USAGE
+from cwdesk.conditions import ConditionSyntaxError
 
 if TYPE_CHECKING:
     from cwdesk.automate.client import AsyncAutomateClient, AutomateClient
@@ -85,12 +88,8 @@ def _env_is_set(names: tuple[str, ...]) -> bool:
 
 
 def _default_profile_exists() -> bool:
-    from cwdesk import config
-
-    try:
-        return DEFAULT_PROFILE in config.list_profiles()
-    except Exception:  # an unreadable profile file is reported when a profile is actually loaded
-        return False
+    # A profile file with unsafe permissions raises ConfigurationError here, and the caller reports it.
+    return DEFAULT_PROFILE in config.list_profiles()
 
 
 def _no_connection(product: str, env_vars: tuple[str, ...]) -> NoReturn:
@@ -179,14 +178,7 @@ def async_automate_client(profile: str | None = None) -> AsyncAutomateClient:
 
 def exit_code_for(error: BaseException) -> int:
     """The exit code of a failure: 2 when the user's input or configuration is wrong, else 1."""
-    from cwdesk.conditions import ConditionSyntaxError
-
-    usage_errors: tuple[type[BaseException], ...] = (ConditionSyntaxError,)
-    with contextlib.suppress(ImportError):
-        from cwdesk import ConfigurationError
-
-        usage_errors = (*usage_errors, ConfigurationError)
-    return EXIT_USAGE if isinstance(error, usage_errors) else EXIT_FAILURE
+    return EXIT_USAGE if isinstance(error, ConfigurationError | ConditionSyntaxError) else EXIT_FAILURE
 
 
 def describe(error: BaseException) -> str:
@@ -198,16 +190,9 @@ def describe(error: BaseException) -> str:
 @contextlib.contextmanager
 def reporting_errors() -> Iterator[None]:
     """Turn cwdesk's exceptions inside the block into a message on stderr and the matching exit code."""
-    from cwdesk.conditions import ConditionSyntaxError
-
-    handled: tuple[type[BaseException], ...] = (ConditionSyntaxError,)
-    with contextlib.suppress(ImportError):
-        from cwdesk import CWDeskError
-
-        handled = (*handled, CWDeskError)
     try:
         yield
-    except handled as error:
+    except (CWDeskError, ConditionSyntaxError) as error:
         fail(describe(error), code=exit_code_for(error))
 
 

@@ -1,0 +1,430 @@
+"""Receiving ConnectWise callbacks (webhooks) safely, and applying each change to the sync cache.
+
+A delivery is an HTTP POST whose JSON body is ``{Action, CompanyId, Entity, FromUrl, ID, MemberId,
+Metadata: {key_url}, Type}`` with the header ``x-content-signature = base64(HMAC-SHA256(key=SHA256(signing_key),
+raw body))`` (NOTES §10). ``CallbackReceiver`` accepts a delivery only when, in this order:
+
+1. the body is at most ``MAX_BODY_BYTES`` and carries a signature header (else 413 / 401);
+2. the body is a JSON object with ``Metadata.key_url`` (else 400);
+3. ``key_url`` points at the ConnectWise host this receiver was configured with — same scheme, host and port; a
+   cloud site's ``api-`` host counts as the same site (else 403, and nothing is fetched from a foreign host);
+4. the signature, computed over the *raw bytes* received (never a re-serialised object), matches in constant time
+   (else 401). Signing keys are fetched from ``key_url`` (redirects are not followed), cached per URL, and fetched
+   again at most once per ``KEY_REFRESH_SECONDS`` when a signature does not match (key rotation);
+5. the same delivery (signature + body) was not accepted before (else 409: a replay).
+
+An accepted ``added``/``updated`` delivery upserts the record into ``sync_records`` unless the cached copy is newer
+(an out-of-order or replayed old change is recorded as ``stale`` and not applied); ``deleted`` marks the record
+deleted. Each delivery is recorded as a ``callback`` run, so ``cwdesk health`` sees the receiver working.
+
+``create_app(receiver)`` wraps it in a tiny ASGI app (Starlette) for ``cwdesk callbacks serve``.
+
+Not for: registering callbacks at ConnectWise (``cw.callbacks`` in the SDK, ``cwdesk callbacks register``) or
+polling for changes (``cwdesk.workflows.sync``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import ipaddress
+import json
+import logging
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import sqlalchemy as sa
+
+from cwdesk.logs import register_secret
+from cwdesk.store import sync_cache
+from cwdesk.workflows.sync import kind_for_callback_type, last_updated_of
+
+__all__ = [
+    "KEY_REFRESH_SECONDS",
+    "MAX_BODY_BYTES",
+    "CallbackReceiver",
+    "Delivery",
+    "ReceiverAnswer",
+    "SigningKeys",
+    "allowed_key_origins",
+    "create_app",
+    "sign",
+    "signature_matches",
+]
+
+logger = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "x-content-signature"
+MAX_BODY_BYTES = 1_048_576
+KEY_REFRESH_SECONDS = 60.0
+_KEY_FETCH_TIMEOUT = httpx.Timeout(10.0)
+_MAX_KEY_RESPONSE_BYTES = 64 * 1024
+
+
+def sign(body: bytes, signing_key: str) -> str:
+    """The ``x-content-signature`` ConnectWise sends for ``body``: base64(HMAC-SHA256(SHA256(key), body))."""
+    key = hashlib.sha256(signing_key.encode("utf-8")).digest()
+    return base64.b64encode(hmac.new(key, body, hashlib.sha256).digest()).decode("ascii")
+
+
+def signature_matches(body: bytes, signature: str, signing_key: str) -> bool:
+    """Whether ``signature`` is the signature of exactly these bytes, compared in constant time."""
+    expected = sign(body, signing_key).encode("ascii")
+    return hmac.compare_digest(expected, signature.strip().encode("utf-8", "replace"))
+
+
+def _origin(url: str) -> tuple[str, str, int] | None:
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        return None
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        return None
+    return parts.scheme, parts.hostname.lower().rstrip("."), port
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def allowed_key_origins(server: str) -> frozenset[tuple[str, str, int]]:
+    """The (scheme, host, port) triples a ``key_url`` may use, from the configured ConnectWise server.
+
+    ``server`` is a URL or a bare host (https). A cloud site answers on both ``na.myconnectwise.net`` and its API
+    host ``api-na.myconnectwise.net``; both are accepted. Plain http only for a loopback server (tests, sandbox).
+    """
+    text = server if "://" in server else f"https://{server}"
+    origin = _origin(text)
+    if origin is None:
+        raise ValueError(f"Cannot read a host from the ConnectWise server {server!r}.")
+    scheme, host, port = origin
+    if scheme == "http" and not _is_loopback(host):
+        raise ValueError("The ConnectWise server must use https (plain http is accepted only on loopback).")
+    hosts = {host}
+    if host.endswith(".myconnectwise.net"):
+        bare = host.removeprefix("api-")
+        hosts |= {bare, f"api-{bare}"}
+    return frozenset((scheme, h, port) for h in hosts)
+
+
+class CallbackRejected(Exception):
+    """A delivery refused before anything was applied; ``status`` is the HTTP answer to give."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+class SigningKeys:
+    """Signing keys by ``key_url``: fetched only from allowed origins, cached, refreshed on demand.
+
+    ``transport`` lets tests and the demo fetch from the in-process sandbox.
+    """
+
+    def __init__(
+        self,
+        server: str,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        async_transport: httpx.AsyncBaseTransport | None = None,
+        refresh_after: float = KEY_REFRESH_SECONDS,
+    ) -> None:
+        self.allowed = allowed_key_origins(server)
+        self._transport = transport
+        self._async_transport = async_transport
+        self._refresh_after = refresh_after
+        self._cache: dict[str, tuple[str, float]] = {}
+        self._lock = threading.Lock()
+        self.fetches = 0
+
+    def check_url(self, key_url: str) -> None:
+        """Refuse a ``key_url`` that is not on the configured ConnectWise host (nothing is fetched)."""
+        origin = _origin(key_url)
+        if origin is None or origin not in self.allowed:
+            raise CallbackRejected(403, "Metadata.key_url is not on the configured ConnectWise host.")
+
+    def cached(self, key_url: str) -> tuple[str, float] | None:
+        with self._lock:
+            return self._cache.get(key_url)
+
+    def may_refresh(self, key_url: str) -> bool:
+        """Whether a stale-looking key may be fetched again (at most once per ``refresh_after`` seconds)."""
+        entry = self.cached(key_url)
+        return entry is None or time.monotonic() - entry[1] >= self._refresh_after
+
+    def _store(self, key_url: str, response: httpx.Response) -> str:
+        if response.status_code != 200:
+            raise CallbackRejected(502, f"The signing key could not be fetched (HTTP {response.status_code}).")
+        if len(response.content) > _MAX_KEY_RESPONSE_BYTES:
+            raise CallbackRejected(502, "The signing key answer is too large.")
+        try:
+            key = response.json()["signing_key"]
+        except (ValueError, KeyError, TypeError):
+            raise CallbackRejected(502, "The signing key answer has no signing_key.") from None
+        if not isinstance(key, str) or not key:
+            raise CallbackRejected(502, "The signing key answer has no signing_key.")
+        register_secret(key)
+        with self._lock:
+            self._cache[key_url] = (key, time.monotonic())
+            self.fetches += 1
+        return key
+
+    def fetch(self, key_url: str) -> str:
+        """Fetch (and cache) the key at ``key_url``; the URL must pass ``check_url``."""
+        self.check_url(key_url)
+        try:
+            with httpx.Client(transport=self._transport, timeout=_KEY_FETCH_TIMEOUT, follow_redirects=False) as http:
+                response = http.get(key_url, headers={"Accept": "application/json"})
+        except httpx.HTTPError as exc:
+            raise CallbackRejected(502, f"The signing key could not be fetched ({type(exc).__name__}).") from None
+        return self._store(key_url, response)
+
+    async def afetch(self, key_url: str) -> str:
+        """The async twin of ``fetch``."""
+        self.check_url(key_url)
+        try:
+            async with httpx.AsyncClient(
+                transport=self._async_transport, timeout=_KEY_FETCH_TIMEOUT, follow_redirects=False
+            ) as http:
+                response = await http.get(key_url, headers={"Accept": "application/json"})
+        except httpx.HTTPError as exc:
+            raise CallbackRejected(502, f"The signing key could not be fetched ({type(exc).__name__}).") from None
+        return self._store(key_url, response)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A callback body, read (but not yet trusted)."""
+
+    action: str
+    type: str
+    record_id: int | None
+    entity: Mapping[str, Any] | None
+    key_url: str
+    signature: str
+    fingerprint: str
+
+    @property
+    def kind(self) -> str:
+        """The sync-cache kind the record belongs to (``company`` -> ``companies``)."""
+        return kind_for_callback_type(self.type)
+
+
+@dataclass(frozen=True)
+class ReceiverAnswer:
+    """What the receiver answers: an HTTP status and a short reason (no secrets, no record data)."""
+
+    status: int
+    reason: str
+    kind: str | None = None
+    record_id: int | None = None
+
+
+def _read_delivery(body: bytes, headers: Mapping[str, str]) -> Delivery:
+    if len(body) > MAX_BODY_BYTES:
+        raise CallbackRejected(413, "The callback body is too large.")
+    lowered = {k.lower(): v for k, v in headers.items()}
+    signature = lowered.get(SIGNATURE_HEADER, "").strip()
+    if not signature:
+        raise CallbackRejected(401, f"The {SIGNATURE_HEADER} header is missing.")
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        raise CallbackRejected(400, "The callback body is not JSON.") from None
+    if not isinstance(payload, dict):
+        raise CallbackRejected(400, "The callback body is not a JSON object.")
+    metadata = payload.get("Metadata")
+    key_url = metadata.get("key_url") if isinstance(metadata, dict) else None
+    if not isinstance(key_url, str) or not key_url:
+        raise CallbackRejected(400, "The callback has no Metadata.key_url.")
+    action = str(payload.get("Action") or "").lower()
+    if action not in {"added", "updated", "deleted"}:
+        raise CallbackRejected(400, "The callback's Action must be added, updated or deleted.")
+    entity = _entity_of(payload.get("Entity"))
+    record_id = _int_or_none(payload.get("ID"))
+    if record_id is None and entity is not None:
+        record_id = _int_or_none(entity.get("id"))
+    if not str(payload.get("Type") or "").strip():
+        raise CallbackRejected(400, "The callback has no Type.")
+    fingerprint = hashlib.sha256(signature.encode("utf-8", "replace") + b"\n" + body).hexdigest()
+    return Delivery(
+        action=action,
+        type=str(payload["Type"]),
+        record_id=record_id,
+        entity=entity,
+        key_url=key_url,
+        signature=signature,
+        fingerprint=fingerprint,
+    )
+
+
+def _entity_of(raw: Any) -> dict[str, Any] | None:
+    # ConnectWise sends the record serialised as a JSON *string*; accept an object too.
+    if isinstance(raw, str) and raw.strip():
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            raise CallbackRejected(400, "The callback's Entity is not JSON.") from None
+    return raw if isinstance(raw, dict) else None
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return int(value) if value is not None and str(value).strip() else None
+    except (TypeError, ValueError):
+        return None
+
+
+class CallbackReceiver:
+    """Verifies deliveries and applies them to the sync cache of one ConnectWise source.
+
+    ``source`` is the sync-cache source name (``cwdesk.workflows.sync.source_key``) and ``keys`` the signing-key
+    fetcher bound to the configured ConnectWise server.
+    """
+
+    def __init__(self, engine: sa.Engine, *, source: str, keys: SigningKeys) -> None:
+        self.engine = engine
+        self.source = source
+        self.keys = keys
+
+    def receive(self, body: bytes, headers: Mapping[str, str]) -> ReceiverAnswer:
+        """Check and apply one delivery (fetching the signing key synchronously when needed)."""
+        try:
+            delivery = _read_delivery(body, headers)
+            self.keys.check_url(delivery.key_url)
+            self._verify(body, delivery, self.keys.fetch)
+            return self._apply(delivery)
+        except CallbackRejected as rejected:
+            return self._refused(rejected)
+
+    async def areceive(self, body: bytes, headers: Mapping[str, str]) -> ReceiverAnswer:
+        """The async twin of ``receive`` (the store write runs in a worker thread)."""
+        try:
+            delivery = _read_delivery(body, headers)
+            self.keys.check_url(delivery.key_url)
+            entry = self.keys.cached(delivery.key_url)
+            key = entry[0] if entry else await self.keys.afetch(delivery.key_url)
+            if not signature_matches(body, delivery.signature, key):
+                if not (entry and self.keys.may_refresh(delivery.key_url)):
+                    raise CallbackRejected(401, "The callback signature does not match.")
+                key = await self.keys.afetch(delivery.key_url)
+                if not signature_matches(body, delivery.signature, key):
+                    raise CallbackRejected(401, "The callback signature does not match.")
+            return await asyncio.to_thread(self._apply, delivery)
+        except CallbackRejected as rejected:
+            return self._refused(rejected)
+
+    def _verify(self, body: bytes, delivery: Delivery, fetch: Any) -> None:
+        entry = self.keys.cached(delivery.key_url)
+        key = entry[0] if entry else fetch(delivery.key_url)
+        if signature_matches(body, delivery.signature, key):
+            return
+        # A key fetched a while ago may have been rotated: fetch once more, but not on every forged request.
+        if entry and self.keys.may_refresh(delivery.key_url):
+            key = fetch(delivery.key_url)
+            if signature_matches(body, delivery.signature, key):
+                return
+        raise CallbackRejected(401, "The callback signature does not match.")
+
+    def _refused(self, rejected: CallbackRejected) -> ReceiverAnswer:
+        logger.warning("callback refused: %s", rejected.reason, extra={"status": rejected.status})
+        return ReceiverAnswer(rejected.status, rejected.reason)
+
+    def _apply(self, delivery: Delivery) -> ReceiverAnswer:
+        now = datetime.now(UTC)
+        kind = delivery.kind
+        try:
+            with self.engine.begin() as conn:
+                outcome = self._change(conn, delivery, kind, now)
+                if not sync_cache.remember_delivery(
+                    conn,
+                    delivery.fingerprint,
+                    source=self.source,
+                    kind=kind,
+                    action=delivery.action,
+                    record_id=delivery.record_id,
+                    outcome=outcome,
+                    now=now,
+                ):
+                    raise CallbackRejected(409, "This callback was already received (a replay); nothing applied.")
+                run_id = sync_cache.start_run(conn, self.source, kind, "callback", now=now)
+                sync_cache.finish_run(
+                    conn,
+                    run_id,
+                    state="succeeded",
+                    now=now,
+                    fetched=1,
+                    updated=1 if outcome == "applied" and delivery.action == "updated" else 0,
+                    created=1 if outcome == "applied" and delivery.action == "added" else 0,
+                    deleted=1 if outcome == "applied" and delivery.action == "deleted" else 0,
+                    unchanged=0 if outcome == "applied" else 1,
+                    message=f"{delivery.action} {kind} {delivery.record_id}: {outcome}",
+                )
+        except sa.exc.IntegrityError:
+            # An identical delivery won a race for the same fingerprint: this one is the replay.
+            raise CallbackRejected(409, "This callback was already received (a replay); nothing applied.") from None
+        logger.info(
+            "callback %s",
+            outcome,
+            extra={"kind": kind, "action": delivery.action, "record_id": delivery.record_id},
+        )
+        return ReceiverAnswer(200, outcome, kind=kind, record_id=delivery.record_id)
+
+    def _change(self, conn: sa.Connection, delivery: Delivery, kind: str, now: datetime) -> str:
+        if delivery.record_id is None:
+            raise CallbackRejected(400, "The callback names no record (no ID).")
+        if delivery.action == "deleted":
+            sync_cache.mark_deleted(conn, self.source, kind, [delivery.record_id], now=now)
+            return "applied"
+        if delivery.entity is None:
+            raise CallbackRejected(400, "The callback carries no Entity to apply.")
+        entity = dict(delivery.entity)
+        entity.setdefault("id", delivery.record_id)
+        updated = last_updated_of(entity)
+        cached = sync_cache.cached_last_updated(conn, self.source, kind, delivery.record_id)
+        if cached is not None and updated is not None and updated < cached:
+            return "stale"
+        sync_cache.save_records(
+            conn, self.source, kind, [sync_cache.CachedRecord(delivery.record_id, entity, updated)], now=now
+        )
+        return "applied"
+
+
+def create_app(receiver: CallbackReceiver, *, path: str = "/callbacks") -> Any:
+    """A small ASGI app: ``POST {path}`` runs the receiver; ``GET /health`` answers ``ok``."""
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse, PlainTextResponse, Response
+    from starlette.routing import Route
+
+    async def deliver(request: Request) -> Response:
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+            return JSONResponse({"status": 413, "reason": "The callback body is too large."}, status_code=413)
+        body = bytearray()
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > MAX_BODY_BYTES:
+                return JSONResponse({"status": 413, "reason": "The callback body is too large."}, status_code=413)
+        answer = await receiver.areceive(bytes(body), dict(request.headers))
+        return JSONResponse({"status": answer.status, "reason": answer.reason}, status_code=answer.status)
+
+    async def health(_request: Request) -> Response:
+        return PlainTextResponse("ok")
+
+    return Starlette(routes=[Route(path, deliver, methods=["POST"]), Route("/health", health, methods=["GET"])])

@@ -150,6 +150,9 @@ def configure_logging(
 ) -> logging.Handler:
     """Send cwdesk's logs (and the libraries' warnings) to ``stream`` (stderr) in ``log_format``, redacted."""
     fmt = LogFormat(log_format)
+    numeric = logging.getLevelName(level.upper()) if isinstance(level, str) else level
+    if not isinstance(numeric, int):
+        raise ValueError(f"Unknown log level {level!r}: use debug, info, warning or error.")
     root = logging.getLogger()
     for existing in list(root.handlers):
         if isinstance(existing, _CwdeskHandler):
@@ -158,9 +161,6 @@ def configure_logging(
     handler.addFilter(RedactSecrets())
     handler.setFormatter(JsonFormatter() if fmt is LogFormat.json else TextFormatter())
     root.addHandler(handler)
-    numeric = logging.getLevelName(level.upper()) if isinstance(level, str) else level
-    if not isinstance(numeric, int):
-        raise ValueError(f"Unknown log level {level!r}: use debug, info, warning or error.")
     root.setLevel(numeric)
     # httpx logs every request at INFO; keep it to warnings unless the user asked for debug.
     logging.getLogger("httpx").setLevel(logging.DEBUG if numeric <= logging.DEBUG else logging.WARNING)

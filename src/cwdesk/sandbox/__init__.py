@@ -1,5 +1,13 @@
 """The sandbox: a local emulator of the ConnectWise Manage and Automate REST APIs on SQLite.
 
-Used in-process (httpx transports, the ``sandbox`` pytest fixture) and standalone (``cwdesk sandbox serve``).
-Not for: talking to a real ConnectWise server (that is ``cwdesk.manage`` / ``cwdesk.automate``).
+    from cwdesk.sandbox import Sandbox
+    sb = Sandbox(seed="demo")
+    client = ManageClient(**sb.manage_credentials, transport=sb.transport())
+
+Used in-process (httpx transports, the ``sandbox`` pytest fixture in ``cwdesk.sandbox.testing``) and standalone
+(``cwdesk sandbox serve``). Not for: talking to a real ConnectWise server (``cwdesk.manage``, ``cwdesk.automate``).
 """
+
+from cwdesk.sandbox.server import Dropped, Hang, RequestLogEntry, Sandbox
+
+__all__ = ["Dropped", "Hang", "RequestLogEntry", "Sandbox"]

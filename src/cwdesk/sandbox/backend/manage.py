@@ -89,9 +89,7 @@ class ManageBackend:
             clauses.append(custom_field_conditions_sql(kind, query.custom_field_conditions, params))
         return " AND ".join(clauses) if clauses else "1"
 
-    def find(
-        self, kind: Kind, query: Query, *, parent_id: int | None = None, limit: int, offset: int = 0
-    ) -> list[str]:
+    def find(self, kind: Kind, query: Query, *, parent_id: int | None = None, limit: int, offset: int = 0) -> list[str]:
         """One page of records as stored JSON text, in ``orderBy`` order (id by default)."""
         params: list[Param] = []
         where = self._where(kind, parent_id, query, params)
@@ -327,7 +325,7 @@ class ManageBackend:
     def reference(self, schema: str, value: Any, field_name: str, problems: Problems) -> dict[str, Any] | None:
         """A reference given by id, identifier or name, returned as ConnectWise shows it (``{id, name, _info}``)."""
         if isinstance(value, bool) or not isinstance(value, int | dict):
-            problems.add("InvalidField", field_name, f"{field_name} must be a reference like {{\"id\": 1}}.")
+            problems.add("InvalidField", field_name, f'{field_name} must be a reference like {{"id": 1}}.')
             return None
         given: dict[str, Any] = {"id": value} if isinstance(value, int) else value
         kind_name = REFERENCE_KINDS.get(schema)

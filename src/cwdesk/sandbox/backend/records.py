@@ -168,7 +168,7 @@ def apply_patch(record: dict[str, Any], operations: Any, schema: str) -> dict[st
         raise ManageError(
             400,
             "InvalidObject",
-            "PATCH takes a JSON array of operations, e.g. [{\"op\": \"replace\", \"path\": \"name\", \"value\": "
+            'PATCH takes a JSON array of operations, e.g. [{"op": "replace", "path": "name", "value": '
             '"New name"}]; a plain object is not accepted (use PUT to send a whole record).',
         )
     updated = {key: value for key, value in record.items()}

@@ -1,0 +1,320 @@
+"""The HTTP face of the Manage emulator: routes, auth, query parameters, Link headers and ConnectWise error bodies.
+
+Paths live under ``/{codebase}/apis/3.0`` (``/v4_6_release/apis/3.0/company/companies``); ``/login/companyinfo/{id}``
+tells clients the codebase. Methods per path come from ``manage-core.json``. Paging follows NOTES.md §4 and §11:
+``page``/``pageSize`` (25 by default, at most 1000) with a ``Link`` header whose URLs end in ``page=N``, or
+forward-only paging (``pagination-type: forward-only`` + ``pageId``).
+Not for: record rules (``backend/``), faults and the request log (``server.py``).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from cwdesk.sandbox.backend.kinds import KINDS, Kind
+from cwdesk.sandbox.backend.manage import ManageBackend, Query
+from cwdesk.sandbox.backend.query import QueryError
+from cwdesk.sandbox.backend.records import HREF_PREFIX, ManageError, pick_fields
+from cwdesk.sandbox.backend.spec import manage_spec
+from cwdesk.sandbox.http import SandboxRequest, SandboxResponse
+
+CODEBASE = "v4_6_release/"
+API_ROOT = "/v4_6_release/apis/3.0"
+VERSION = "v2025.1.10431"
+MEDIA_TYPE = "application/vnd.connectwise.com+json; version=2025.1; charset=utf-8"
+DEFAULT_PAGE_SIZE = 25
+MAX_PAGE_SIZE = 1000
+
+_API_PATH = re.compile(r"^/[^/]+/apis/3\.0(/.*)$", re.IGNORECASE)
+_COMPANY_INFO = re.compile(r"^/login/companyinfo/([^/]+)/?$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class _Route:
+    kind: Kind
+    shape: str
+    """``collection``, ``count`` or ``item``."""
+    pattern: re.Pattern[str]
+    methods: frozenset[str]
+
+
+def _spec_methods(template: str) -> frozenset[str]:
+    path = manage_spec()["paths"].get(template, {})
+    return frozenset(method.upper() for method in path if method != "parameters")
+
+
+def _routes() -> list[_Route]:
+    routes: list[_Route] = []
+    for kind in KINDS.values():
+        base = re.escape(kind.path).replace(re.escape("{parentId}"), r"(\d+)")
+        item_template = kind.path + "/{id}"
+        item_methods = _spec_methods(item_template)
+        if kind.name == "member":
+            # Not in the spec, but ConnectWise lets an admin delete a member who owns nothing (issue 3: 409 otherwise).
+            item_methods = item_methods | {"DELETE"}
+        routes.append(_Route(kind, "count", re.compile(f"^{base}/count/?$", re.I), _spec_methods(kind.path + "/count")))
+        routes.append(_Route(kind, "item", re.compile(rf"^{base}/(\d+)/?$", re.I), item_methods))
+        routes.append(_Route(kind, "collection", re.compile(f"^{base}/?$", re.I), _spec_methods(kind.path)))
+    return routes
+
+
+def error(status: int, code: str, message: str, errors: list[dict[str, str]] | None = None) -> SandboxResponse:
+    """A ConnectWise ``ErrorResponseMessage`` answer."""
+    return SandboxResponse.json(status, ManageError(status, code, message, errors).body(), {"content-type": MEDIA_TYPE})
+
+
+class ManageAPI:
+    """Serves Manage requests against a ``ManageBackend``."""
+
+    def __init__(self, backend: ManageBackend, *, company: str = "sandbox") -> None:
+        self.backend = backend
+        self.company = company
+        self.routes = _routes()
+        self.after_write: Callable[[SandboxRequest], None] | None = None
+
+    # -------------------------------------------------------------------------------------------------- entry
+    def handles(self, path: str) -> bool:
+        return bool(_API_PATH.match(path) or _COMPANY_INFO.match(path))
+
+    def handle(self, request: SandboxRequest) -> SandboxResponse:
+        info = _COMPANY_INFO.match(request.path)
+        if info:
+            return self._company_info(info.group(1), request)
+        match = _API_PATH.match(request.path)
+        if match is None:
+            return error(404, "NotFound", f"No Manage API at {request.path}")
+        member, failure = self._authenticate(request)
+        if failure is not None:
+            return failure
+        assert member is not None
+        try:
+            return self._route(request, match.group(1), member)
+        except ManageError as exc:
+            return error(exc.status, exc.code, exc.message, exc.errors)
+        except QueryError as exc:
+            return error(400, exc.code, exc.message)
+
+    # --------------------------------------------------------------------------------------------------- auth
+    def _authenticate(self, request: SandboxRequest) -> tuple[dict[str, Any] | None, SandboxResponse | None]:
+        header = request.header("authorization") or ""
+        scheme, _, encoded = header.partition(" ")
+        if scheme.lower() != "basic" or not encoded:
+            message = "Authorization is required: send Basic company+publicKey:privateKey."
+            return None, error(401, "Unauthorized", message)
+        try:
+            decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            return None, error(401, "Unauthorized", "The Authorization header is not valid Basic credentials.")
+        user, _, private_key = decoded.partition(":")
+        company, _, public_key = user.partition("+")
+        member = self.backend.api_member(company, public_key, private_key) if public_key else None
+        if member is None:
+            # Never echo what was sent: the private key must not appear in any answer.
+            return None, error(401, "Unauthorized", "The company, public key or private key is not valid.")
+        client_id = request.header("clientid")
+        if not client_id:
+            message = "A clientId header is required: register one at developer.connectwise.com."
+            return None, error(401, "Unauthorized", message)
+        try:
+            uuid.UUID(client_id.strip())
+        except ValueError:
+            return None, error(401, "Unauthorized", "The clientId header must be a GUID.")
+        if request.method != "GET" and self.backend.is_read_only(member):
+            return None, error(
+                403,
+                "Forbidden",
+                f"Member {member.get('identifier')} has a read-only security role and cannot change records.",
+            )
+        return member, None
+
+    # ------------------------------------------------------------------------------------------------ routing
+    def _route(self, request: SandboxRequest, path: str, member: dict[str, Any]) -> SandboxResponse:
+        if path.rstrip("/").lower() == "/system/info":
+            if request.method != "GET":
+                return error(405, "MethodNotAllowed", f"{request.method} is not allowed on /system/info.")
+            return self._json(200, self.system_info(), request)
+        for route in self.routes:
+            found = route.pattern.match(path)
+            if found is None:
+                continue
+            if request.method not in route.methods:
+                allowed = ", ".join(sorted(route.methods))
+                return error(405, "MethodNotAllowed", f"{request.method} is not allowed here; use {allowed}.")
+            groups = [int(g) for g in found.groups()]
+            parent_id = groups[0] if route.kind.parent else None
+            record_id = groups[-1] if route.shape == "item" else None
+            return self._serve(request, route, parent_id, record_id, member)
+        return error(404, "NotFound", f"No Manage API path {path}")
+
+    def _serve(
+        self,
+        request: SandboxRequest,
+        route: _Route,
+        parent_id: int | None,
+        record_id: int | None,
+        member: dict[str, Any],
+    ) -> SandboxResponse:
+        kind, backend = route.kind, self.backend
+        if route.shape == "count":
+            if parent_id is not None:
+                backend.get(KINDS[kind.parent or ""], parent_id)
+            return self._json(200, {"count": backend.count(kind, _query(request), parent_id=parent_id)}, request)
+        if route.shape == "collection":
+            if request.method == "GET":
+                return self._list(request, kind, parent_id)
+            created = backend.create(kind, _body(request), parent_id=parent_id, member=member)
+            return self._json(201, created, request)
+        assert record_id is not None
+        if request.method == "GET":
+            return self._json(200, _fields(request, backend.get(kind, record_id, parent_id=parent_id)), request)
+        if request.method == "PUT":
+            saved = backend.replace(kind, record_id, _body(request), parent_id=parent_id, member=member)
+            return self._json(200, saved, request)
+        if request.method == "PATCH":
+            saved = backend.patch(kind, record_id, _body(request), parent_id=parent_id, member=member)
+            return self._json(200, saved, request)
+        backend.delete(kind, record_id, parent_id=parent_id, member=member)
+        return SandboxResponse(204)
+
+    def _list(self, request: SandboxRequest, kind: Kind, parent_id: int | None) -> SandboxResponse:
+        query = _query(request)
+        page_size = _int_param(request, "pageSize", DEFAULT_PAGE_SIZE)
+        if page_size < 1:
+            raise ManageError(400, "InvalidObject", "pageSize must be 1 or more (at most 1000).")
+        page_size = min(page_size, MAX_PAGE_SIZE)
+        if parent_id is not None:
+            self.backend.get(KINDS[kind.parent or ""], parent_id)
+        if (request.header("pagination-type") or "").strip().lower() == "forward-only":
+            if query.order_by:
+                raise ManageError(
+                    400, "InvalidObject", "orderBy cannot be used with forward-only pagination (records come by id)."
+                )
+            after = _int_param(request, "pageId", 0)
+            rows = self.backend.find_after(kind, query, parent_id=parent_id, after_id=after, limit=page_size + 1)
+            headers: dict[str, str] = {}
+            if len(rows) > page_size:
+                rows = rows[:page_size]
+                last_id = json.loads(rows[-1])["id"]
+                headers["link"] = f'<{_forward_url(request, page_size, last_id)}>; rel="next"'
+            return self._rows(request, rows, headers)
+        page = _int_param(request, "page", 1)
+        if page < 1:
+            raise ManageError(400, "InvalidObject", "page must be 1 or more.")
+        rows = self.backend.find(kind, query, parent_id=parent_id, limit=page_size, offset=(page - 1) * page_size)
+        total = self.backend.count(kind, query, parent_id=parent_id)
+        link = _navigable_links(request, page, page_size, total)
+        return self._rows(request, rows, {"link": link} if link else {})
+
+    # ------------------------------------------------------------------------------------------------ answers
+    def _rows(self, request: SandboxRequest, rows: list[str], headers: dict[str, str]) -> SandboxResponse:
+        fields = _field_paths(request)
+        if fields:
+            text = json.dumps([pick_fields(json.loads(row), fields) for row in rows], separators=(",", ":"))
+        else:
+            text = "[" + ",".join(rows) + "]"
+        return self._text(200, text, request, headers)
+
+    def _json(self, status: int, data: Any, request: SandboxRequest) -> SandboxResponse:
+        return self._text(status, json.dumps(data, separators=(",", ":")), request, {})
+
+    def _text(self, status: int, text: str, request: SandboxRequest, headers: dict[str, str]) -> SandboxResponse:
+        if HREF_PREFIX in text:
+            text = text.replace(HREF_PREFIX, f"{request.base_url}{API_ROOT}/")
+        return SandboxResponse(status, text.encode("utf-8"), {"content-type": MEDIA_TYPE, **headers})
+
+    def system_info(self) -> dict[str, Any]:
+        return {
+            "version": VERSION,
+            "isCloud": False,
+            "serverTimeZone": "Eastern Standard Time",
+            "licenseBits": [{"name": "ServiceDesk", "activeFlag": True}, {"name": "Finance", "activeFlag": True}],
+            "cloudRegion": "NA",
+            "maxWorkFlowRecordsAllowed": 1000,
+        }
+
+    def _company_info(self, company: str, request: SandboxRequest) -> SandboxResponse:
+        if company.lower() != self.company.lower():
+            return error(404, "NotFound", f"Company {company} not found")
+        return SandboxResponse.json(
+            200,
+            {
+                "CompanyName": self.company,
+                "Codebase": CODEBASE,
+                "VersionCode": "v2025.1",
+                "VersionNumber": VERSION,
+                "CompanyID": self.company,
+                "IsCloud": False,
+                "SiteUrl": request.base_url.split("://", 1)[-1],
+            },
+        )
+
+
+# ---------------------------------------------------------------------------------------------- parameters
+def _query(request: SandboxRequest) -> Query:
+    return Query(
+        conditions=request.param("conditions"),
+        child_conditions=request.param("childConditions"),
+        custom_field_conditions=request.param("customFieldConditions"),
+        order_by=request.param("orderBy") or None,
+    )
+
+
+def _int_param(request: SandboxRequest, name: str, default: int) -> int:
+    text = request.param(name)
+    if text is None or text.strip() == "":
+        return default
+    try:
+        return int(text)
+    except ValueError:
+        raise ManageError(400, "InvalidObject", f"{name} must be a whole number, not '{text}'.") from None
+
+
+def _body(request: SandboxRequest) -> Any:
+    try:
+        return request.json()
+    except ValueError as exc:
+        raise ManageError(400, "InvalidObject", str(exc)) from None
+
+
+def _field_paths(request: SandboxRequest) -> list[list[str]]:
+    text = request.param("fields")
+    if not text:
+        return []
+    return [[step for step in part.strip().split("/") if step] for part in text.split(",") if part.strip()]
+
+
+def _fields(request: SandboxRequest, record: dict[str, Any]) -> dict[str, Any]:
+    fields = _field_paths(request)
+    return pick_fields(record, fields) if fields else record
+
+
+def _url(request: SandboxRequest, pairs: list[tuple[str, str]]) -> str:
+    return f"{request.base_url}{request.path}?{urlencode(pairs, quote_via=quote)}"
+
+
+def _navigable_links(request: SandboxRequest, page: int, page_size: int, total: int) -> str:
+    """RFC 5988 links with the request's own parameters and ``page`` last (NOTES.md §11)."""
+    last = max(1, math.ceil(total / page_size))
+    kept = [(k, v) for k, v in request.query if k.lower() != "page"]
+    links: list[str] = []
+    if page > 1:
+        links.append(f'<{_url(request, [*kept, ("page", "1")])}>; rel="first"')
+        links.append(f'<{_url(request, [*kept, ("page", str(min(page - 1, last)))])}>; rel="prev"')
+    if page < last:
+        links.append(f'<{_url(request, [*kept, ("page", str(page + 1))])}>; rel="next"')
+        links.append(f'<{_url(request, [*kept, ("page", str(last))])}>; rel="last"')
+    return ", ".join(links)
+
+
+def _forward_url(request: SandboxRequest, page_size: int, last_id: int) -> str:
+    kept = [(k, v) for k, v in request.query if k.lower() not in ("page", "pageid", "pagesize")]
+    return _url(request, [*kept, ("pageSize", str(page_size)), ("pageId", str(last_id))])

@@ -1,0 +1,447 @@
+"""Deterministic, realistic MSP data for the sandbox: the 8-client ``demo`` set, or N generated companies.
+
+``demo``: 8 clients (Active, Inactive and Prospect; 1–3 contacts each with one primary; sites; agreements with bill
+amounts except two clients; tickets on "Service Desk"), plus the setup records an MSP has (statuses, types, boards,
+agreement types "Managed Service", "Block Hours", "Per Device", members, security roles, locations, departments),
+and the matching Automate clients, locations and computers (through the Automate emulator's ``seed_clients``).
+``N``: N companies with about 5 contacts each (``--seed 10000``: 10,000 companies, ~50,000 contacts).
+The same ``random_seed`` always gives the same data.
+Not for: rules about records (``backend/``); the seeded records are written in the shape the backend produces.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from cwdesk.sandbox.backend.kinds import KINDS
+from cwdesk.sandbox.backend.manage import ManageBackend, reference_to
+from cwdesk.sandbox.backend.records import timestamp
+
+#: Every seeded date is relative to this instant, so the data does not depend on the day it was made.
+ANCHOR = datetime(2025, 6, 2, 14, 30, tzinfo=UTC)
+
+MANAGE_COMPANY = "sandbox"
+PUBLIC_KEY = "sandbox-public"
+PRIVATE_KEY = "sandbox-private"
+READ_ONLY_PUBLIC_KEY = "sandbox-readonly-public"
+READ_ONLY_PRIVATE_KEY = "sandbox-readonly-private"
+
+
+class AutomateSeeder(Protocol):
+    def seed_clients(self, rows: list[dict[str, Any]], rng: random.Random) -> None: ...
+
+
+DEMO_CLIENTS: tuple[dict[str, Any], ...] = (
+    {"identifier": "AcmeDental", "name": "Acme Dental Group", "status": "Active", "type": "Client",
+     "city": "Tampa", "state": "FL", "zip": "33602", "address": "401 E Jackson St", "phone": "8135550142",
+     "agreement": ("Managed Service", 2450.0), "contacts": 3, "site": "Main Office"},
+    {"identifier": "BrightPath", "name": "BrightPath Logistics", "status": "Active", "type": "Client",
+     "city": "Columbus", "state": "OH", "zip": "43215", "address": "88 N High St", "phone": "6145550188",
+     "agreement": ("Per Device", 1875.0), "contacts": 2, "site": "Warehouse"},
+    {"identifier": "CedarLaw", "name": "Cedar & Finch Law", "status": "Active", "type": "Client",
+     "city": "Portland", "state": "OR", "zip": "97204", "address": "1120 SW 5th Ave", "phone": "5035550119",
+     "agreement": ("Block Hours", 900.0), "contacts": 3, "site": "Main Office"},
+    {"identifier": "DeltaMfg", "name": "Delta Precision Manufacturing", "status": "Active", "type": "Client",
+     "city": "Grand Rapids", "state": "MI", "zip": "49503", "address": "250 Monroe Ave NW", "phone": "6165550173",
+     "agreement": ("Managed Service", 3980.0), "contacts": 2, "site": "Plant 1"},
+    {"identifier": "EvergreenVet", "name": "Evergreen Veterinary Clinic", "status": "Active", "type": "Client",
+     "city": "Boise", "state": "ID", "zip": "83702", "address": "901 W Bannock St", "phone": "2085550137",
+     "agreement": ("Per Device", 640.0), "contacts": 1, "site": "Clinic"},
+    {"identifier": "FultonCPA", "name": "Fulton Street CPAs", "status": "Inactive", "type": "Client",
+     "city": "Albany", "state": "NY", "zip": "12207", "address": "75 State St", "phone": "5185550166",
+     "agreement": ("Block Hours", 450.0), "contacts": 2, "site": "Main Office"},
+    {"identifier": "GranitePeak", "name": "Granite Peak Outfitters", "status": "Active", "type": "Prospect",
+     "city": "Denver", "state": "CO", "zip": "80202", "address": "1600 Wynkoop St", "phone": "3035550124",
+     "agreement": None, "contacts": 2, "site": "Store"},
+    {"identifier": "HarborSchools", "name": "Harbor Montessori Schools", "status": "Active", "type": "Prospect",
+     "city": "Charleston", "state": "SC", "zip": "29401", "address": "12 Meeting St", "phone": "8435550191",
+     "agreement": None, "contacts": 1, "site": "Campus"},
+)  # fmt: skip
+
+_FIRST = (
+    "Ava",
+    "Liam",
+    "Maya",
+    "Noah",
+    "Priya",
+    "Omar",
+    "Grace",
+    "Ethan",
+    "Sofia",
+    "Lucas",
+    "Chloe",
+    "Mateo",
+    "Hannah",
+    "Daniel",
+    "Zoe",
+    "Isaac",
+    "Nora",
+    "Caleb",
+    "Leah",
+    "Julian",
+    "Aisha",
+    "Ryan",
+    "Elena",
+    "Marcus",
+)
+_LAST = (
+    "Johnson",
+    "Patel",
+    "Nguyen",
+    "Garcia",
+    "Okafor",
+    "Smith",
+    "Kowalski",
+    "Brennan",
+    "Tanaka",
+    "Lopez",
+    "Fischer",
+    "Haddad",
+    "Murphy",
+    "Rossi",
+    "Chen",
+    "Walker",
+    "Singh",
+    "Bauer",
+    "Diaz",
+    "Kim",
+    "Foster",
+)
+_TITLES = (
+    "Office Manager",
+    "Owner",
+    "Controller",
+    "Operations Director",
+    "IT Coordinator",
+    "Practice Manager",
+    "Bookkeeper",
+    "Principal",
+    "CFO",
+    "Front Desk Lead",
+)
+_WORDS = (
+    "Summit",
+    "Harbor",
+    "Pioneer",
+    "Blue",
+    "Granite",
+    "Maple",
+    "Copper",
+    "Silver",
+    "North",
+    "Prairie",
+    "Coastal",
+    "Redwood",
+    "Lakeside",
+    "Union",
+    "Liberty",
+    "Oak",
+    "River",
+    "Sterling",
+    "Beacon",
+    "Crescent",
+)
+_TRADES = (
+    "Dental",
+    "Logistics",
+    "Law",
+    "Manufacturing",
+    "Veterinary",
+    "Accounting",
+    "Realty",
+    "Construction",
+    "Pediatrics",
+    "Insurance",
+    "Engineering",
+    "Bakery",
+    "Auto Repair",
+    "Architects",
+    "Chiropractic",
+)
+_SUFFIX = ("LLC", "Inc", "Group", "Partners", "Co", "Associates")
+_CITIES = (
+    ("Tampa", "FL", "33602"),
+    ("Austin", "TX", "78701"),
+    ("Denver", "CO", "80202"),
+    ("Raleigh", "NC", "27601"),
+    ("Madison", "WI", "53703"),
+    ("Reno", "NV", "89501"),
+    ("Omaha", "NE", "68102"),
+    ("Tucson", "AZ", "85701"),
+    ("Boise", "ID", "83702"),
+    ("Dayton", "OH", "45402"),
+)
+_TICKETS = ("Printer offline in front office", "New hire laptop setup", "Outlook keeps asking for password",
+            "VPN drops every afternoon", "Replace failing UPS battery", "Shared drive permissions for accounting",
+            "Phishing email reported", "Wi-Fi slow in conference room")  # fmt: skip
+
+
+class _Ids:
+    """Sequential ids per kind, as ConnectWise hands them out."""
+
+    def __init__(self) -> None:
+        self.next: dict[str, int] = {}
+
+    def __call__(self, kind: str) -> int:
+        value = self.next.get(kind, 0) + 1
+        self.next[kind] = value
+        return value
+
+
+class Seeder:
+    """Writes one data set into an empty sandbox."""
+
+    def __init__(self, backend: ManageBackend, rng: random.Random, automate: AutomateSeeder | None) -> None:
+        self.backend = backend
+        self.rng = rng
+        self.automate = automate
+        self.ids = _Ids()
+        self.by_name: dict[tuple[str, str], dict[str, Any]] = {}
+        self.automate_specs: list[dict[str, Any]] = []
+
+    # -------------------------------------------------------------------------------------------- helpers
+    def _when(self, max_days: int = 1000) -> str:
+        return timestamp(ANCHOR - timedelta(days=self.rng.randint(1, max_days), minutes=self.rng.randint(0, 1439)))
+
+    def _record(self, kind: str, fields: dict[str, Any], who: str = "admin") -> dict[str, Any]:
+        entered = self._when()
+        record = {"id": self.ids(kind), **fields}
+        record["_info"] = {"lastUpdated": entered, "updatedBy": who, "dateEntered": entered, "enteredBy": who}
+        return record
+
+    def _ref(self, kind: str, name: str, schema: str) -> dict[str, Any]:
+        return reference_to(KINDS[kind], self.by_name[(kind, name)], schema)
+
+    def _save(self, kind: str, records: list[dict[str, Any]], key: str = "name") -> None:
+        self.backend.insert_seeded(KINDS[kind], records)
+        for record in records:
+            if key in record:
+                self.by_name[(kind, str(record[key]))] = record
+
+    # ---------------------------------------------------------------------------------------------- setup
+    def setup(self) -> None:
+        """Statuses, types, roles, members, locations, departments, boards, agreement types, API keys."""
+        roles = ("Admin", "Technician", "Read Only")
+        self._save("security_role", [self._record("security_role", {"name": n, "roleType": "Corporate",
+                   "adminFlag": n == "Admin", "inactiveFlag": False}) for n in roles])  # fmt: skip
+        self._save("location", [self._record("location", {"name": n, "structureLevel": {"id": 1, "name": "Corporate"},
+                   "locationFlag": True, "clientFlag": False}) for n in ("Main", "Remote")])  # fmt: skip
+        self._save("department", [self._record("department", {"identifier": i, "name": n})
+                   for i, n in (("SVC", "Services"), ("SLS", "Sales"), ("ADM", "Administration"))])  # fmt: skip
+        statuses = [("Active", True), ("Inactive", False), ("Credit Hold", False)]
+        self._save("company_status", [self._record("company_status", {"name": n, "defaultFlag": d,
+                   "inactiveFlag": n == "Inactive", "notifyFlag": False, "disallowSavingFlag": False,
+                   "customNoteFlag": False, "cancelOpenTracksFlag": False}) for n, d in statuses])  # fmt: skip
+        self._save("company_type", [self._record("company_type", {"name": n, "defaultFlag": n == "Client",
+                   "vendorFlag": n == "Vendor", "serviceAlertFlag": False})
+                   for n in ("Client", "Prospect", "Vendor", "Partner")])  # fmt: skip
+        self._save("contact_type", [self._record("contact_type", {"description": n, "defaultFlag": n == "End User",
+                   "serviceAlertFlag": False}) for n in ("Owner", "Billing", "Technical", "End User")],
+                   key="description")  # fmt: skip
+        self._save("contact_relationship", [self._record("contact_relationship", {"name": n})
+                   for n in ("Decision Maker", "Influencer", "Owner", "Employee")])  # fmt: skip
+        members = [("admin", "Dana", "Whitfield", "Admin"), ("jsmith", "Jordan", "Smith", "Technician"),
+                   ("akhan", "Amir", "Khan", "Technician"), ("mlopez", "Marisol", "Lopez", "Technician"),
+                   ("readonly", "Riley", "Auditor", "Read Only")]  # fmt: skip
+        self._save("member", [self._record("member", {"identifier": i, "firstName": f, "lastName": last,
+                   "licenseClass": "F", "hireDate": self._when(2000), "defaultEmail": "Office",
+                   "defaultPhone": "Office",
+                   "officeEmail": f"{i}@sandbox-msp.example", "securityRole": self._ref("security_role", r,
+                   "SecurityRoleReference"), "inactiveFlag": False, "timeZone": {"id": 1, "name": "US Eastern"}})
+                   for i, f, last, r in members], key="identifier")  # fmt: skip
+        self.backend.add_api_key(MANAGE_COMPANY, PUBLIC_KEY, PRIVATE_KEY, self.by_name[("member", "admin")]["id"])
+        self.backend.add_api_key(
+            MANAGE_COMPANY, READ_ONLY_PUBLIC_KEY, READ_ONLY_PRIVATE_KEY, self.by_name[("member", "readonly")]["id"]
+        )
+        location = self._ref("location", "Main", "SystemLocationReference")
+        department = self._ref("department", "Services", "SystemDepartmentReference")
+        self._save("board", [self._record("board", {"name": n, "location": location, "department": department,
+                   "inactiveFlag": False, "projectFlag": n == "Projects"})
+                   for n in ("Service Desk", "Projects", "Alerts")])  # fmt: skip
+        agreement_types = [("Managed Service", 0.0), ("Block Hours", 0.0), ("Per Device", 0.0)]
+        self._save("agreement_type", [self._record("agreement_type", {"name": n, "employeeCompRate": "Hourly",
+                   "employeeCompNotExceed": "Billing", "invoicingCycle": "ContractYear", "billTime": "Billable",
+                   "billExpenses": "Billable", "billProducts": "Billable", "billAmount": amount,
+                   "applicationUnits": "Hours" if n == "Block Hours" else "Amount", "inactiveFlag": False,
+                   "defaultFlag": n == "Managed Service"}) for n, amount in agreement_types])  # fmt: skip
+
+    # ---------------------------------------------------------------------------------------------- clients
+    def company(self, spec: dict[str, Any]) -> dict[str, Any]:
+        return self._record("company", {
+            "identifier": spec["identifier"], "name": spec["name"],
+            "status": self._ref("company_status", spec["status"], "CompanyStatusReference"),
+            "types": [self._ref("company_type", spec["type"], "CompanyTypeReference")],
+            "addressLine1": spec["address"], "city": spec["city"], "state": spec["state"], "zip": spec["zip"],
+            "country": {"id": 1, "name": "United States"}, "phoneNumber": spec["phone"],
+            "website": f"www.{spec['identifier'].lower()}.example", "timeZoneSetup": {"id": 1, "name": "US Eastern"},
+            "territory": self._ref("location", "Main", "SystemLocationReference"),
+            "deletedFlag": False, "leadFlag": spec["type"] == "Prospect", "unsubscribeFlag": False,
+            "isVendorFlag": False,
+        })  # fmt: skip
+
+    def site(self, company: dict[str, Any], name: str) -> dict[str, Any]:
+        return self._record("site", {
+            "name": name, "addressLine1": company.get("addressLine1"), "city": company.get("city"),
+            "stateReference": {"identifier": company.get("state"), "name": company.get("state")},
+            "zip": company.get("zip"), "country": {"id": 1, "name": "United States"},
+            "phoneNumber": company.get("phoneNumber"), "primaryAddressFlag": True, "defaultBillingFlag": True,
+            "defaultShippingFlag": True, "defaultMailingFlag": True, "inactiveFlag": False,
+            "company": reference_to(KINDS["company"], company, "CompanyReference"),
+        })  # fmt: skip
+
+    def contact(self, company: dict[str, Any], site: dict[str, Any] | None, primary: bool) -> dict[str, Any]:
+        first, last = self.rng.choice(_FIRST), self.rng.choice(_LAST)
+        domain = str(company.get("website", "example.com")).removeprefix("www.")
+        email = f"{first.lower()}.{last.lower()}{self.rng.randint(1, 99)}@{domain}"
+        phone = f"{company.get('phoneNumber', '5555550100')[:6]}{self.rng.randint(1000, 9999)}"
+        record = self._record("contact", {
+            "firstName": first, "lastName": last, "title": self.rng.choice(_TITLES),
+            "company": reference_to(KINDS["company"], company, "CompanyReference"),
+            "inactiveFlag": False, "defaultFlag": primary, "defaultBillingFlag": primary,
+            "city": company.get("city"), "state": company.get("state"), "zip": company.get("zip"),
+            "relationship": self._ref("contact_relationship", "Decision Maker" if primary else "Employee",
+                                      "RelationshipReference"),
+            "types": [self._ref("contact_type", "Owner" if primary else "End User", "ContactTypeReference")],
+            "communicationItems": [
+                {"id": 1, "type": {"id": 1, "name": "Email"}, "value": email, "defaultFlag": True,
+                 "communicationType": "Email"},
+                {"id": 2, "type": {"id": 2, "name": "Direct"}, "value": phone, "defaultFlag": True,
+                 "communicationType": "Phone"},
+            ],
+        })  # fmt: skip
+        if site is not None:
+            record["site"] = reference_to(KINDS["site"], site, "SiteReference")
+        return record
+
+    def demo(self) -> None:
+        """The 8-client demo set (and its Automate twin)."""
+        companies, sites, contacts, agreements, tickets = [], [], [], [], []
+        owners = ["jsmith", "akhan", "mlopez"]
+        for spec in DEMO_CLIENTS:
+            company = self.company(spec)
+            site = self.site(company, spec["site"])
+            people = [self.contact(company, site, primary=i == 0) for i in range(spec["contacts"])]
+            company["defaultContact"] = reference_to(KINDS["contact"], people[0], "ContactReference")
+            company["site"] = reference_to(KINDS["site"], site, "SiteReference")
+            companies.append(company)
+            sites.append(site)
+            contacts.extend(people)
+            if spec["agreement"]:
+                type_name, amount = spec["agreement"]
+                agreements.append(self._record("agreement", {
+                    "name": f"{spec['name']} - {type_name}",
+                    "type": self._ref("agreement_type", type_name, "AgreementTypeReference"),
+                    "company": reference_to(KINDS["company"], company, "CompanyReference"),
+                    "contact": reference_to(KINDS["contact"], people[0], "ContactReference"),
+                    "startDate": self._when(700), "noEndingDateFlag": True, "billAmount": amount,
+                    "cancelledFlag": spec["status"] == "Inactive", "billingCycle": {"id": 1, "name": "Monthly"},
+                    "applicationUnits": "Hours" if type_name == "Block Hours" else "Amount",
+                    "applicationUnlimitedFlag": type_name != "Block Hours",
+                }))  # fmt: skip
+            for number in range(self.rng.randint(0, 2)):
+                closed = number == 1
+                tickets.append(self._record("ticket", {
+                    "summary": self.rng.choice(_TICKETS),
+                    "board": self._ref("board", "Service Desk", "BoardReference"),
+                    "status": {"id": 4, "name": "Closed - Resolved"} if closed else {"id": 1, "name": "New"},
+                    "company": reference_to(KINDS["company"], company, "CompanyReference"),
+                    "contact": reference_to(KINDS["contact"], people[0], "ContactReference"),
+                    "owner": self._ref("member", self.rng.choice(owners), "MemberReference"),
+                    "priority": {"id": 3, "name": "Priority 3 - Normal"}, "severity": "Medium", "impact": "Medium",
+                    "closedFlag": closed,
+                }))  # fmt: skip
+        self._save("company", companies, key="identifier")
+        self._save("site", sites)
+        self._save("contact", contacts, key="id")
+        self._save("agreement", agreements)
+        self._save("ticket", tickets, key="id")
+        self.automate_specs = [s for s in DEMO_CLIENTS if s["type"] == "Client" and s["status"] == "Active"]
+
+    def many(self, count: int) -> None:
+        """``count`` generated companies with about 5 contacts each."""
+        batch_companies: list[dict[str, Any]] = []
+        batch_sites: list[dict[str, Any]] = []
+        batch_contacts: list[dict[str, Any]] = []
+        automate: list[dict[str, Any]] = []
+        statuses = ("Active",) * 8 + ("Inactive",)
+        for number in range(1, count + 1):
+            city, state, zip_code = self.rng.choice(_CITIES)
+            name = f"{self.rng.choice(_WORDS)} {self.rng.choice(_TRADES)} {self.rng.choice(_SUFFIX)}"
+            spec = {
+                "identifier": f"{''.join(w[:4] for w in name.split()[:2])}{number}",
+                "name": f"{name} {number}" if count > 50 else name,
+                "status": self.rng.choice(statuses),
+                "type": "Client" if self.rng.random() < 0.85 else "Prospect",
+                "city": city, "state": state, "zip": zip_code,
+                "address": f"{self.rng.randint(10, 9999)} {self.rng.choice(_WORDS)} St",
+                "phone": f"{self.rng.randint(201, 989)}555{self.rng.randint(1000, 9999)}",
+            }  # fmt: skip
+            company = self.company(spec)
+            site = self.site(company, "Main Office")
+            people = [self.contact(company, site, primary=i == 0) for i in range(self.rng.randint(3, 7))]
+            company["defaultContact"] = reference_to(KINDS["contact"], people[0], "ContactReference")
+            batch_companies.append(company)
+            batch_sites.append(site)
+            batch_contacts.extend(people)
+            if spec["type"] == "Client" and spec["status"] == "Active" and len(automate) < 50:
+                automate.append(spec)
+            if len(batch_contacts) >= 20000:
+                self._flush(batch_companies, batch_sites, batch_contacts)
+        self._flush(batch_companies, batch_sites, batch_contacts)
+        self.automate_specs = automate
+
+    def _flush(
+        self, companies: list[dict[str, Any]], sites: list[dict[str, Any]], contacts: list[dict[str, Any]]
+    ) -> None:
+        self.backend.insert_seeded(KINDS["company"], companies)
+        self.backend.insert_seeded(KINDS["site"], sites)
+        self.backend.insert_seeded(KINDS["contact"], contacts)
+        companies.clear()
+        sites.clear()
+        contacts.clear()
+
+    def seed_automate(self) -> None:
+        """The Automate twin of the Manage clients (after the Manage transaction: the Automate side commits its own)."""
+        if self.automate is None or not self.automate_specs:
+            return
+        specs = self.automate_specs
+        rows = [
+            {"name": s["name"], "city": s["city"], "state": s["state"], "zip": s["zip"], "phone": s["phone"],
+             "address1": s["address"]}
+            for s in specs
+        ]  # fmt: skip
+        self.automate.seed_clients(rows, self.rng)
+
+
+def seed(
+    backend: ManageBackend,
+    data: str | int | None,
+    *,
+    random_seed: int = 0,
+    automate: AutomateSeeder | None = None,
+    transaction: Callable[[], Any] | None = None,
+) -> None:
+    """Fill an empty sandbox: ``"demo"``, an int (that many companies), or None (only the API keys)."""
+    rng = random.Random(random_seed)
+    seeder = Seeder(backend, rng, automate)
+    backend.db.execute("BEGIN")
+    try:
+        if data is None:
+            backend.add_api_key(MANAGE_COMPANY, PUBLIC_KEY, PRIVATE_KEY, None)
+        else:
+            seeder.setup()
+            if data == "demo":
+                seeder.demo()
+            elif isinstance(data, int) and not isinstance(data, bool) and data >= 0:
+                seeder.many(data)
+            else:
+                raise ValueError(f"seed must be 'demo', a number of companies, or None; not {data!r}.")
+        backend.db.execute("COMMIT")
+    except BaseException:
+        if backend.db.in_transaction:
+            backend.db.execute("ROLLBACK")
+        raise
+    seeder.seed_automate()

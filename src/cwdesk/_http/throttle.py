@@ -99,6 +99,20 @@ class Throttle:
             f"in_flight={self._in_flight})"
         )
 
+    def configure(self, *, rate_per_minute: float | None = None, max_concurrency: int | None = None) -> None:
+        """Change the current rate and/or the concurrency cap (e.g. an explicit setting from a client)."""
+        with self._lock:
+            if rate_per_minute is not None:
+                if rate_per_minute <= 0:
+                    raise ValueError("rate_per_minute must be > 0")
+                self._rate = float(rate_per_minute)
+                self._ceiling = None
+            if max_concurrency is not None:
+                if max_concurrency < 1:
+                    raise ValueError("max_concurrency must be >= 1")
+                self._max_concurrency = max_concurrency
+                self._sync_wakeup.notify_all()
+
     # -- pacing --------------------------------------------------------------------------------------------
     def _reserve_start(self) -> float:
         """Reserve the next start time (caller holds the lock); returns seconds to wait from now."""
@@ -182,7 +196,8 @@ class Throttle:
             return
         with self._lock:
             if self._ceiling is None or self._rate < 0.9 * self._ceiling:
-                step = max(1.0, self._rate * 0.02)
+                # "Slow start": grow 5% per success until the server first refuses, then probe gently.
+                step = max(1.0, self._rate * 0.05)
             else:
                 step = max(0.1, self._rate * 0.001)
             self._rate = min(self._max_rate, self._rate + step)
@@ -221,8 +236,8 @@ def throttle_for(
 ) -> Throttle:
     """The process-wide ``Throttle`` for one credential, created on first use with the given settings.
 
-    Later calls with the same ``key`` return the same object (their settings are ignored), so the SDK, the
-    workflows and the console share one budget per credential.
+    Later calls with the same ``key`` return the same object, so the SDK, the workflows and the console share
+    one budget per credential; settings given explicitly on a later call are applied to it (``configure``).
     """
     with _registry_lock:
         found = _registry.get(key)
@@ -232,7 +247,10 @@ def throttle_for(
                 max_concurrency=max_concurrency or 8,
             )
             _registry[key] = found
-        return found
+            return found
+    if rate_per_minute is not None or max_concurrency is not None:
+        found.configure(rate_per_minute=rate_per_minute, max_concurrency=max_concurrency)
+    return found
 
 
 def reset_throttles() -> None:

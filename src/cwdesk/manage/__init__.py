@@ -1,0 +1,1 @@
+"""The ConnectWise Manage SDK: ``ManageClient`` / ``AsyncManageClient`` (client.py), models, resources, JSON Patch."""

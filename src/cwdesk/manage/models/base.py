@@ -1,0 +1,177 @@
+"""The base of every Manage model, and the lenient page decoder.
+
+- ``CWModel``: pydantic v2, ``extra="allow"`` (fields the spec does not list are kept, reachable as attributes by
+  their API name and in ``model_extra``), snake_case attributes with the API's camelCase as aliases
+  (``populate_by_name``), every field optional. ``to_api()`` gives the camelCase dict of what was set.
+- ``Reference``: the ``{id, name, identifier, _info}`` objects ConnectWise uses for links between records
+  (``status``, ``company``, ``site``...); extra members such as ``dailyCapacity`` are kept.
+- ``decode_page(Model, items)``: the whole page in one validation call (fast path); if that fails, record by
+  record, and a record that still fails is kept with its offending fields moved aside (``model_extra``) and a
+  logged warning — one odd record never fails a page.
+- ``api_name(Model, name)``: a snake_case or camelCase field name -> the API's name, or None if unknown.
+
+Not for: requests or query building (``manage/resources``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from functools import cache
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+__all__ = [
+    "CWModel",
+    "CustomFieldValue",
+    "Reference",
+    "api_field_names",
+    "api_name",
+    "decode_page",
+    "decode_record",
+    "reference_fields",
+    "to_api_payload",
+]
+
+logger = logging.getLogger("cwdesk.manage.models")
+
+M = TypeVar("M", bound="CWModel")
+
+
+class CWModel(BaseModel):
+    """A lenient ConnectWise record: unknown fields kept, snake_case attributes, camelCase on the wire."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True, protected_namespaces=())
+
+    def to_api(self) -> dict[str, Any]:
+        """The camelCase JSON-ready dict of the fields that were set (read or assigned)."""
+        return self.model_dump(by_alias=True, exclude_unset=True, mode="json")
+
+    def __getattr__(self, name: str) -> Any:
+        # Unknown fields keep their API (camelCase) name in model_extra; let `record.someNewField` work too.
+        extra = self.__dict__.get("__pydantic_extra__") if name != "__pydantic_extra__" else None
+        if extra is None:
+            try:
+                extra = object.__getattribute__(self, "__pydantic_extra__")
+            except AttributeError:
+                extra = None
+        if extra and name in extra:
+            return extra[name]
+        return super().__getattr__(name)  # type: ignore[misc]
+
+
+class Reference(CWModel):
+    """A link to another record: ``{"id": 1, "name": "Active", "_info": {...}}`` (other members kept)."""
+
+    id: int | None = None
+    name: str | None = None
+    identifier: str | None = None
+    info: dict[str, Any] | None = Field(default=None, alias="_info")
+
+
+class CustomFieldValue(CWModel):
+    """One custom field of a record (``customFields[]``); ConnectWise expects the whole array back on update."""
+
+    id: int | None = None
+    caption: str | None = None
+    type: str | None = None
+    entry_method: str | None = Field(default=None, alias="entryMethod")
+    number_of_decimals: int | None = Field(default=None, alias="numberOfDecimals")
+    value: Any | None = None
+    connect_wise_id: str | None = Field(default=None, alias="connectWiseId")
+    row_num: int | None = Field(default=None, alias="rowNum")
+    user_defined_field_rec_id: int | None = Field(default=None, alias="userDefinedFieldRecId")
+    pod_id: str | None = Field(default=None, alias="podId")
+
+
+@cache
+def _page_adapter(model: type[CWModel]) -> TypeAdapter[list[Any]]:
+    return TypeAdapter(list[model])  # type: ignore[valid-type]
+
+
+@cache
+def _alias_map(model: type[CWModel]) -> dict[str, str]:
+    """Both spellings -> the API name."""
+    names: dict[str, str] = {}
+    for attr, info in model.model_fields.items():
+        api = info.alias or attr
+        names[attr] = api
+        names[api] = api
+    return names
+
+
+def api_field_names(model: type[CWModel]) -> frozenset[str]:
+    """The API (camelCase) names of the model's declared fields."""
+    return frozenset(_alias_map(model).values())
+
+
+def api_name(model: type[CWModel], name: str) -> str | None:
+    """The API name of a field given in either spelling, or None when the model does not declare it."""
+    return _alias_map(model).get(name)
+
+
+@cache
+def reference_fields(model: type[CWModel]) -> frozenset[str]:
+    """API names of the fields that hold a ``Reference`` (``status``, ``company``...)."""
+    found = set()
+    for attr, info in model.model_fields.items():
+        annotation = info.annotation
+        if annotation is not None and Reference in getattr(annotation, "__args__", (annotation,)):
+            found.add(info.alias or attr)
+    return frozenset(found)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, CWModel):
+        return value.to_api()
+    if isinstance(value, datetime):
+        text = value.isoformat()
+        return text.replace("+00:00", "Z")
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def to_api_payload(model: type[CWModel], data: Mapping[str, Any] | CWModel) -> dict[str, Any]:
+    """A request body with API field names: a model instance, or a dict in either spelling (unknown keys kept)."""
+    if isinstance(data, CWModel):
+        return data.to_api()
+    return {(api_name(model, key) or key): _plain(value) for key, value in data.items()}
+
+
+def decode_record(model: type[M], item: Any) -> M:
+    """One record; if it does not fit the model, the offending fields are set aside and a warning logged."""
+    try:
+        return model.model_validate(item)
+    except ValidationError as exc:
+        if not isinstance(item, Mapping):
+            logger.warning("Skipping the shape check of a %s record that is not an object", model.__name__)
+            empty: M = model.model_validate({})
+            return empty
+        bad = {str(err["loc"][0]) for err in exc.errors() if err["loc"]}
+        kept = {k: v for k, v in item.items() if k not in bad}
+        record = model.model_validate(kept)
+        set_aside = {k: item[k] for k in bad if k in item}
+        if record.__pydantic_extra__ is not None:
+            record.__pydantic_extra__.update(set_aside)
+        logger.warning(
+            "%s record id=%s: field(s) %s did not match the expected types; kept as raw values",
+            model.__name__,
+            item.get("id"),
+            ", ".join(sorted(set_aside)),
+        )
+        return record
+
+
+def decode_page(model: type[M], items: Iterable[Any]) -> list[M]:
+    """A page of records into models: one validation call for the page, record by record only if it fails."""
+    data = items if isinstance(items, list) else list(items)
+    try:
+        decoded: list[M] = _page_adapter(model).validate_python(data)
+        return decoded
+    except ValidationError:
+        return [decode_record(model, item) for item in data]

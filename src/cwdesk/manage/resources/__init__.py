@@ -1,0 +1,1 @@
+"""Manage resources, one module per area; the shared behaviour (query, paging, writes) is in ``collection``."""

@@ -1,0 +1,750 @@
+"""What every Manage resource does, in one place: query building, paging, and list/get/count/create/update/
+replace/delete, as ``Collection`` (sync) and ``AsyncCollection`` (async) side by side.
+
+A resource module only declares ``path``, ``model``, ``methods`` (what the spec allows on it) and, where the spec
+has one, ``search_path`` (the ``POST .../search`` form). Rules kept here:
+
+- **Query** (``build_query``): ``where`` (a ``Condition`` from ``cwdesk.conditions`` or a raw string) ->
+  ``conditions``; ``child_conditions``, ``custom_field_conditions``, ``order_by``, ``fields``, ``page_size``
+  (default and maximum 1000). Field names in ``where``/``fields``/``order_by`` may be snake_case or camelCase; a
+  name the model does not know fails with a ``ConfigurationError`` before any request, with a suggestion.
+  A raw string condition is the escape hatch: sent as written, not checked.
+- **Paging**: with ``order_by`` navigable paging (``Link: rel="next"``); without it forward-only paging
+  (header ``pagination-type: forward-only``, ``pageId``), which is faster and stable under concurrent inserts.
+  If a full page comes back without a ``Link`` (an endpoint that does not support forward-only), paging
+  continues by id (forward-only) or by page number (navigable) so nothing is silently dropped.
+  ``after_id`` resumes after the last id seen. ``concurrency > 1`` asks ``/count`` and fetches numbered pages in
+  parallel, yielding them in order. The caller's arguments are never mutated.
+- **Long queries**: a URL over 2,000 characters switches to ``POST {search_path}`` (body ``FilterValues``) where
+  the spec has one; elsewhere a ``QueryTooLongError`` says to shorten the condition (e.g. fewer ``in`` values).
+- **Writes**: ``create``/``replace`` accept a model or a dict in either spelling; ``update`` sends JSON Patch
+  (``manage/patch.py``) with references reduced to ``{"id"}``/``{"name"}`` and ``customFields`` merged and sent
+  whole; ``update_from_diff`` patches the difference of two records. A method the spec does not have on this
+  path fails with a ``ConfigurationError`` naming the alternative.
+
+Not for: auth, retries or throttling (``_http`` via the client), or business rules (``cwdesk.workflows``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+import dataclasses
+import difflib
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeAlias, TypeVar
+
+from cwdesk._http.errors import ConfigurationError, QueryTooLongError, UnexpectedResponseError
+from cwdesk._http.paging import next_link
+from cwdesk.conditions import AllOf, AnyOf, Comparison, Condition, ConditionSyntaxError, Raw, render
+from cwdesk.manage.models.base import CWModel, api_name, decode_page, reference_fields, to_api_payload
+from cwdesk.manage.patch import PatchOperation, patch_from_changes, patch_from_diff
+
+if TYPE_CHECKING:
+    from cwdesk.manage.client import AsyncManageClient, ManageClient
+
+__all__ = [
+    "ALL_METHODS",
+    "DEFAULT_PAGE_SIZE",
+    "MAX_URL_LENGTH",
+    "AsyncCollection",
+    "Collection",
+    "ListQuery",
+    "build_query",
+]
+
+M = TypeVar("M", bound=CWModel)
+RawPage: TypeAlias = list[Any]  # one page of JSON records (an alias: inside the classes `list` is a method)
+RawWindow: TypeAlias = list["Future[RawPage]"]
+AsyncRawWindow: TypeAlias = list["asyncio.Task[RawPage]"]
+
+DEFAULT_PAGE_SIZE = 1000  # ConnectWise's hard maximum (NOTES §4); the server default of 25 is 40x the requests
+MAX_URL_LENGTH = 2000
+FORWARD_ONLY_HEADERS = {"pagination-type": "forward-only"}
+_COUNT_PARAMS = ("conditions", "childConditions", "customFieldConditions")
+ALL_METHODS = frozenset({"list", "count", "get", "create", "update", "replace", "delete"})
+
+
+@dataclasses.dataclass(frozen=True)
+class ListQuery:
+    """The query parameters of a list, built once and never mutated."""
+
+    params: dict[str, Any]
+    forward_only: bool
+    page_size: int
+    filters: dict[str, str]  # the FilterValues members for the POST search form
+
+
+def _suggest(name: str, model: type[CWModel]) -> str:
+    known = sorted({info.alias or attr for attr, info in model.model_fields.items()})
+    close = difflib.get_close_matches(name, known, n=3)
+    return f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+
+
+def _api_path(model: type[CWModel], path: str, *, what: str, resource: str) -> str:
+    """A field path with its first segment in the API's spelling; unknown first segments are refused."""
+    head, sep, rest = path.strip().partition("/")
+    if not head:
+        raise ConfigurationError(f"Empty field name in {what} for {resource}")
+    known = api_name(model, head)
+    if known is None:
+        raise ConfigurationError(
+            f"Unknown field {head!r} in {what} for {resource} "
+            f"(a {model.__name__} has no such field){_suggest(head, model)}"
+        )
+    return known + sep + rest
+
+
+def _rename_fields(cond: Condition, model: type[CWModel], resource: str) -> Condition:
+    if isinstance(cond, Comparison):
+        return dataclasses.replace(cond, field=_api_path(model, cond.field, what="where", resource=resource))
+    if isinstance(cond, AllOf | AnyOf):
+        return type(cond)(tuple(_rename_fields(part, model, resource) for part in cond.parts))
+    return cond
+
+
+def _condition_text(where: Condition | str | None, model: type[CWModel] | None, resource: str) -> str | None:
+    if where is None:
+        return None
+    if isinstance(where, str):
+        return where.strip() or None
+    if isinstance(where, Raw):
+        return where.text.strip() or None
+    checked = _rename_fields(where, model, resource) if model is not None else where
+    try:
+        return render(checked, "manage")
+    except ConditionSyntaxError as exc:
+        raise ConfigurationError(f"Invalid condition for {resource}: {exc}") from exc
+
+
+def _order_by_text(order_by: str | Sequence[str] | None, model: type[CWModel], resource: str) -> str | None:
+    if order_by is None:
+        return None
+    items = [order_by] if isinstance(order_by, str) else list(order_by)
+    parts: list[str] = []
+    for item in items:
+        for piece in str(item).split(","):
+            words = piece.split()
+            if not words:
+                continue
+            direction = words[1].lower() if len(words) > 1 else ""
+            if len(words) > 2 or direction not in ("", "asc", "desc"):
+                raise ConfigurationError(
+                    f"order_by {piece.strip()!r} for {resource}: use 'field', 'field asc' or 'field desc'"
+                )
+            field = _api_path(model, words[0], what="order_by", resource=resource)
+            parts.append(f"{field} {direction}".strip())
+    return ", ".join(parts) or None
+
+
+def build_query(
+    model: type[CWModel],
+    resource: str,
+    *,
+    where: Condition | str | None = None,
+    child_conditions: Condition | str | None = None,
+    custom_field_conditions: Condition | str | None = None,
+    order_by: str | Sequence[str] | None = None,
+    fields: Sequence[str] | str | None = None,
+    page_size: int = DEFAULT_PAGE_SIZE,
+    after_id: int | None = None,
+) -> ListQuery:
+    """The list query of a resource. The one place where ConnectWise query parameters are written."""
+    if not isinstance(page_size, int) or isinstance(page_size, bool) or not 1 <= page_size <= DEFAULT_PAGE_SIZE:
+        raise ConfigurationError(
+            f"page_size must be between 1 and {DEFAULT_PAGE_SIZE} (ConnectWise's limit), got {page_size!r}"
+        )
+    conditions = _condition_text(where, model, resource)
+    order = _order_by_text(order_by, model, resource)
+    forward_only = order is None
+    if after_id is not None:
+        if isinstance(after_id, bool) or not isinstance(after_id, int):
+            raise ConfigurationError(f"after_id must be a record id (int), got {after_id!r}")
+        if not forward_only and order not in ("id", "id asc"):
+            raise ConfigurationError("after_id resumes in id order: leave order_by out (or use 'id asc') to resume")
+        if not forward_only:
+            resume = f"id > {after_id}"
+            conditions = f"({conditions}) and {resume}" if conditions else resume
+    field_list: list[str] = []
+    if fields is not None:
+        for item in [fields] if isinstance(fields, str) else list(fields):
+            for piece in str(item).split(","):
+                if piece.strip():
+                    field_list.append(_api_path(model, piece, what="fields", resource=resource))
+    filters: dict[str, str] = {}
+    if conditions:
+        filters["conditions"] = conditions
+    if order:
+        filters["orderBy"] = order
+    child = _condition_text(child_conditions, None, resource)
+    if child:
+        filters["childConditions"] = child
+    custom = _condition_text(custom_field_conditions, None, resource)
+    if custom:
+        filters["customFieldConditions"] = custom
+    params: dict[str, Any] = dict(filters)
+    if field_list:
+        params["fields"] = ",".join(field_list)
+    params["pageSize"] = page_size
+    if forward_only and after_id is not None:
+        params["pageId"] = after_id
+    return ListQuery(params=params, forward_only=forward_only, page_size=page_size, filters=filters)
+
+
+def _search_body(filters: Mapping[str, str]) -> dict[str, str]:
+    # FilterValues in the spec spells the child members in lower case: childconditions, customfieldconditions.
+    names = {"childConditions": "childconditions", "customFieldConditions": "customfieldconditions"}
+    return {names.get(key, key): value for key, value in filters.items()}
+
+
+def _last_id(page: list[Any], resource: str) -> int:
+    last = page[-1].get("id") if isinstance(page[-1], Mapping) else None
+    if not isinstance(last, int):
+        raise UnexpectedResponseError(f"{resource}: cannot continue paging, the last record on the page has no id")
+    return last
+
+
+class _CollectionRules(Generic[M]):
+    """Declarations and the request-free rules shared by the sync and async collections."""
+
+    path: ClassVar[str]
+    model: type[M]
+    methods: ClassVar[frozenset[str]] = ALL_METHODS
+    search_path: ClassVar[str | None] = None
+    # What to say when a method is missing on this path (e.g. members cannot be deleted).
+    instead: ClassVar[dict[str, str]] = {}
+
+    def __init__(self, *, parent_id: int | None = None) -> None:
+        if "{parent_id}" in self.path and parent_id is None:
+            raise ConfigurationError(f"{type(self).__name__} needs the parent record's id")
+        self._path = self.path.format(parent_id=parent_id) if parent_id is not None else self.path
+        self._search_path = (
+            self.search_path.format(parent_id=parent_id)
+            if self.search_path and parent_id is not None
+            else self.search_path
+        )
+
+    @property
+    def resource(self) -> str:
+        return self._path
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._path!r})"
+
+    def _require(self, method: str) -> None:
+        if method not in self.methods:
+            hint = self.instead.get(method, "")
+            raise ConfigurationError(f"ConnectWise has no {method} on {self._path}{': ' + hint if hint else ''}")
+
+    @staticmethod
+    def _id(record_id: int) -> int:
+        if isinstance(record_id, bool) or not isinstance(record_id, int) or record_id < 0:
+            raise ConfigurationError(f"A record id must be a non-negative int, got {record_id!r}")
+        return record_id
+
+    def _query(self, **options: Any) -> ListQuery:
+        return build_query(self.model, self._path, **options)
+
+    def _payload(self, data: Mapping[str, Any] | CWModel) -> dict[str, Any]:
+        payload = to_api_payload(self.model, data)
+        if not payload:
+            raise ConfigurationError(f"Nothing to send to {self._path}: the record is empty")
+        return payload
+
+    def _changes(self, changes: Mapping[str, Any] | CWModel) -> dict[str, Any]:
+        return to_api_payload(self.model, changes)
+
+    def _patch(self, changes: Mapping[str, Any], current_custom_fields: Any = None) -> list[PatchOperation]:
+        return patch_from_changes(
+            changes, reference_fields=reference_fields(self.model), current_custom_fields=current_custom_fields
+        )
+
+    def _diff(self, before: Mapping[str, Any] | CWModel, after: Mapping[str, Any] | CWModel) -> list[PatchOperation]:
+        return patch_from_diff(
+            to_api_payload(self.model, before),
+            to_api_payload(self.model, after),
+            reference_fields=reference_fields(self.model),
+        )
+
+    def _one(self, body: Any) -> M:
+        if not isinstance(body, Mapping):
+            raise UnexpectedResponseError(f"{self._path}: expected one record, got {type(body).__name__}")
+        return decode_page(self.model, [body])[0]
+
+
+class Collection(_CollectionRules[M]):
+    """A Manage collection through a ``ManageClient`` (sync)."""
+
+    def __init__(self, client: ManageClient, *, parent_id: int | None = None) -> None:
+        super().__init__(parent_id=parent_id)
+        self._client = client
+
+    # -- reading -------------------------------------------------------------------------------------------
+    def iter_pages(
+        self,
+        *,
+        where: Condition | str | None = None,
+        child_conditions: Condition | str | None = None,
+        custom_field_conditions: Condition | str | None = None,
+        order_by: str | Sequence[str] | None = None,
+        fields: Sequence[str] | str | None = None,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        after_id: int | None = None,
+        concurrency: int = 1,
+    ) -> Iterator[list[M]]:
+        """Each page of matching records as models (see the module docstring for paging)."""
+        self._require("list")
+        query = self._query(
+            where=where,
+            child_conditions=child_conditions,
+            custom_field_conditions=custom_field_conditions,
+            order_by=order_by,
+            fields=fields,
+            page_size=page_size,
+            after_id=after_id,
+        )
+        for raw in self._raw_pages(query, concurrency):
+            yield decode_page(self.model, raw)
+
+    def list(
+        self,
+        *,
+        where: Condition | str | None = None,
+        child_conditions: Condition | str | None = None,
+        custom_field_conditions: Condition | str | None = None,
+        order_by: str | Sequence[str] | None = None,
+        fields: Sequence[str] | str | None = None,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        after_id: int | None = None,
+        concurrency: int = 1,
+        limit: int | None = None,
+    ) -> Iterator[M]:
+        """Every matching record, lazily, page after page; ``limit`` stops after that many."""
+        if limit is not None and limit <= 0:
+            return
+        seen = 0
+        for page in self.iter_pages(
+            where=where,
+            child_conditions=child_conditions,
+            custom_field_conditions=custom_field_conditions,
+            order_by=order_by,
+            fields=fields,
+            page_size=page_size if limit is None else min(page_size, max(limit, 1)),
+            after_id=after_id,
+            concurrency=concurrency,
+        ):
+            for record in page:
+                yield record
+                seen += 1
+                if limit is not None and seen >= limit:
+                    return
+
+    def first(self, *, where: Condition | str | None = None, order_by: str | Sequence[str] | None = None) -> M | None:
+        """The first matching record, or None."""
+        return next(self.list(where=where, order_by=order_by, limit=1), None)
+
+    def _raw_pages(self, query: ListQuery, concurrency: int) -> Iterator[RawPage]:
+        client = self._client
+        url = str(client.url_for(self._path, query.params))
+        if len(url) > MAX_URL_LENGTH:
+            yield from self._search_pages(query)
+            return
+        if concurrency > 1:
+            yield from self._concurrent_pages(query, concurrency)
+            return
+        headers = FORWARD_ONLY_HEADERS if query.forward_only else None
+        params: dict[str, Any] | None = dict(query.params)
+        next_url: str = self._path
+        page_number = 1
+        previous_last: int | None = None
+        while True:
+            response = client.request("GET", next_url, params=params, headers=headers)
+            body = client.decode(response)
+            page = body if isinstance(body, list) else []
+            if body is not None and not isinstance(body, list):
+                raise UnexpectedResponseError(f"{self._path}: expected a list of records, got {type(body).__name__}")
+            if not page:
+                return
+            yield page
+            link = next_link(response.headers.get("link"))
+            if link is not None:
+                next_url, params = link, None
+                continue
+            if len(page) < query.page_size:
+                return
+            # A full page and no Link: keep going ourselves rather than drop records silently.
+            next_url = self._path
+            params = dict(query.params)
+            if query.forward_only:
+                last = _last_id(page, self._path)
+                if previous_last is not None and last <= previous_last:
+                    raise UnexpectedResponseError(f"{self._path}: the server ignored pageId; paging cannot continue")
+                previous_last = last
+                params["pageId"] = last
+            else:
+                page_number += 1
+                params["page"] = page_number
+
+    def _numbered_page(self, query: ListQuery, number: int) -> RawPage:
+        params = dict(query.params)
+        params.pop("pageId", None)
+        params["page"] = number
+        body = self._client.request_json("GET", self._path, params=params)
+        return body if isinstance(body, list) else []
+
+    def _concurrent_pages(self, query: ListQuery, concurrency: int) -> Iterator[RawPage]:
+        count_params = {
+            k: v for k, v in query.params.items() if k in ("conditions", "childConditions", "customFieldConditions")
+        }
+        total = self._count(count_params)
+        pages = -(-total // query.page_size)
+        ordered = query
+        if query.forward_only:  # numbered pages need a stable order: id
+            ordered = dataclasses.replace(query, params={**query.params, "orderBy": "id asc"})
+        with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="cwdesk-page") as pool:
+            window: RawWindow = []
+            number = 1
+            while number <= pages or window:
+                while number <= pages and len(window) < concurrency:
+                    window.append(pool.submit(self._numbered_page, ordered, number))
+                    number += 1
+                page = window.pop(0).result()
+                if page:
+                    yield page
+
+    def _search_pages(self, query: ListQuery) -> Iterator[RawPage]:
+        if not self._search_path:
+            raise QueryTooLongError(
+                f"The query for {self._path} is longer than {MAX_URL_LENGTH} characters and ConnectWise has no "
+                "search form for it: shorten the condition (e.g. split a long 'in (...)' list into several calls)"
+            )
+        number = 1
+        base = {k: v for k, v in query.params.items() if k in ("fields", "pageSize")}
+        while True:
+            body = self._client.request_json(
+                "POST", self._search_path, params={**base, "page": number}, json=_search_body(query.filters)
+            )
+            page = body if isinstance(body, list) else []
+            if not page:
+                return
+            yield page
+            if len(page) < query.page_size:
+                return
+            number += 1
+
+    def _count(self, params: Mapping[str, Any]) -> int:
+        body = self._client.request_json("GET", f"{self._path}/count", params=params)
+        if not isinstance(body, Mapping) or not isinstance(body.get("count"), int):
+            raise UnexpectedResponseError(f"{self._path}/count: expected {{'count': <int>}}")
+        return int(body["count"])
+
+    def count(
+        self,
+        *,
+        where: Condition | str | None = None,
+        child_conditions: Condition | str | None = None,
+        custom_field_conditions: Condition | str | None = None,
+    ) -> int:
+        """How many records match (``GET .../count``)."""
+        self._require("count")
+        query = self._query(
+            where=where, child_conditions=child_conditions, custom_field_conditions=custom_field_conditions
+        )
+        return self._count(query.filters)
+
+    def get(self, record_id: int, *, fields: Sequence[str] | str | None = None) -> M:
+        """One record by id (``NotFoundError`` when there is none)."""
+        self._require("get")
+        params = {"fields": self._query(fields=fields).params.get("fields")} if fields else None
+        return self._one(self._client.request_json("GET", f"{self._path}/{self._id(record_id)}", params=params))
+
+    # -- writing -------------------------------------------------------------------------------------------
+    def create(self, data: Mapping[str, Any] | CWModel) -> M:
+        """Create a record (POST, never retried blindly) and return it as the server stored it."""
+        self._require("create")
+        return self._one(self._client.request_json("POST", self._path, json=self._payload(data)))
+
+    def update(self, record_id: int, changes: Mapping[str, Any] | CWModel) -> M:
+        """Change some fields with one JSON Patch call; returns the updated record."""
+        self._require("update")
+        record_id = self._id(record_id)
+        api_changes = self._changes(changes)
+        current_custom: Any = None
+        if "customFields" in api_changes:
+            current = self._client.request_json("GET", f"{self._path}/{record_id}", params={"fields": "customFields"})
+            current_custom = (current or {}).get("customFields") if isinstance(current, Mapping) else None
+        return self.patch(record_id, self._patch(api_changes, current_custom))
+
+    def update_from_diff(
+        self, record_id: int, before: Mapping[str, Any] | CWModel, after: Mapping[str, Any] | CWModel
+    ) -> M:
+        """Patch the difference between two versions of a record; no call (returns ``get``) when nothing changed."""
+        self._require("update")
+        operations = self._diff(before, after)
+        if not operations:
+            return self.get(record_id)
+        return self.patch(record_id, operations)
+
+    def patch(self, record_id: int, operations: Sequence[PatchOperation]) -> M:
+        """Send JSON Patch operations as they are."""
+        self._require("update")
+        body = self._client.request_json("PATCH", f"{self._path}/{self._id(record_id)}", json=list(operations))
+        return self._one(body)
+
+    def replace(self, record_id: int, data: Mapping[str, Any] | CWModel) -> M:
+        """Replace the whole record (PUT)."""
+        self._require("replace")
+        return self._one(
+            self._client.request_json("PUT", f"{self._path}/{self._id(record_id)}", json=self._payload(data))
+        )
+
+    def delete(self, record_id: int) -> None:
+        """Delete a record (``ConflictError`` when ConnectWise refuses because it is in use)."""
+        self._require("delete")
+        self._client.request_json("DELETE", f"{self._path}/{self._id(record_id)}")
+
+
+class AsyncCollection(_CollectionRules[M]):
+    """A Manage collection through an ``AsyncManageClient``; the twin of ``Collection``."""
+
+    def __init__(self, client: AsyncManageClient, *, parent_id: int | None = None) -> None:
+        super().__init__(parent_id=parent_id)
+        self._client = client
+
+    async def iter_pages(
+        self,
+        *,
+        where: Condition | str | None = None,
+        child_conditions: Condition | str | None = None,
+        custom_field_conditions: Condition | str | None = None,
+        order_by: str | Sequence[str] | None = None,
+        fields: Sequence[str] | str | None = None,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        after_id: int | None = None,
+        concurrency: int = 1,
+    ) -> AsyncIterator[list[M]]:
+        """Each page of matching records as models."""
+        self._require("list")
+        query = self._query(
+            where=where,
+            child_conditions=child_conditions,
+            custom_field_conditions=custom_field_conditions,
+            order_by=order_by,
+            fields=fields,
+            page_size=page_size,
+            after_id=after_id,
+        )
+        async for raw in self._raw_pages(query, concurrency):
+            yield decode_page(self.model, raw)
+
+    async def list(
+        self,
+        *,
+        where: Condition | str | None = None,
+        child_conditions: Condition | str | None = None,
+        custom_field_conditions: Condition | str | None = None,
+        order_by: str | Sequence[str] | None = None,
+        fields: Sequence[str] | str | None = None,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        after_id: int | None = None,
+        concurrency: int = 1,
+        limit: int | None = None,
+    ) -> AsyncIterator[M]:
+        """Every matching record, lazily (``async for``); ``limit`` stops after that many."""
+        if limit is not None and limit <= 0:
+            return
+        seen = 0
+        async for page in self.iter_pages(
+            where=where,
+            child_conditions=child_conditions,
+            custom_field_conditions=custom_field_conditions,
+            order_by=order_by,
+            fields=fields,
+            page_size=page_size if limit is None else min(page_size, max(limit, 1)),
+            after_id=after_id,
+            concurrency=concurrency,
+        ):
+            for record in page:
+                yield record
+                seen += 1
+                if limit is not None and seen >= limit:
+                    return
+
+    async def all(self, **options: Any) -> builtins.list[M]:
+        """``list(...)`` gathered into a Python list."""
+        return [record async for record in self.list(**options)]
+
+    async def first(
+        self, *, where: Condition | str | None = None, order_by: str | Sequence[str] | None = None
+    ) -> M | None:
+        """The first matching record, or None."""
+        async for record in self.list(where=where, order_by=order_by, limit=1):
+            return record
+        return None
+
+    async def _raw_pages(self, query: ListQuery, concurrency: int) -> AsyncIterator[RawPage]:
+        client = self._client
+        url = str(client.url_for(self._path, query.params))
+        if len(url) > MAX_URL_LENGTH:
+            async for page in self._search_pages(query):
+                yield page
+            return
+        if concurrency > 1:
+            async for page in self._concurrent_pages(query, concurrency):
+                yield page
+            return
+        headers = FORWARD_ONLY_HEADERS if query.forward_only else None
+        params: dict[str, Any] | None = dict(query.params)
+        next_url: str = self._path
+        page_number = 1
+        previous_last: int | None = None
+        while True:
+            response = await client.request("GET", next_url, params=params, headers=headers)
+            body = client.decode(response)
+            if body is not None and not isinstance(body, list):
+                raise UnexpectedResponseError(f"{self._path}: expected a list of records, got {type(body).__name__}")
+            page = body or []
+            if not page:
+                return
+            yield page
+            link = next_link(response.headers.get("link"))
+            if link is not None:
+                next_url, params = link, None
+                continue
+            if len(page) < query.page_size:
+                return
+            next_url = self._path
+            params = dict(query.params)
+            if query.forward_only:
+                last = _last_id(page, self._path)
+                if previous_last is not None and last <= previous_last:
+                    raise UnexpectedResponseError(f"{self._path}: the server ignored pageId; paging cannot continue")
+                previous_last = last
+                params["pageId"] = last
+            else:
+                page_number += 1
+                params["page"] = page_number
+
+    async def _numbered_page(self, query: ListQuery, number: int) -> RawPage:
+        params = dict(query.params)
+        params.pop("pageId", None)
+        params["page"] = number
+        body = await self._client.request_json("GET", self._path, params=params)
+        return body if isinstance(body, list) else []
+
+    async def _concurrent_pages(self, query: ListQuery, concurrency: int) -> AsyncIterator[RawPage]:
+        count_params = {
+            k: v for k, v in query.params.items() if k in ("conditions", "childConditions", "customFieldConditions")
+        }
+        total = await self._count(count_params)
+        pages = -(-total // query.page_size)
+        ordered = (
+            query
+            if not query.forward_only
+            else dataclasses.replace(query, params={**query.params, "orderBy": "id asc"})
+        )
+        window: AsyncRawWindow = []
+        number = 1
+        try:
+            while number <= pages or window:
+                while number <= pages and len(window) < concurrency:
+                    window.append(asyncio.ensure_future(self._numbered_page(ordered, number)))
+                    number += 1
+                page = await window.pop(0)
+                if page:
+                    yield page
+        finally:
+            for task in window:
+                task.cancel()
+
+    async def _search_pages(self, query: ListQuery) -> AsyncIterator[RawPage]:
+        if not self._search_path:
+            raise QueryTooLongError(
+                f"The query for {self._path} is longer than {MAX_URL_LENGTH} characters and ConnectWise has no "
+                "search form for it: shorten the condition (e.g. split a long 'in (...)' list into several calls)"
+            )
+        number = 1
+        base = {k: v for k, v in query.params.items() if k in ("fields", "pageSize")}
+        while True:
+            body = await self._client.request_json(
+                "POST", self._search_path, params={**base, "page": number}, json=_search_body(query.filters)
+            )
+            page = body if isinstance(body, list) else []
+            if not page:
+                return
+            yield page
+            if len(page) < query.page_size:
+                return
+            number += 1
+
+    async def _count(self, params: Mapping[str, Any]) -> int:
+        body = await self._client.request_json("GET", f"{self._path}/count", params=params)
+        if not isinstance(body, Mapping) or not isinstance(body.get("count"), int):
+            raise UnexpectedResponseError(f"{self._path}/count: expected {{'count': <int>}}")
+        return int(body["count"])
+
+    async def count(
+        self,
+        *,
+        where: Condition | str | None = None,
+        child_conditions: Condition | str | None = None,
+        custom_field_conditions: Condition | str | None = None,
+    ) -> int:
+        """How many records match (``GET .../count``)."""
+        self._require("count")
+        query = self._query(
+            where=where, child_conditions=child_conditions, custom_field_conditions=custom_field_conditions
+        )
+        return await self._count(query.filters)
+
+    async def get(self, record_id: int, *, fields: Sequence[str] | str | None = None) -> M:
+        """One record by id (``NotFoundError`` when there is none)."""
+        self._require("get")
+        params = {"fields": self._query(fields=fields).params.get("fields")} if fields else None
+        return self._one(await self._client.request_json("GET", f"{self._path}/{self._id(record_id)}", params=params))
+
+    async def create(self, data: Mapping[str, Any] | CWModel) -> M:
+        """Create a record (POST, never retried blindly) and return it as the server stored it."""
+        self._require("create")
+        return self._one(await self._client.request_json("POST", self._path, json=self._payload(data)))
+
+    async def update(self, record_id: int, changes: Mapping[str, Any] | CWModel) -> M:
+        """Change some fields with one JSON Patch call; returns the updated record."""
+        self._require("update")
+        record_id = self._id(record_id)
+        api_changes = self._changes(changes)
+        current_custom: Any = None
+        if "customFields" in api_changes:
+            current = await self._client.request_json(
+                "GET", f"{self._path}/{record_id}", params={"fields": "customFields"}
+            )
+            current_custom = (current or {}).get("customFields") if isinstance(current, Mapping) else None
+        return await self.patch(record_id, self._patch(api_changes, current_custom))
+
+    async def update_from_diff(
+        self, record_id: int, before: Mapping[str, Any] | CWModel, after: Mapping[str, Any] | CWModel
+    ) -> M:
+        """Patch the difference between two versions of a record; no call (returns ``get``) when nothing changed."""
+        self._require("update")
+        operations = self._diff(before, after)
+        if not operations:
+            return await self.get(record_id)
+        return await self.patch(record_id, operations)
+
+    async def patch(self, record_id: int, operations: Sequence[PatchOperation]) -> M:
+        """Send JSON Patch operations as they are."""
+        self._require("update")
+        body = await self._client.request_json("PATCH", f"{self._path}/{self._id(record_id)}", json=list(operations))
+        return self._one(body)
+
+    async def replace(self, record_id: int, data: Mapping[str, Any] | CWModel) -> M:
+        """Replace the whole record (PUT)."""
+        self._require("replace")
+        body = await self._client.request_json("PUT", f"{self._path}/{self._id(record_id)}", json=self._payload(data))
+        return self._one(body)
+
+    async def delete(self, record_id: int) -> None:
+        """Delete a record (``ConflictError`` when ConnectWise refuses because it is in use)."""
+        self._require("delete")
+        await self._client.request_json("DELETE", f"{self._path}/{self._id(record_id)}")

@@ -57,17 +57,13 @@ def _resource(cw: Any, name: str) -> Any:
     return resource
 
 
-def _sites(cw: Any) -> Any:
-    for name in ("company_sites", "sites"):
-        resource = getattr(cw, name, None)
-        if resource is not None:
-            return resource
-    raise AttributeError("The Manage client has no company sites resource")
+def _sites(cw: Any, company_id: int) -> Any:
+    return cw.companies.sites(company_id)
 
 
 def first(cw: Any, resource_name: str, where: Condition, *, fields: list[str] | None = None) -> dict[str, Any] | None:
     """The first record (lowest id) of ``resource_name`` matching ``where``, or ``None``."""
-    for item in _resource(cw, resource_name).list(where=where, fields=fields, order_by="id asc", page_size=1):
+    for item in _resource(cw, resource_name).list(where=where, fields=fields, order_by="id asc", limit=1):
         return record_dict(item)
     return None
 
@@ -98,13 +94,13 @@ def delete(cw: Any, resource_name: str, record_id: int, what: str) -> str:
 
 def create_site(cw: Any, company_id: int, body: Mapping[str, Any]) -> dict[str, Any]:
     """Create a site of a company."""
-    return record_dict(_sites(cw).create(company_id, dict(body)))
+    return record_dict(_sites(cw, company_id).create(dict(body)))
 
 
 def delete_site(cw: Any, company_id: int, site_id: int) -> str:
     """Delete a site of a company (already gone counts as deleted)."""
     try:
-        _sites(cw).delete(company_id, site_id)
+        _sites(cw, company_id).delete(site_id)
     except NotFoundError:
         return f"site {site_id} was already gone"
     return f"deleted site {site_id}"
@@ -117,7 +113,7 @@ def company_by_identifier(cw: Any, identifier: str) -> dict[str, Any] | None:
 
 def site_by_name(cw: Any, company_id: int, name: str) -> dict[str, Any] | None:
     """The company's site called ``name``, or ``None``."""
-    for item in _sites(cw).list(company_id, where=C("name") == name):
+    for item in _sites(cw, company_id).list(where=C("name") == name, limit=1):
         return record_dict(item)
     return None
 

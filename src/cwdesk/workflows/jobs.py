@@ -45,10 +45,12 @@ retry policy) or rate limiting (the SDK's throttle). Never put secrets in params
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import importlib
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -58,6 +60,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from cwdesk._http.errors import APIConnectionError, RateLimitError, ServerError
+from cwdesk._http.retry import RetryPolicy, backoff_delay
 from cwdesk.store.jobs import job_events, job_steps, jobs
 
 __all__ = [
@@ -97,6 +101,10 @@ __all__ = [
 
 # A running job whose process shows no sign of life for this long may be taken over by another process.
 STALE_AFTER = timedelta(minutes=2)
+# Failures after which a step may be tried again (``Action.retries``): nothing says the server refused for good.
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (APIConnectionError, ServerError, RateLimitError)
+STEP_RETRY_POLICY = RetryPolicy()
+_sleep = time.sleep  # tests replace it to keep retries instant
 
 
 class JobState(StrEnum):
@@ -377,6 +385,11 @@ class Action:
     find_first: bool = False
     # ``run`` creates a record: one found after an unknown outcome is taken as made by this job.
     creates: bool = False
+    # Extra tries after a transient failure (connection lost, 5xx, 429 after the SDK gave up), each preceded by
+    # ``find`` since the failed call may have landed; waits follow the SDK's backoff (``_http/retry.py``).
+    retries: int = 0
+    # Turns a final failure into the user's words (e.g. which state a half-done change left, how to repair it).
+    explain: Callable[[StepContext, BaseException], str] | None = None
 
 
 @dataclass(frozen=True)
@@ -972,22 +985,12 @@ def _run_steps(
             outcome_unknown=unknown,
         )
         try:
-            outcome = None
-            if action.find is not None and (unknown or action.find_first):
-                outcome = action.find(ctx)
-                if outcome is not None and unknown and action.creates:
-                    # Found after an interrupted create of this very step: this job made it (rollback may undo it).
-                    outcome = Outcome(
-                        StepState.ok,
-                        f"{outcome.message} (created by an earlier, interrupted attempt)".strip(),
-                        outcome.data,
-                        created=True,
-                    )
-            if outcome is None:
-                outcome = action.run(ctx)
+            outcome = _attempt(action, ctx)
         except Exception as exc:
             errors += 1
             message = _describe_error(exc)
+            if action.explain is not None:
+                message = action.explain(ctx, exc)
             data = exc.data if isinstance(exc, StepFailed) else {}
             journal.write(
                 "step_error",
@@ -1030,6 +1033,31 @@ def _run_steps(
             f"Finished with {errors} failed step(s); fix the cause and `cwdesk jobs resume {job_id}` to retry them.",
         )
     return _finish(journal, JobState.succeeded, "Finished.")
+
+
+def _attempt(action: Action, ctx: StepContext) -> Outcome:
+    """One step: look first when the outcome may be unknown, then run; transient failures retried with backoff."""
+    tries = 0
+    while True:
+        try:
+            outcome = None
+            if action.find is not None and (ctx.outcome_unknown or action.find_first):
+                outcome = action.find(ctx)
+                if outcome is not None and ctx.outcome_unknown and action.creates:
+                    # Found after an interrupted create of this very step: this job made it (rollback may undo it).
+                    outcome = Outcome(
+                        StepState.ok,
+                        f"{outcome.message} (created by an earlier, interrupted attempt)".strip(),
+                        outcome.data,
+                        created=True,
+                    )
+            return outcome if outcome is not None else action.run(ctx)
+        except TRANSIENT_ERRORS:
+            if tries >= action.retries:
+                raise
+            _sleep(backoff_delay(tries, STEP_RETRY_POLICY))
+            tries += 1
+            ctx = dataclasses.replace(ctx, outcome_unknown=True)
 
 
 def _finish(journal: _Journal, state: JobState, message: str) -> JobSummary:

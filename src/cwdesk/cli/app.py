@@ -11,6 +11,7 @@ import typer
 from cwdesk import __version__
 from cwdesk.cli import config as config_cli
 from cwdesk.cli import connection
+from cwdesk.cli import console as console_cli
 from cwdesk.cli import jobs as jobs_cli
 from cwdesk.logs import LogFormat, configure_logging
 
@@ -53,6 +54,7 @@ def root(
 
 # Command groups register below, one line each (keep the list sorted).
 app.add_typer(config_cli.app, name="config")
+app.command(name="console")(console_cli.console)
 app.add_typer(jobs_cli.app, name="jobs")
 
 

@@ -18,6 +18,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
+from cwdesk.console.client_list import ClientList
 from cwdesk.console.connections import Connections
 from cwdesk.console.pages import render
 from cwdesk.console.security import Accounts, Forbidden, NotSignedIn
@@ -53,6 +54,7 @@ def create_app(settings: ConsoleSettings) -> FastAPI:
     app.state.accounts = Accounts(settings.engine)
     app.state.engine = settings.engine
     app.state.settings = settings
+    app.state.client_list = ClientList(settings.connections.manage, browser_limit=settings.browser_list_limit)
 
     static = Path(__file__).parent / "static"
     app.mount("/static", StaticFiles(directory=static), name="static")

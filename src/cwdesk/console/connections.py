@@ -91,8 +91,8 @@ class Connections:
         from cwdesk.automate.client import AutomateClient
         from cwdesk.manage.client import ManageClient
 
-        manage_credentials = dict(sandbox.manage_credentials)
-        automate_credentials = dict(sandbox.automate_credentials)
+        manage_credentials: dict[str, Any] = dict(sandbox.manage_credentials)
+        automate_credentials: dict[str, Any] = dict(sandbox.automate_credentials)
         return cls(
             mode="sandbox",
             manage=ManageClient(**manage_credentials, transport=sandbox.transport()),

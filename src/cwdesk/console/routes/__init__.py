@@ -1,1 +1,1 @@
-"""The console\x27s panels, one module each (clients, bulk, onboarding, jobs, automate, accounts)."""
+"""The console's panels, one module each (clients, bulk, onboarding, jobs, automate, accounts)."""

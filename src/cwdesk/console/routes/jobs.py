@@ -33,9 +33,11 @@ def _engine(request: Request) -> Any:
 def client_for_kind(request: Request, kind: str) -> Any:
     """The SDK client a job of ``kind`` runs with: Automate jobs use the Automate client, the rest Manage."""
     connections = connections_of(request)
-    if kind.startswith("automate"):
-        return connections.automate
-    return connections.manage
+    try:
+        product = job_runner.get_kind(kind).product
+    except job_runner.JobError:
+        product = "automate" if kind.startswith("automate") else "manage"
+    return connections.automate if product == "automate" else connections.manage
 
 
 def start_job(request: Request, job_id: int, kind: str) -> None:

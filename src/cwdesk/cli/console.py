@@ -1,0 +1,111 @@
+"""``cwdesk console``: start the web console on this machine.
+
+``--demo`` runs it on the embedded sandbox (``--seed N`` for N generated companies, e.g. 10000); otherwise it
+connects to the ConnectWise given by ``--profile`` or the ``CWM_*`` / ``CWA_*`` variables (the same rule as every
+command, ``cli/connection.py``). On first start it prints a one-time sign-in link for the ``admin`` user.
+Not for: the console itself (``cwdesk.console``).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+
+import typer
+
+from cwdesk.cli import connection
+from cwdesk.cli.output import EXIT_USAGE
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _seed(value: str) -> str | int:
+    if value == "demo":
+        return "demo"
+    try:
+        count = int(value)
+    except ValueError:
+        connection.fail(f"--seed {value!r} is not valid: use 'demo' or a number of companies, e.g. 10000.",
+                        code=EXIT_USAGE)  # fmt: skip
+    if count < 1:
+        connection.fail("--seed must be at least 1 company.", code=EXIT_USAGE)
+    return count
+
+
+def console(
+    demo: bool = typer.Option(False, "--demo", help="Run on the embedded sandbox (no ConnectWise account needed)."),
+    seed: str = typer.Option("demo", "--seed", help="With --demo: 'demo' (8 clients) or a number of companies."),
+    profile: str | None = typer.Option(None, "--profile", help="Saved connection profile (default: env vars)."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (loopback unless behind HTTPS)."),
+    port: int = typer.Option(8765, "--port", help="Port to listen on."),
+    new_signin_link: bool = typer.Option(
+        False, "--new-signin-link", help="Print a new one-time sign-in link for the admin user, then start."
+    ),
+) -> None:
+    """Start the web console (C1–C7). Prints a one-time sign-in link on first start."""
+    import uvicorn
+
+    from cwdesk.console.app import ConsoleSettings, create_app
+    from cwdesk.console.connections import Connections, automate_summary, manage_summary
+    from cwdesk.store import open_database
+
+    if demo:
+        typer.echo(f"Starting the sandbox with seed {seed!r}…", err=True)
+        connections = Connections.demo(_seed(seed))
+    else:
+        with connection.reporting_errors():
+            manage = connection.manage_client(profile)
+            automate = None
+            if profile or any(os.environ.get(name) for name in connection.AUTOMATE_ENV_VARS):
+                try:
+                    automate = connection.automate_client(profile)
+                except typer.Exit:
+                    automate = None  # Automate is optional: the Automate view says it is not configured
+        connections = Connections(
+            mode="live",
+            manage=manage,
+            manage_info=manage_summary(_credentials_of(manage)),
+            automate=automate,
+            automate_info=automate_summary(_credentials_of(automate)) if automate is not None else None,
+        )
+    engine = open_database()
+    app = create_app(ConsoleSettings(connections=connections, engine=engine))
+    accounts = app.state.accounts
+    base = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
+    token = accounts.ensure_first_admin()
+    if token is None and new_signin_link:
+        token = accounts.issue_signin_token("admin")
+    if token is not None:
+        typer.echo("")
+        typer.echo("  Sign in as admin with this one-time link (valid for 24 hours):")
+        typer.echo(f"      {base}/signin?token={token}")
+        typer.echo("  Then set a password on the Account page and add users on the Users page.")
+        typer.echo("")
+    if not _is_loopback(host):
+        typer.echo(
+            f"Warning: listening on {host}. Put the console behind HTTPS (a reverse proxy) before others use it: "
+            "sign-in and session cookies must not cross a network in clear.",
+            err=True,
+        )
+    mode = "SANDBOX" if connections.mode == "sandbox" else "LIVE"
+    typer.echo(f"cwdesk console ({mode}) on {base}  — Ctrl+C to stop", err=True)
+    app.state.client_list.warm()
+    uvicorn.run(app, host=host, port=port, log_level=os.environ.get("CWDESK_CONSOLE_LOG_LEVEL", "warning"))
+
+
+def _credentials_of(client: object) -> dict[str, object]:
+    """The showable connection fields of an SDK client (its credentials object), for the settings page."""
+    credentials = getattr(client, "credentials", None)
+    fields = ("server", "company", "public_key", "client_id", "username")
+    found: dict[str, object] = {name: getattr(credentials, name, None) for name in fields}
+    # Only whether a secret is set is ever read, never its value.
+    found["private_key"] = bool(getattr(credentials, "private_key", None))
+    found["password"] = bool(getattr(credentials, "password", None))
+    return found

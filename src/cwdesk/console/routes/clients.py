@@ -1,0 +1,229 @@
+"""The client workspace (C1–C3): the list, a client's detail, and the edits made from it.
+
+Reads go through the SDK (``client_list``, ``client_detail``); every change calls a workflow function
+(``cwdesk.workflows.client_records`` and ``primary_contact``), which validates before it writes. Each change is
+audited with its result.
+Not for: validation or the order of ConnectWise calls (the workflows), bulk updates (``bulk.py``).
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from cwdesk._http.errors import CWDeskError, NotFoundError
+from cwdesk.console.answers import failure, ok, refused
+from cwdesk.console.client_detail import load_client_detail
+from cwdesk.console.client_list import ClientList
+from cwdesk.console.pages import connections_of, render
+from cwdesk.console.security import Principal, audit, require
+
+router = APIRouter()
+
+
+def workflow(name: str) -> ModuleType | None:
+    """The workflow module ``cwdesk.workflows.<name>``, or None while it is not installed."""
+    try:
+        return importlib.import_module(f"cwdesk.workflows.{name}")
+    except ModuleNotFoundError:
+        return None
+
+
+def unavailable(what: str) -> JSONResponse:
+    return refused(f"{what} is not available in this build yet (its workflow is missing).", status_code=503)
+
+
+def client_list_of(request: Request) -> ClientList:
+    client_list: ClientList = request.app.state.client_list
+    return client_list
+
+
+@router.get("/", response_class=HTMLResponse)
+def workspace(request: Request, principal: Annotated[Principal, Depends(require("viewer"))]) -> Response:
+    return render(
+        request,
+        "clients.html",
+        principal,
+        bulk_available=workflow("bulk_contacts") is not None,
+    )
+
+
+@router.get("/api/clients")
+def client_list_json(request: Request, _principal: Annotated[Principal, Depends(require("viewer"))]) -> Response:
+    """Every company, compact (see ``client_list``); the browser filters it as the user types."""
+    try:
+        document = client_list_of(request).document()
+    except CWDeskError as error:
+        return failure(error)
+    return Response(document.body, media_type="application/json", headers={"Cache-Control": "no-store"})
+
+
+@router.get("/api/clients/search")
+def client_search_json(
+    request: Request,
+    _principal: Annotated[Principal, Depends(require("viewer"))],
+    q: str = "",
+    active: bool = True,
+) -> Response:
+    """Server-side search with conditions, for lists too large to send to the browser."""
+    try:
+        return JSONResponse(client_list_of(request).search(q.strip(), active_only=active))
+    except CWDeskError as error:
+        return failure(error)
+
+
+@router.get("/clients/{company_id}/panel", response_class=HTMLResponse)
+def client_panel(
+    request: Request, company_id: int, principal: Annotated[Principal, Depends(require("viewer"))]
+) -> Response:
+    """The detail panel's HTML (rendered and escaped on the server), loaded into the workspace by the page."""
+    connections = connections_of(request)
+    try:
+        detail = load_client_detail(connections.manage, company_id)
+    except NotFoundError:
+        return render(request, "panel_message.html", principal, status_code=404,
+                      message=f"Company {company_id} was not found in ConnectWise.")  # fmt: skip
+    except CWDeskError as error:
+        return render(request, "panel_message.html", principal, status_code=502,
+                      message=f"ConnectWise could not be read: {error}")  # fmt: skip
+    statuses = _status_names(connections.manage)
+    return render(
+        request,
+        "client_panel.html",
+        principal,
+        client=detail,
+        statuses=statuses,
+        edits_available=workflow("client_records") is not None,
+        primary_available=workflow("primary_contact") is not None,
+    )
+
+
+def _status_names(manage: Any) -> list[str]:
+    try:
+        return [str(status.name) for status in manage.company_statuses.list(order_by="name") if status.name]
+    except CWDeskError:
+        return []
+
+
+async def _form(request: Request) -> dict[str, str]:
+    form = await request.form()
+    return {key: value for key, value in form.items() if isinstance(value, str) and key != "csrf_token"}
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").lower() in {"1", "true", "on", "yes"}
+
+
+@router.post("/clients/{company_id}")
+async def edit_company(
+    request: Request, company_id: int, principal: Annotated[Principal, Depends(require("operator"))]
+) -> Response:
+    """Edit company: name, phone, status, website (C3), through ``client_records.update_company``."""
+    records = workflow("client_records")
+    if records is None:
+        return unavailable("Editing a company")
+    form = await _form(request)
+    changes = {key: form.get(key, "").strip() for key in ("name", "phone", "status", "website")}
+    return await _run_change(
+        request,
+        principal,
+        action="edit company",
+        target=f"company {company_id}",
+        detail=changes,
+        call=lambda: records.update_company(connections_of(request).manage, company_id, **changes),
+        done="Company saved.",
+    )
+
+
+@router.post("/clients/{company_id}/contacts")
+async def add_contact(
+    request: Request, company_id: int, principal: Annotated[Principal, Depends(require("operator"))]
+) -> Response:
+    """Add contact (C3), through ``client_records.add_contact``."""
+    records = workflow("client_records")
+    if records is None:
+        return unavailable("Adding a contact")
+    form = await _form(request)
+    contact = {key: form.get(key, "").strip() for key in ("first_name", "last_name", "title", "email", "phone")}
+    return await _run_change(
+        request,
+        principal,
+        action="add contact",
+        target=f"company {company_id}",
+        detail=contact,
+        call=lambda: records.add_contact(connections_of(request).manage, company_id, **contact),
+        done="Contact added.",
+    )
+
+
+@router.post("/contacts/{contact_id}")
+async def edit_contact(
+    request: Request, contact_id: int, principal: Annotated[Principal, Depends(require("operator"))]
+) -> Response:
+    """Edit contact: first/last name, title, inactive (C3), through ``client_records.update_contact``."""
+    records = workflow("client_records")
+    if records is None:
+        return unavailable("Editing a contact")
+    form = await _form(request)
+    changes: dict[str, Any] = {key: form.get(key, "").strip() for key in ("first_name", "last_name", "title")}
+    for key in ("email", "phone"):
+        if form.get(key, "").strip():
+            changes[key] = form[key].strip()
+    changes["inactive"] = _flag(form.get("inactive"))
+    return await _run_change(
+        request,
+        principal,
+        action="edit contact",
+        target=f"contact {contact_id}",
+        detail=changes,
+        call=lambda: records.update_contact(connections_of(request).manage, contact_id, **changes),
+        done="Contact saved.",
+    )
+
+
+@router.post("/contacts/{contact_id}/primary")
+async def set_primary(
+    request: Request, contact_id: int, principal: Annotated[Principal, Depends(require("operator"))]
+) -> Response:
+    """Set as primary (C3, W3): the new primary first, then the old one(s) cleared, by the workflow."""
+    primary = workflow("primary_contact")
+    if primary is None:
+        return unavailable("Setting the primary contact")
+    return await _run_change(
+        request,
+        principal,
+        action="set primary contact",
+        target=f"contact {contact_id}",
+        detail={},
+        call=lambda: primary.set_primary_contact(connections_of(request).manage, contact_id),
+        done="Primary contact set.",
+    )
+
+
+async def _run_change(
+    request: Request,
+    principal: Principal,
+    *,
+    action: str,
+    target: str,
+    detail: dict[str, Any],
+    call: Any,
+    done: str,
+) -> Response:
+    """Run a workflow call off the event loop, audit it, and answer ``{ok, message, errors}``."""
+    from starlette.concurrency import run_in_threadpool
+
+    try:
+        result = await run_in_threadpool(call)
+    except CWDeskError as error:
+        answer = failure(error)
+        audit(request, principal, action, target=target, detail=detail, result="error", message=str(error)[:500])
+        return answer
+    audit(request, principal, action, target=target, detail=detail, result="ok")
+    client_list_of(request).invalidate()
+    message = getattr(result, "message", None) or done
+    return ok(str(message))

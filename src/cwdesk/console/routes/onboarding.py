@@ -1,0 +1,121 @@
+"""The onboarding wizard (C5): six steps in the browser, then the W1 job on the server.
+
+The page's lookups (statuses, types, boards, agreement types, priorities, time zones) are read from ConnectWise.
+The review step asks the workflow for a dry run (``onboarding.onboard(..., dry_run=True)``), which validates the
+whole plan and lists every call it would make; submitting checks it again, stores it as a job and runs it in the
+background; the browser then follows the job page (progress, and resume / roll back after a failure).
+Not for: the rules of onboarding (``cwdesk.workflows.onboarding``).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from cwdesk._http.errors import CWDeskError
+from cwdesk.console.answers import failure, ok, refused
+from cwdesk.console.pages import connections_of, render
+from cwdesk.console.routes.clients import unavailable, workflow
+from cwdesk.console.routes.jobs import start_job
+from cwdesk.console.security import Principal, audit, require
+
+router = APIRouter()
+
+# (what the page calls it, what the workflow calls it, the SDK resource): the same lists the workflow checks against.
+LOOKUPS = (
+    ("statuses", "company status", "company_statuses"),
+    ("types", "company type", "company_types"),
+    ("boards", "service board", "boards"),
+    ("agreement_types", "agreement type", "agreement_types"),
+    ("priorities", "priority", "priorities"),
+    ("time_zones", "time zone", "time_zones"),
+)
+
+
+def _names(manage: Any, what: str, resource: str) -> list[str]:
+    """The names in one lookup list; empty when this ConnectWise (or the SDK) offers no such list."""
+    records = workflow("client_records")
+    if records is None:
+        return []
+    try:
+        lookup = records.lookup(manage, what, resource)
+    except CWDeskError:
+        return []
+    return sorted(lookup.names, key=str.lower) if lookup is not None else []
+
+
+@router.get("/onboarding", response_class=HTMLResponse)
+def wizard(request: Request, principal: Annotated[Principal, Depends(require("viewer"))]) -> Response:
+    manage = connections_of(request).manage
+    lookups = {key: _names(manage, what, resource) for key, what, resource in LOOKUPS}
+    return render(
+        request,
+        "onboarding.html",
+        principal,
+        lookups=lookups,
+        today=datetime.now(UTC).date().isoformat(),
+        available=workflow("onboarding") is not None,
+    )
+
+
+async def _plan_from(request: Request) -> dict[str, Any] | None:
+    try:
+        body = await request.json()
+    except ValueError:
+        return None
+    plan = body.get("plan") if isinstance(body, dict) else None
+    return plan if isinstance(plan, dict) else None
+
+
+@router.post("/onboarding/review")
+async def review(request: Request, principal: Annotated[Principal, Depends(require("operator"))]) -> Response:
+    """Validate the plan and list every call the job would make (a dry run: nothing is written)."""
+    onboarding = workflow("onboarding")
+    if onboarding is None:
+        return unavailable("Onboarding")
+    plan = await _plan_from(request)
+    if plan is None:
+        return refused("The wizard sent no plan: reload the page and try again.")
+    manage = connections_of(request).manage
+    try:
+        result = await run_in_threadpool(lambda: onboarding.onboard(None, manage, plan, dry_run=True))
+    except CWDeskError as error:
+        return failure(error)
+    calls = [{"method": c.method, "path": c.path, "body": dict(c.body), "step": c.step_key} for c in result.calls]
+    return ok(f"{len(calls)} calls will be made.", calls=calls, notes=list(result.notes))
+
+
+@router.post("/onboarding")
+async def submit(request: Request, principal: Annotated[Principal, Depends(require("operator"))]) -> Response:
+    """Check the plan again, store it as a job and start it; the answer names the job to follow."""
+    onboarding = workflow("onboarding")
+    if onboarding is None:
+        return unavailable("Onboarding")
+    jobs = workflow("jobs")
+    assert jobs is not None
+    plan = await _plan_from(request)
+    if plan is None:
+        return refused("The wizard sent no plan: reload the page and try again.")
+    manage = connections_of(request).manage
+    company_section = plan.get("company")
+    company: dict[str, Any] = company_section if isinstance(company_section, dict) else {}
+    target = f"{company.get('name', '')} ({company.get('identifier', '')})"
+
+    def create() -> int:
+        checked = onboarding.check_onboarding(manage, plan)
+        job_plan = onboarding.plan_onboarding(checked)
+        return int(jobs.create_job(request.app.state.engine, job_plan, created_by=principal.username))
+
+    try:
+        job_id = await run_in_threadpool(create)
+    except CWDeskError as error:
+        audit(request, principal, "onboard client", target=target, detail=plan, result="error", message=str(error))
+        return failure(error)
+    start_job(request, job_id, onboarding.KIND)
+    audit(request, principal, "onboard client", target=target, detail={"job": job_id}, result="ok",
+          message=f"job {job_id} started")  # fmt: skip
+    return ok(f"Onboarding started as job {job_id}.", job_id=job_id, url=f"/jobs/{job_id}")

@@ -1,0 +1,256 @@
+// The client workspace: the list (C1), the detail panel (C2), its edit dialogs (C3) and the bulk panel (C4).
+// The list is one compact JSON document filtered here as the user types; only the rows in view are in the DOM
+// (a fixed row height), so 10,000 companies filter and scroll without waiting. Every text goes in with
+// textContent; the detail panel is HTML rendered and escaped by the server.
+"use strict";
+
+(() => {
+  const ROW_HEIGHT = 44;
+  const OVERSCAN = 8;
+  const state = {
+    columns: {}, rows: [], haystack: [], complete: true, total: 0,
+    statusFilter: "active", query: "", visible: [], selected: new Set(), current: null, serverSearch: 0,
+  };
+  const $ = (id) => document.getElementById(id);
+  let rowsBox, spacer, countLabel;
+
+  function column(row, name) { return row[state.columns[name]]; }
+
+  function indexRows(payload) {
+    state.columns = {};
+    payload.columns.forEach((name, i) => (state.columns[name] = i));
+    state.rows = payload.rows;
+    state.total = payload.total;
+    state.complete = payload.complete;
+    // One lower-cased string per row: a keystroke is then one substring test per company.
+    state.haystack = state.rows.map((row) =>
+      (column(row, "name") + "\u0001" + column(row, "identifier") + "\u0001" + column(row, "city")).toLowerCase());
+  }
+
+  function isActive(row) { return String(column(row, "status")).toLowerCase() === "active"; }
+
+  function applyFilter() {
+    const query = state.query.toLowerCase();
+    const activeOnly = state.statusFilter === "active";
+    const visible = [];
+    const rows = state.rows, hay = state.haystack;
+    for (let i = 0; i < rows.length; i++) {
+      if (activeOnly && !isActive(rows[i])) continue;
+      if (query && hay[i].indexOf(query) === -1) continue;
+      visible.push(i);
+    }
+    state.visible = visible;
+    let base = 0;
+    for (let i = 0; i < rows.length; i++) if (!activeOnly || isActive(rows[i])) base++;
+    countLabel.textContent = visible.length + " of " + (state.complete ? base : state.total);
+    spacer.style.height = visible.length * ROW_HEIGHT + "px";
+    rowsBox.scrollTop = 0;
+    renderWindow();
+  }
+
+  function makeRow(index, top) {
+    const row = state.rows[index];
+    const id = column(row, "id");
+    const node = document.createElement("div");
+    node.className = "client-row" + (state.current === id ? " selected" : "");
+    node.style.top = top + "px";
+    node.dataset.id = id;
+    const box = document.createElement("input");
+    box.type = "checkbox";
+    box.checked = state.selected.has(id);
+    box.setAttribute("aria-label", "select " + column(row, "name"));
+    box.addEventListener("click", (event) => {
+      event.stopPropagation();
+      if (box.checked) state.selected.add(id); else state.selected.delete(id);
+      selectionChanged();
+    });
+    const names = document.createElement("div");
+    names.className = "names";
+    const name = document.createElement("div");
+    name.className = "name";
+    name.textContent = column(row, "name");
+    const sub = document.createElement("div");
+    sub.className = "sub";
+    const place = [column(row, "city"), column(row, "state")].filter(Boolean).join(", ");
+    sub.textContent = column(row, "identifier") + (place ? " · " + place : "");
+    names.append(name, sub);
+    const badge = document.createElement("span");
+    const status = String(column(row, "status"));
+    badge.className = "badge status-" + status.toLowerCase();
+    badge.textContent = status;
+    node.append(box, names, badge);
+    node.addEventListener("click", () => openClient(id));
+    return node;
+  }
+
+  function renderWindow() {
+    const first = Math.max(0, Math.floor(rowsBox.scrollTop / ROW_HEIGHT) - OVERSCAN);
+    const count = Math.ceil(rowsBox.clientHeight / ROW_HEIGHT) + 2 * OVERSCAN;
+    const last = Math.min(state.visible.length, first + count);
+    const fragment = document.createDocumentFragment();
+    for (let i = first; i < last; i++) fragment.appendChild(makeRow(state.visible[i], i * ROW_HEIGHT));
+    spacer.replaceChildren(fragment);
+  }
+
+  function selectionChanged() {
+    const n = state.selected.size;
+    $("selected-count").textContent = n + " selected";
+    $("bulk-open").disabled = n === 0;
+    $("bulk-selected").textContent = String(n);
+    const all = $("select-all");
+    all.checked = n > 0 && state.visible.every((i) => state.selected.has(column(state.rows[i], "id")));
+    updateBulkButton();
+  }
+
+  // Lists too large for the browser: the server searches with escaped conditions.
+  let searchTimer = 0;
+  function serverSearch() {
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(async () => {
+      const ticket = ++state.serverSearch;
+      const params = new URLSearchParams({ q: state.query, active: state.statusFilter === "active" ? "true" : "false" });
+      const payload = await cw.getJSON("/api/clients/search?" + params.toString());
+      if (ticket !== state.serverSearch) return;
+      indexRows({ ...payload, complete: false });
+      state.total = payload.total;
+      state.query = "";  // the server already filtered; show what it sent
+      applyFilter();
+      state.query = $("search-in").value.trim();
+      $("list-note").textContent = "Searched ConnectWise: " + payload.rows.length + " of " + payload.total + " matches shown.";
+    }, 150);
+  }
+
+  async function loadList() {
+    countLabel.textContent = "loading…";
+    let payload;
+    try {
+      payload = await cw.getJSON("/api/clients");
+    } catch (error) {
+      countLabel.textContent = "could not load: " + error.message;
+      return;
+    }
+    indexRows(payload);
+    const note = $("list-note");
+    if (!payload.complete) {
+      note.hidden = false;
+      note.textContent = "Showing the first " + payload.rows.length + " of " + payload.total +
+        " companies; type to search ConnectWise.";
+    }
+    applyFilter();
+    document.body.dataset.listReady = "true";
+  }
+
+  // ---- detail panel -----------------------------------------------------------------------------------------
+  async function openClient(id) {
+    state.current = id;
+    renderWindow();
+    showTab("detail");
+    const panel = $("panel-detail");
+    panel.setAttribute("aria-busy", "true");
+    const response = await fetch("/clients/" + encodeURIComponent(id) + "/panel", { credentials: "same-origin" });
+    if (response.status === 401) { window.location.href = "/signin"; return; }
+    panel.innerHTML = await response.text();  // server-rendered and escaped
+    panel.removeAttribute("aria-busy");
+    wirePanel(panel, id);
+  }
+
+  function wirePanel(panel, id) {
+    panel.querySelectorAll("[data-open-dialog]").forEach((button) => {
+      button.addEventListener("click", () => {
+        const dialog = document.getElementById(button.getAttribute("data-open-dialog"));
+        if (dialog) dialog.showModal();
+      });
+    });
+    panel.querySelectorAll("[data-close-dialog]").forEach((button) => {
+      button.addEventListener("click", () => button.closest("dialog").close());
+    });
+    panel.querySelectorAll("form.js-form").forEach((form) => {
+      cw.wireForm(form, async () => {
+        const dialog = form.closest("dialog");
+        if (dialog) dialog.close();
+        await openClient(id);
+        const notice = $("panel-detail").querySelector("#client-detail");
+        if (notice) notice.dataset.saved = "true";
+        if (form.id === "edit-company-form") loadList();
+      });
+    });
+  }
+
+  // ---- tabs and bulk ----------------------------------------------------------------------------------------
+  function showTab(name) {
+    document.querySelectorAll("[data-tab]").forEach((tab) => tab.classList.toggle("on", tab.dataset.tab === name));
+    $("panel-detail").hidden = name !== "detail";
+    $("panel-bulk").hidden = name !== "bulk";
+  }
+
+  function updateBulkButton() {
+    const button = $("bulk-execute");
+    if (!button) return;
+    button.disabled = !(state.selected.size > 0 && $("bulk-field").value && $("bulk-value").value.trim());
+  }
+
+  function wireBulk() {
+    const form = $("bulk-form");
+    const field = $("bulk-field");
+    field.addEventListener("change", () => {
+      const option = field.selectedOptions[0];
+      $("bulk-hint").textContent = option ? option.getAttribute("data-hint") || "" : "";
+      updateBulkButton();
+    });
+    $("bulk-value").addEventListener("input", updateBulkButton);
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const button = $("bulk-execute");
+      if (button) button.disabled = true;
+      const result = await cw.send("/bulk", {
+        json: {
+          company_ids: Array.from(state.selected),
+          contact_filter: $("bulk-filter").value,
+          field: field.value,
+          value: $("bulk-value").value.trim(),
+        },
+      });
+      cw.showResult(form, result);
+      updateBulkButton();
+      if (!result.ok) return;
+      const box = $("bulk-job");
+      box.hidden = false;
+      $("bulk-job-link").href = "/jobs/" + result.job_id;
+      box.querySelector(".job-log").replaceChildren();
+      cw.followJob(box, result.job_id);
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    rowsBox = $("rows");
+    spacer = $("rows-spacer");
+    countLabel = $("count");
+    rowsBox.addEventListener("scroll", () => requestAnimationFrame(renderWindow), { passive: true });
+    window.addEventListener("resize", renderWindow);
+    $("search-in").addEventListener("input", (event) => {
+      state.query = event.target.value.trim();
+      if (state.complete) applyFilter();
+      else serverSearch();
+    });
+    document.querySelectorAll("[data-status-filter]").forEach((button) => {
+      button.addEventListener("click", () => {
+        state.statusFilter = button.dataset.statusFilter;
+        document.querySelectorAll("[data-status-filter]").forEach((b) => b.classList.toggle("on", b === button));
+        if (state.complete) applyFilter();
+        else serverSearch();
+      });
+    });
+    $("select-all").addEventListener("change", (event) => {
+      for (const i of state.visible) {
+        const id = column(state.rows[i], "id");
+        if (event.target.checked) state.selected.add(id); else state.selected.delete(id);
+      }
+      renderWindow();
+      selectionChanged();
+    });
+    $("bulk-open").addEventListener("click", () => showTab("bulk"));
+    document.querySelectorAll("[data-tab]").forEach((tab) => tab.addEventListener("click", () => showTab(tab.dataset.tab)));
+    wireBulk();
+    loadList();
+  });
+})();

@@ -27,7 +27,7 @@ import os
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import typer
 
@@ -35,6 +35,7 @@ from cwdesk import config
 from cwdesk._http.errors import ConfigurationError, CWDeskError
 from cwdesk.cli.output import EXIT_FAILURE, EXIT_USAGE
 from cwdesk.conditions import ConditionSyntaxError
+from cwdesk.logs import register_secret
 
 if TYPE_CHECKING:
     from cwdesk.automate.client import AsyncAutomateClient, AutomateClient
@@ -43,6 +44,8 @@ if TYPE_CHECKING:
 MANAGE_ENV_VARS = ("CWM_SERVER", "CWM_COMPANY", "CWM_PUBKEY", "CWM_PRIVATEKEY", "CWM_CLIENTID")
 AUTOMATE_ENV_VARS = ("CWA_SERVER", "CWA_USERNAME", "CWA_PASSWORD", "CWA_CLIENTID")
 DEFAULT_PROFILE = "default"
+
+_Client = TypeVar("_Client")
 
 
 @dataclass
@@ -106,6 +109,13 @@ def _manage_kwargs(sandbox_transport: Any) -> dict[str, Any]:
     return {**sb.manage_credentials, "transport": sandbox_transport}
 
 
+def _keep_secret_out_of_logs(client: _Client) -> _Client:
+    credentials = getattr(client, "credentials", None)
+    for attribute in ("private_key", "password"):
+        register_secret(getattr(credentials, attribute, None))
+    return client
+
+
 def manage_client(profile: str | None = None) -> ManageClient:
     """A ``ManageClient`` for this invocation, chosen by the rule in the module docstring."""
     from cwdesk.manage.client import ManageClient
@@ -115,12 +125,21 @@ def manage_client(profile: str | None = None) -> ManageClient:
     name = profile or _selection.profile
     with reporting_errors():
         if name:
-            return ManageClient.from_profile(name)
+            return _keep_secret_out_of_logs(ManageClient.from_profile(name))
         if _env_is_set(MANAGE_ENV_VARS):
-            return ManageClient.from_env()
+            return _keep_secret_out_of_logs(ManageClient.from_env())
         if _default_profile_exists():
-            return ManageClient.from_profile(DEFAULT_PROFILE)
+            return _keep_secret_out_of_logs(ManageClient.from_profile(DEFAULT_PROFILE))
     _no_connection("Manage", MANAGE_ENV_VARS)
+
+
+def sandbox_transports() -> tuple[Any, Any]:
+    """The in-process sandbox's (sync, async) transports when ``use_sandbox`` is active, else ``(None, None)``.
+
+    For the few calls that are not SDK calls (fetching a callback signing key) but must reach the same server.
+    """
+    sb = _selection.sandbox
+    return (sb.transport(), sb.async_transport()) if sb is not None else (None, None)
 
 
 def async_manage_client(profile: str | None = None) -> AsyncManageClient:
@@ -132,11 +151,11 @@ def async_manage_client(profile: str | None = None) -> AsyncManageClient:
     name = profile or _selection.profile
     with reporting_errors():
         if name:
-            return AsyncManageClient.from_profile(name)
+            return _keep_secret_out_of_logs(AsyncManageClient.from_profile(name))
         if _env_is_set(MANAGE_ENV_VARS):
-            return AsyncManageClient.from_env()
+            return _keep_secret_out_of_logs(AsyncManageClient.from_env())
         if _default_profile_exists():
-            return AsyncManageClient.from_profile(DEFAULT_PROFILE)
+            return _keep_secret_out_of_logs(AsyncManageClient.from_profile(DEFAULT_PROFILE))
     _no_connection("Manage", MANAGE_ENV_VARS)
 
 
@@ -150,11 +169,11 @@ def automate_client(profile: str | None = None) -> AutomateClient:
     name = profile or _selection.profile
     with reporting_errors():
         if name:
-            return AutomateClient.from_profile(name)
+            return _keep_secret_out_of_logs(AutomateClient.from_profile(name))
         if _env_is_set(AUTOMATE_ENV_VARS):
-            return AutomateClient.from_env()
+            return _keep_secret_out_of_logs(AutomateClient.from_env())
         if _default_profile_exists():
-            return AutomateClient.from_profile(DEFAULT_PROFILE)
+            return _keep_secret_out_of_logs(AutomateClient.from_profile(DEFAULT_PROFILE))
     _no_connection("Automate", AUTOMATE_ENV_VARS)
 
 
@@ -168,11 +187,11 @@ def async_automate_client(profile: str | None = None) -> AsyncAutomateClient:
     name = profile or _selection.profile
     with reporting_errors():
         if name:
-            return AsyncAutomateClient.from_profile(name)
+            return _keep_secret_out_of_logs(AsyncAutomateClient.from_profile(name))
         if _env_is_set(AUTOMATE_ENV_VARS):
-            return AsyncAutomateClient.from_env()
+            return _keep_secret_out_of_logs(AsyncAutomateClient.from_env())
         if _default_profile_exists():
-            return AsyncAutomateClient.from_profile(DEFAULT_PROFILE)
+            return _keep_secret_out_of_logs(AsyncAutomateClient.from_profile(DEFAULT_PROFILE))
     _no_connection("Automate", AUTOMATE_ENV_VARS)
 
 

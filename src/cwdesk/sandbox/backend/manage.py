@@ -292,6 +292,8 @@ class ManageBackend:
                 return [self._sub_object(prop, item, index, problems) for index, item in enumerate(value)]
             item_prop = Property(prop.name, prop.item_kind or "string")
             return [check_scalar(item_prop, item, problems) for item in value]
+        if prop.kind == "object" and prop.ref is None:
+            return value  # typed "object" with no schema: the spec's way of saying "any JSON value"
         if prop.kind in ("object", "map"):
             if not isinstance(value, dict):
                 problems.add("InvalidField", prop.name, f"{prop.name} must be an object.")

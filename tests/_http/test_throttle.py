@@ -1,0 +1,102 @@
+"""M6: one adaptive throttle per credential: pacing, AIMD on 429, a concurrency cap, shared process-wide."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+
+import pytest
+
+from cwdesk._http.throttle import Throttle, throttle_for
+
+
+def test_requests_are_paced_at_the_configured_rate() -> None:
+    throttle = Throttle(rate_per_minute=6000, adaptive=False)  # one start every 10 ms
+    started = time.monotonic()
+    for _ in range(21):
+        with throttle.slot():
+            pass
+    assert time.monotonic() - started >= 0.19  # 20 intervals after the first start
+
+
+def test_a_429_cuts_the_rate_once_per_burst_and_successes_raise_it_again() -> None:
+    now = [100.0]
+    throttle = Throttle(rate_per_minute=600, decrease_factor=0.5, max_concurrency=2, clock=lambda: now[0])
+    throttle.on_rate_limited()
+    assert throttle.rate_per_minute == 300
+    throttle.on_rate_limited()  # the same burst of in-flight requests: not cut again
+    assert throttle.rate_per_minute == 300
+    now[0] += 5
+    throttle.on_rate_limited()
+    assert throttle.rate_per_minute == 150
+    before = throttle.rate_per_minute
+    for _ in range(10):
+        throttle.on_success()
+    assert throttle.rate_per_minute > before
+
+
+def test_growth_slows_near_the_rate_the_server_refused() -> None:
+    now = [0.0]
+    throttle = Throttle(rate_per_minute=1000, decrease_factor=0.95, clock=lambda: now[0])
+    throttle.on_rate_limited()  # ceiling 1000, now 950 (> 90% of the ceiling): probe gently
+    throttle.on_success()
+    assert throttle.rate_per_minute - 950 < 2
+
+
+def test_retry_after_pauses_every_caller() -> None:
+    now = [50.0]
+    throttle = Throttle(rate_per_minute=60000, clock=lambda: now[0])
+    throttle.on_rate_limited(retry_after=3.0)
+    assert throttle._reserve_start() == pytest.approx(3.0)
+
+
+def test_concurrency_cap_holds_across_threads() -> None:
+    throttle = Throttle(rate_per_minute=60000, max_concurrency=3, adaptive=False)
+    peak = [0]
+    lock = threading.Lock()
+
+    def work() -> None:
+        with throttle.slot():
+            with lock:
+                peak[0] = max(peak[0], throttle.in_flight)
+            time.sleep(0.01)
+
+    threads = [threading.Thread(target=work) for _ in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=10)
+    assert peak[0] == 3
+    assert throttle.in_flight == 0
+
+
+async def test_concurrency_cap_holds_for_async_tasks() -> None:
+    throttle = Throttle(rate_per_minute=60000, max_concurrency=2, adaptive=False)
+    active = [0, 0]
+
+    async def work() -> None:
+        async with throttle.slot_async():
+            active[0] += 1
+            active[1] = max(active[1], active[0])
+            await asyncio.sleep(0.01)
+            active[0] -= 1
+
+    await asyncio.wait_for(asyncio.gather(*(work() for _ in range(10))), timeout=10)
+    assert active[1] == 2
+    assert throttle.in_flight == 0
+
+
+def test_one_throttle_per_credential_shared_process_wide() -> None:
+    first = throttle_for("manage:h/acme/pub", rate_per_minute=120)
+    assert throttle_for("manage:h/acme/pub") is first
+    assert throttle_for("manage:h/other/pub") is not first
+    throttle_for("manage:h/acme/pub", rate_per_minute=240)
+    assert first.rate_per_minute == 240
+
+
+def test_bad_settings_are_refused() -> None:
+    with pytest.raises(ValueError):
+        Throttle(rate_per_minute=0)
+    with pytest.raises(ValueError):
+        Throttle(max_concurrency=0)

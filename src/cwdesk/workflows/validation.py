@@ -241,7 +241,8 @@ class Lookup:
             shown = ", ".join(repr(n) for n in self.names[:8])
             more = "..." if len(self.names) > 8 else ""
             hint = f" (choose one of {shown}{more})"
-        return f"{name!r} is not a {self.what} in ConnectWise{hint}"
+        article = "an" if self.what[:1].lower() in "aeiou" else "a"
+        return f"{name!r} is not {article} {self.what} in ConnectWise{hint}"
 
     def resolve(self, name: str) -> NamedRecord:
         """The record called ``name``; raises :class:`InvalidInput` with suggestions when there is none."""

@@ -27,7 +27,13 @@ PLAN: dict[str, Any] = {
         "address": {"line1": "1 Main St", "city": "Chicago", "state": "IL", "zip": "60601", "country": "United States"},
     },
     "contacts": [
-        {"first_name": "Jane", "last_name": "Doe", "title": "CEO", "email": "jane@acme.example", "phone": "312-555-0101"},
+        {
+            "first_name": "Jane",
+            "last_name": "Doe",
+            "title": "CEO",
+            "email": "jane@acme.example",
+            "phone": "312-555-0101",
+        },
         {"first_name": "Bob", "last_name": "Roe", "email": "bob@acme.example"},
     ],
     "agreement": {"name": "Acme Managed Services", "type": "Managed Service", "bill_amount": 1500},

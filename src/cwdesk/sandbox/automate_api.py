@@ -1201,9 +1201,11 @@ class AutomateAPI:
             self._seed_value(location_defs["Has Firewall"], lid, rng.choice(("true", "false")))
 
         prefix = (re.sub(r"[^A-Z0-9]", "", name.upper())[:6]) or "PC"
-        for number in range(1, rng.randint(0, 12) + 1):
+        # Most clients have a handful of agents; about one in eight has none yet (a new or a cloud-only client).
+        count = 0 if rng.random() < 0.12 else rng.randint(2, 12)
+        for number in range(1, count + 1):
             os_name, os_version, kind = rng.choice(self._OS)
-            online = rng.random() < 0.78
+            online = rng.random() < 0.75
             offset = rng.randint(5, 280)
             # Offline agents last checked in between an hour and about two months ago.
             last_contact = now - timedelta(minutes=rng.randint(60, 60 * 24 * 60))

@@ -1,0 +1,71 @@
+"""S4: the deterministic demo data set and the N-company generator."""
+
+from __future__ import annotations
+
+import base64
+
+import httpx
+
+from cwdesk.sandbox import Sandbox
+
+
+def test_demo_set_is_an_msp_with_eight_clients(manage: httpx.Client) -> None:
+    companies = manage.get("/company/companies", params={"pageSize": 100}).json()
+    assert len(companies) == 8
+    assert {c["status"]["name"] for c in companies} == {"Active", "Inactive"}
+    assert {t["name"] for c in companies for t in c["types"]} == {"Client", "Prospect"}
+    for company in companies:
+        contacts = manage.get("/company/contacts", params={"conditions": f"company/id = {company['id']}"}).json()
+        assert 1 <= len(contacts) <= 3
+        assert sum(c["defaultFlag"] for c in contacts) == 1
+        assert company["defaultContact"]["id"] == next(c["id"] for c in contacts if c["defaultFlag"])
+    agreements = manage.get("/finance/agreements").json()
+    assert len({a["company"]["id"] for a in agreements}) == 6
+    assert all(a["billAmount"] > 0 for a in agreements)
+    board_names = {b["name"] for b in manage.get("/service/boards").json()}
+    assert "Service Desk" in board_names
+    types = {t["name"] for t in manage.get("/finance/agreements/types").json()}
+    assert types == {"Managed Service", "Block Hours", "Per Device"}
+
+
+def test_demo_includes_matching_automate_clients(sandbox: Sandbox) -> None:
+    with httpx.Client(transport=sandbox.transport(), base_url=sandbox.base_url + "/cwa/api/v1") as client:
+        headers = {"ClientId": sandbox.automate_credentials["client_id"]}
+        token = client.post(
+            "/apitoken", json={"UserName": "sandbox", "Password": "sandbox-password"}, headers=headers
+        ).json()["AccessToken"]
+        clients = client.get("/Clients", headers={**headers, "Authorization": f"Bearer {token}"}).json()
+    assert {c["Name"] for c in clients} == {
+        "Acme Dental Group",
+        "BrightPath Logistics",
+        "Cedar & Finch Law",
+        "Delta Precision Manufacturing",
+        "Evergreen Veterinary Clinic",
+    }
+
+
+def test_same_random_seed_gives_the_same_data_and_another_differs() -> None:
+    def dump(sb: Sandbox) -> list[str]:
+        return [row[0] for row in sb.db.execute("SELECT data FROM mg_contact ORDER BY id")]
+
+    assert dump(Sandbox(seed=20, random_seed=1)) == dump(Sandbox(seed=20, random_seed=1))
+    assert dump(Sandbox(seed=20, random_seed=1)) != dump(Sandbox(seed=20, random_seed=2))
+
+
+def test_n_companies_have_about_five_contacts_each() -> None:
+    sb = Sandbox(seed=400)
+    companies = sb.db.execute("SELECT count(*) FROM mg_company").fetchone()[0]
+    contacts = sb.db.execute("SELECT count(*) FROM mg_contact").fetchone()[0]
+    identifiers = sb.db.execute("SELECT count(DISTINCT c_identifier) FROM mg_company").fetchone()[0]
+    assert companies == identifiers == 400
+    assert 4.5 <= contacts / companies <= 5.5
+
+
+def test_empty_sandbox_has_no_records_but_keys_work(empty_sandbox: Sandbox) -> None:
+    creds = empty_sandbox.manage_credentials
+    token = f"{creds['company']}+{creds['public_key']}:{creds['private_key']}"
+    headers = {"Authorization": "Basic " + base64.b64encode(token.encode()).decode(), "clientId": creds["client_id"]}
+    with httpx.Client(transport=empty_sandbox.transport(), base_url=creds["server"]) as client:
+        response = client.get("/v4_6_release/apis/3.0/company/companies", headers=headers)
+    assert response.status_code == 200
+    assert response.json() == []

@@ -349,25 +349,33 @@ def test_patch_with_a_plain_object_is_400(cwa: Emulator) -> None:
     assert status == 400 and "array" in body["Message"]
 
 
+def client_with_computers(cwa: Emulator) -> str:
+    _, computers = cwa.call("GET", "/Computers", query=[("pagesize", "1000")])
+    assert computers, "the seed gives some clients computers"
+    return str(computers[0]["Client"]["Id"])
+
+
 def test_delete_client_with_computers_is_refused(cwa: Emulator) -> None:
-    _, computers = cwa.call("GET", "/Computers", query=[("condition", "Client.Id = 1")])
-    assert computers
-    status, body = cwa.call("DELETE", "/Clients/1")
+    owner = client_with_computers(cwa)
+    status, body = cwa.call("DELETE", f"/Clients/{owner}")
     assert status == 400 and "computers" in body["Message"]
-    assert cwa.call("GET", "/Clients/1")[0] == 200
+    assert cwa.call("GET", f"/Clients/{owner}")[0] == 200
 
 
 def test_move_computer_to_another_location_then_delete_client(cwa: Emulator) -> None:
-    _, target = cwa.call("GET", "/Locations", query=[("condition", "Client.Id = 2")])
-    _, computers = cwa.call("GET", "/Computers", query=[("condition", "Client.Id = 1"), ("pagesize", "1000")])
+    owner = client_with_computers(cwa)
+    other = "2" if owner != "2" else "3"
+    _, target = cwa.call("GET", "/Locations", query=[("condition", f"Client.Id = {other}")])
+    _, computers = cwa.call("GET", "/Computers", query=[("condition", f"Client.Id = {owner}"), ("pagesize", "1000")])
+    assert computers
     for computer in computers:
         status, moved = cwa.call(
             "PATCH",
             f"/Computers/{computer['Id']}",
             body=[{"Op": "replace", "Path": "Location/Id", "Value": target[0]["Id"]}],
         )
-        assert status == 200 and moved["Client"]["Id"] == "2"
-    assert cwa.call("DELETE", "/Clients/1")[0] == 204
+        assert status == 200 and moved["Client"]["Id"] == other
+    assert cwa.call("DELETE", f"/Clients/{owner}")[0] == 204
 
 
 def test_client_and_location_extra_fields_patch_validate_and_reset(cwa: Emulator) -> None:

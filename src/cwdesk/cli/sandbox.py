@@ -1,0 +1,92 @@
+"""``cwdesk sandbox serve``: the ConnectWise Manage + Automate emulator as a standalone server on this machine.
+
+Not for: the emulator itself (``cwdesk.sandbox``); this module only reads options, prints how to connect and runs
+uvicorn.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import typer
+
+from cwdesk.cli.output import EXIT_USAGE
+
+app = typer.Typer(help="Run a local ConnectWise Manage and Automate emulator (the sandbox).", no_args_is_help=True)
+
+
+def _seed(value: str) -> str | int | None:
+    if value.lower() == "demo":
+        return "demo"
+    if value.lower() in ("none", "empty"):
+        return None
+    if value.isdigit():
+        return int(value)
+    raise typer.BadParameter("use demo, a number of companies (e.g. 10000), or none")
+
+
+def _rate(value: str | None) -> int | None:
+    if value is None:
+        return None
+    match = re.fullmatch(r"\s*(\d+)\s*(/\s*min)?\s*", value)
+    if match is None or int(match.group(1)) < 1:
+        raise typer.BadParameter("write requests per minute, e.g. 60 or 60/min")
+    return int(match.group(1))
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on (keep it on loopback)."),
+    port: int = typer.Option(8901, help="Port to listen on."),
+    seed: str = typer.Option("demo", help="demo (8 clients), a number of companies (e.g. 10000), or none."),
+    db: Path | None = typer.Option(None, help="SQLite file to keep the data in (default: in memory)."),
+    tls: bool = typer.Option(False, "--tls", help="Serve HTTPS with a generated certificate; prints the CA to trust."),
+    rate_limit: str | None = typer.Option(None, "--rate-limit", help="Requests/minute per credential, e.g. 60/min."),
+    latency: int = typer.Option(0, "--latency", help="Milliseconds added to every answer."),
+    fault_rate: float = typer.Option(0.0, "--fault-rate", help="Share of requests answered with a 5xx (0 to 1)."),
+    random_seed: int = typer.Option(0, "--random-seed", help="Seed of the data generator and of random faults."),
+) -> None:
+    """Serve the sandbox until Ctrl+C."""
+    import uvicorn
+
+    from cwdesk.home import data_dir
+    from cwdesk.sandbox import Sandbox
+    from cwdesk.sandbox.manage_api import API_ROOT
+    from cwdesk.sandbox.tls import make_certificates
+
+    try:
+        seed_value = _seed(seed)
+        per_minute = _rate(rate_limit)
+        if not 0.0 <= fault_rate <= 1.0:
+            raise typer.BadParameter("--fault-rate is a share between 0 and 1, e.g. 0.05")
+        if latency < 0:
+            raise typer.BadParameter("--latency cannot be negative")
+    except typer.BadParameter as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
+    scheme = "https" if tls else "http"
+    shown_host = "localhost" if tls and host in ("127.0.0.1", "::1") else host
+    base_url = f"{scheme}://{shown_host}:{port}"
+    sandbox = Sandbox(seed=seed_value, db_path=str(db) if db else None, random_seed=random_seed, base_url=base_url)
+    sandbox.faults.set(rate_limit_per_min=per_minute, latency_ms=latency, error_rate=fault_rate, seed=random_seed)
+    ssl: dict[str, str] = {}
+    ca_pem = None
+    if tls:
+        files = make_certificates(data_dir() / "sandbox-tls", [shown_host, host])
+        ssl = {"ssl_certfile": str(files.cert_pem), "ssl_keyfile": str(files.key_pem)}
+        ca_pem = files.ca_pem
+    manage = sandbox.manage_credentials
+    automate = sandbox.automate_credentials
+    typer.echo(f"cwdesk sandbox (seed: {seed}) listening on {base_url}")
+    typer.echo(f"  Manage:    {base_url}{API_ROOT}   (company info: {base_url}/login/companyinfo/{manage['company']})")
+    typer.echo(
+        f"             company={manage['company']} public_key={manage['public_key']} "
+        f"private_key={manage['private_key']} clientId={manage['client_id']}"
+    )
+    typer.echo(f"  Automate:  {base_url}/cwa/api/v1   username={automate['username']} password={automate['password']}")
+    typer.echo(f"  Control:   {base_url}/_sandbox/requests | /_sandbox/faults | /_sandbox/reset")
+    if ca_pem is not None:
+        typer.echo(f"  TLS:       trust the CA certificate {ca_pem}")
+    typer.echo("These are sandbox-only credentials. Press Ctrl+C to stop.")
+    uvicorn.run(sandbox.asgi_app(), host=host, port=port, log_level="warning", **ssl)  # type: ignore[arg-type]

@@ -243,14 +243,24 @@ def _create_member(ctx: StepContext) -> Outcome:
     return Outcome.made(f"created member {created.get('identifier')} (id {created['id']})", id=int(created["id"]))
 
 
+def _delete_member(cw: Any, member_id: int) -> None:
+    # The spec lists no DELETE on /system/members/{id} (so the SDK resource refuses it), but ConnectWise servers
+    # answer it (the member-management guide: 204, or 409 when the member has history). Send it through the SDK's
+    # request core, so auth, throttle, retries and the error mapping still apply.
+    cw.request("DELETE", f"/system/members/{int(member_id)}")
+
+
 def _undo_member(ctx: StepContext) -> str:
     member_id = int((ctx.step.outcome or {})["id"])
     try:
-        return records.delete(ctx.client, "members", member_id, "member")
+        _delete_member(ctx.client, member_id)
+    except NotFoundError:
+        return f"member {member_id} was already gone"
     except APIStatusError as error:
-        # No DELETE for members on this server, or the member already has history: deactivate instead.
+        # The server refuses deleting members (or the member already has history): deactivate instead.
         records.update(ctx.client, "members", member_id, {"inactiveFlag": True})
         return f"member {member_id} could not be deleted ({error.status_code}); it was deactivated instead"
+    return f"deleted member {member_id}"
 
 
 def _member_of(ctx: StepContext) -> dict[str, Any]:
@@ -288,7 +298,7 @@ def _delete(ctx: StepContext) -> Outcome:
     member_id = int(ctx.params["id"])
     identifier = ctx.params["identifier"]
     try:
-        ctx.client.members.delete(member_id)
+        _delete_member(ctx.client, member_id)
     except ConflictError as error:
         raise StepFailed(
             f"ConnectWise refused to delete member {identifier} (409 Conflict: {error.message or 'in use'}). "
@@ -300,7 +310,7 @@ def _delete(ctx: StepContext) -> Outcome:
     except NotFoundError:
         return Outcome.done(f"member {identifier} was already deleted", id=member_id)
     except APIStatusError as error:
-        if error.status_code in (403, 405):
+        if error.status_code in (403, 405, 501):
             raise StepFailed(
                 f"This ConnectWise does not allow deleting members through the API ({error.status_code}). "
                 f"Member {identifier} is inactive, which is what ConnectWise recommends.",

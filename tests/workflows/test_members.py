@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from cwdesk.manage.client import ManageClient
 from cwdesk.sandbox import Sandbox
-from cwdesk.workflows.jobs import JobState, get_job, resume_job, rollback_job
+from cwdesk.workflows.jobs import JobState, resume_job, rollback_job
 from cwdesk.workflows.members import (
     EXPORT_COLUMNS,
     NewMember,

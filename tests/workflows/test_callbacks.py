@@ -10,9 +10,11 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
+from cwdesk.manage.client import ManageClient
+from cwdesk.sandbox import Sandbox
 from cwdesk.store import open_database, sync_cache
 from cwdesk.workflows.callbacks import CallbackReceiver, SigningKeys, create_app, sign, signature_matches
-from cwdesk.workflows.sync import source_key
+from cwdesk.workflows.sync import source_key, source_of
 
 SERVER = "https://na.myconnectwise.net"
 KEY_URL = "https://api-na.myconnectwise.net/v4_6_release/apis/3.0/system/callbackkeys/abc123"
@@ -242,3 +244,32 @@ async def test_the_receiver_app_answers_over_http(receiver: CallbackReceiver, en
     assert forged.status_code == 401
     assert health.text == "ok"
     assert cached_names(engine) == ["Over HTTP"]
+
+
+def test_callbacks_delivered_by_the_sandbox_are_verified_and_applied(sandbox: Sandbox, tmp_path: Path) -> None:
+    engine = open_database(f"sqlite:///{tmp_path / 'sandbox-callbacks.db'}")
+    cw = ManageClient(**sandbox.manage_credentials, transport=sandbox.transport())
+    keys = SigningKeys(sandbox.manage_credentials["server"], transport=sandbox.transport())
+    receiver = CallbackReceiver(engine, source=source_of(cw), keys=keys)
+    received: list[tuple[bytes, dict[str, str]]] = []
+
+    def deliver(request: httpx.Request) -> httpx.Response:
+        body = request.read()
+        received.append((body, dict(request.headers)))
+        answer = receiver.receive(body, request.headers)
+        return httpx.Response(answer.status, json={"reason": answer.reason})
+
+    sandbox.callbacks.transport = httpx.MockTransport(deliver)
+    cw.callbacks.create({"url": "https://hooks.example/callbacks", "type": "company", "level": "owner", "objectId": 1})
+    company = next(iter(cw.companies.list(limit=1)))
+    cw.companies.update(company.id, {"name": "Renamed Over Callback"})  # type: ignore[arg-type]
+    assert sandbox.callbacks.wait(10)
+    assert [d.status for d in sandbox.callbacks.deliveries] == [200]
+    with engine.connect() as conn:
+        cached = {r["id"]: r for r in sync_cache.cached_records(conn, source_of(cw), "companies")}
+    assert cached[company.id]["name"] == "Renamed Over Callback"
+
+    body, headers = received[0]
+    assert receiver.receive(body, headers).status == 409  # the same delivery again: a replay
+    assert receiver.receive(body.replace(b"Renamed", b"Renamez"), headers).status == 401
+    cw.close()

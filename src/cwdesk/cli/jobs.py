@@ -247,6 +247,7 @@ def rollback_command(
     job_id: int = typer.Argument(..., help="The job whose created records to delete."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
     force: bool = typer.Option(False, "--force", help="Take over a job whose process is gone but looks alive."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No per-record lines, only the summary."),
 ) -> None:
     """Delete what the job created, newest first (records it found already existing are left alone)."""
     engine = database()
@@ -263,7 +264,7 @@ def rollback_command(
         typer.echo(f"Rolling back job {job_id} deletes, in this order:\n{listing}")
         if not sys.stdin.isatty() or not typer.confirm("Delete these records?"):
             connection.fail("Not confirmed; nothing deleted. Pass --yes to confirm.", code=EXIT_USAGE)
-    with connection.reporting_errors(), JobProgress(len(created), title=f"rollback {job_id}") as progress:
+    with connection.reporting_errors(), JobProgress(len(created), title=f"rollback {job_id}", quiet=quiet) as progress:
         try:
             summary = job_runner.rollback_job(engine, job_id, client=client, on_event=progress, force=force)
         except JobError as error:

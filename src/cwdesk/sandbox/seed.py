@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from cwdesk.sandbox.backend.kinds import KINDS
 from cwdesk.sandbox.backend.manage import ManageBackend, reference_to
-from cwdesk.sandbox.backend.records import timestamp
+from cwdesk.sandbox.backend.store import create_manage_tables, drop_indexes
 
 #: Every seeded date is relative to this instant, so the data does not depend on the day it was made.
 ANCHOR = datetime(2025, 6, 2, 14, 30, tzinfo=UTC)
@@ -201,10 +201,12 @@ class Seeder:
         self.ids = _Ids()
         self.by_name: dict[tuple[str, str], dict[str, Any]] = {}
         self.automate_specs: list[dict[str, Any]] = []
+        self._refs: dict[tuple[str, str, str], dict[str, Any]] = {}
 
     # -------------------------------------------------------------------------------------------- helpers
     def _when(self, max_days: int = 1000) -> str:
-        return timestamp(ANCHOR - timedelta(days=self.rng.randint(1, max_days), minutes=self.rng.randint(0, 1439)))
+        offset = timedelta(days=self.rng.randint(1, max_days), minutes=self.rng.randint(0, 1439))
+        return (ANCHOR - offset).strftime("%Y-%m-%dT%H:%M:%SZ")
 
     def _record(self, kind: str, fields: dict[str, Any], who: str = "admin") -> dict[str, Any]:
         entered = self._when()
@@ -213,7 +215,11 @@ class Seeder:
         return record
 
     def _ref(self, kind: str, name: str, schema: str) -> dict[str, Any]:
-        return reference_to(KINDS[kind], self.by_name[(kind, name)], schema)
+        key = (kind, name, schema)
+        cached = self._refs.get(key)
+        if cached is None:
+            cached = self._refs[key] = reference_to(KINDS[kind], self.by_name[(kind, name)], schema)
+        return cached
 
     def _save(self, kind: str, records: list[dict[str, Any]], key: str = "name") -> None:
         self.backend.insert_seeded(KINDS[kind], records)
@@ -292,14 +298,21 @@ class Seeder:
             "company": reference_to(KINDS["company"], company, "CompanyReference"),
         })  # fmt: skip
 
-    def contact(self, company: dict[str, Any], site: dict[str, Any] | None, primary: bool) -> dict[str, Any]:
+    def contact(
+        self,
+        company: dict[str, Any],
+        site: dict[str, Any] | None,
+        primary: bool,
+        company_ref: dict[str, Any] | None = None,
+        site_ref: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         first, last = self.rng.choice(_FIRST), self.rng.choice(_LAST)
         domain = str(company.get("website", "example.com")).removeprefix("www.")
         email = f"{first.lower()}.{last.lower()}{self.rng.randint(1, 99)}@{domain}"
         phone = f"{company.get('phoneNumber', '5555550100')[:6]}{self.rng.randint(1000, 9999)}"
         record = self._record("contact", {
             "firstName": first, "lastName": last, "title": self.rng.choice(_TITLES),
-            "company": reference_to(KINDS["company"], company, "CompanyReference"),
+            "company": company_ref or reference_to(KINDS["company"], company, "CompanyReference"),
             "inactiveFlag": False, "defaultFlag": primary, "defaultBillingFlag": primary,
             "city": company.get("city"), "state": company.get("state"), "zip": company.get("zip"),
             "relationship": self._ref("contact_relationship", "Decision Maker" if primary else "Employee",
@@ -313,7 +326,7 @@ class Seeder:
             ],
         })  # fmt: skip
         if site is not None:
-            record["site"] = reference_to(KINDS["site"], site, "SiteReference")
+            record["site"] = site_ref or reference_to(KINDS["site"], site, "SiteReference")
         return record
 
     def demo(self) -> None:
@@ -381,7 +394,9 @@ class Seeder:
             }  # fmt: skip
             company = self.company(spec)
             site = self.site(company, "Main Office")
-            people = [self.contact(company, site, primary=i == 0) for i in range(self.rng.randint(3, 7))]
+            company_ref = reference_to(KINDS["company"], company, "CompanyReference")
+            site_ref = reference_to(KINDS["site"], site, "SiteReference")
+            people = [self.contact(company, site, i == 0, company_ref, site_ref) for i in range(self.rng.randint(3, 7))]
             company["defaultContact"] = reference_to(KINDS["contact"], people[0], "ContactReference")
             batch_companies.append(company)
             batch_sites.append(site)
@@ -436,9 +451,14 @@ def seed(
             if data == "demo":
                 seeder.demo()
             elif isinstance(data, int) and not isinstance(data, bool) and data >= 0:
+                if data > 1000:
+                    drop_indexes(backend.db)
                 seeder.many(data)
             else:
                 raise ValueError(f"seed must be 'demo', a number of companies, or None; not {data!r}.")
+            if isinstance(data, int) and data > 1000:
+                # Building indexes once after a bulk load is several times faster than updating them per row.
+                create_manage_tables(backend.db)
         backend.db.execute("COMMIT")
     except BaseException:
         if backend.db.in_transaction:

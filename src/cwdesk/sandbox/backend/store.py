@@ -49,6 +49,15 @@ def create_manage_tables(db: sqlite3.Connection) -> None:
     db.execute("CREATE TABLE IF NOT EXISTS mg_setting (name TEXT PRIMARY KEY, value TEXT)")
 
 
+def drop_indexes(db: sqlite3.Connection) -> None:
+    """Drop the ``mg_*`` indexes (before a bulk load; ``create_manage_tables`` builds them again)."""
+    names = [
+        row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'ix_mg_%'")
+    ]
+    for name in names:
+        db.execute(f"DROP INDEX IF EXISTS {name}")
+
+
 def drop_all(db: sqlite3.Connection) -> None:
     """Drop every table (Manage and Automate) so the database can be rebuilt empty."""
     names = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]

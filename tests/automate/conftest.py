@@ -1,10 +1,8 @@
-"""Fixtures of the Automate SDK tests: an Automate emulator served in-process, and clients on it."""
+"""Fixtures of the Automate SDK tests: the sandbox's demo data behind a transport that records each request."""
 
 from __future__ import annotations
 
-import random
-import sqlite3
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,27 +11,11 @@ import pytest
 
 from cwdesk._http.throttle import reset_throttles
 from cwdesk.automate import AsyncAutomateClient, AutomateClient
-from cwdesk.sandbox.automate_api import AutomateAPI
-from cwdesk.sandbox.http import SandboxRequest, SandboxResponse
-
-CLIENT_ID = "0b7e3f52-64a8-4c2e-9d0f-6a1b2c3d4e5f"
-ROWS = [
-    {"name": "Acme Corp", "city": "Chicago", "state": "IL", "zip": "60601", "phone": "312-555-0100", "address1": "1 A"},
-    {
-        "name": "Acme Logistics",
-        "city": "Denver",
-        "state": "CO",
-        "zip": "80201",
-        "phone": "303-555-0100",
-        "address1": "",
-    },
-    {"name": "Beta Dental", "city": "Austin", "state": "TX", "zip": "73301", "phone": "512-555-0100", "address1": "2"},
-    {"name": "Northwind Traders", "city": "Seattle", "state": "WA", "zip": "98101", "phone": "", "address1": "3 B"},
-]
+from cwdesk.sandbox.server import Sandbox
 
 
 class Clock:
-    """A clock tests can move."""
+    """A clock the sandbox and the client share, which tests move forward."""
 
     def __init__(self) -> None:
         self.now = datetime.now(UTC).replace(microsecond=0)
@@ -42,43 +24,44 @@ class Clock:
         return self.now
 
 
+class _Recording(httpx.BaseTransport, httpx.AsyncBaseTransport):
+    """Passes requests to the sandbox and keeps them (headers included) for the tests to read."""
+
+    def __init__(self, sandbox: Sandbox, seen: list[httpx.Request]) -> None:
+        self._sync = sandbox.transport()
+        self._async = sandbox.async_transport()
+        self._seen = seen
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self._seen.append(request)
+        return self._sync.handle_request(request)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self._seen.append(request)
+        return await self._async.handle_async_request(request)
+
+
 class AutomateSandbox:
-    """The Automate emulator behind an httpx transport, with a request log."""
+    """A demo ``Sandbox`` on a movable clock, and what was sent to it."""
 
     def __init__(self) -> None:
         self.clock = Clock()
-        self.api = AutomateAPI(sqlite3.connect(":memory:", check_same_thread=False), self.clock)
-        self.api.seed_clients(ROWS, random.Random(11))
+        self.sandbox = Sandbox(seed="demo", clock=self.clock)
+        self.api = self.sandbox.automate
         self.requests: list[httpx.Request] = []
 
-    def _handle(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        answer: SandboxResponse = self.api.handle(
-            SandboxRequest(
-                method=request.method,
-                path=request.url.path,
-                query=list(request.url.params.multi_items()),
-                headers={k.lower(): v for k, v in request.headers.items()},
-                body=request.content,
-                base_url=f"{request.url.scheme}://{request.url.netloc.decode()}",
-            )
-        )
-        return httpx.Response(answer.status, content=answer.body, headers=answer.headers)
-
-    def transport(self) -> httpx.MockTransport:
-        return httpx.MockTransport(self._handle)
+    def transport(self) -> _Recording:
+        return _Recording(self.sandbox, self.requests)
 
     @property
     def credentials(self) -> dict[str, Any]:
-        return {
-            "server": "http://automate.sandbox.test",
-            "username": "sandbox",
-            "password": "sandbox-password",
-            "client_id": CLIENT_ID,
-        }
+        return dict(self.sandbox.automate_credentials)
 
     def paths(self) -> list[str]:
         return [f"{r.method} {r.url.path}" for r in self.requests]
+
+    def client_names(self) -> list[str]:
+        return [row[0] for row in self.api.db.execute("SELECT name FROM cwa_clients ORDER BY id")]
 
 
 @pytest.fixture(autouse=True)
@@ -89,8 +72,10 @@ def _fresh_throttles() -> Iterator[None]:
 
 
 @pytest.fixture
-def cwa() -> AutomateSandbox:
-    return AutomateSandbox()
+def cwa() -> Iterator[AutomateSandbox]:
+    box = AutomateSandbox()
+    yield box
+    box.sandbox.close()
 
 
 @pytest.fixture
@@ -100,7 +85,7 @@ def client(cwa: AutomateSandbox) -> Iterator[AutomateClient]:
 
 
 @pytest.fixture
-async def async_client(cwa: AutomateSandbox) -> Any:
+async def async_client(cwa: AutomateSandbox) -> AsyncIterator[AsyncAutomateClient]:
     c = AsyncAutomateClient(**cwa.credentials, transport=cwa.transport(), clock=cwa.clock)
     yield c
     await c.aclose()

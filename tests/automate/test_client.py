@@ -41,7 +41,7 @@ def test_two_factor_user_needs_the_passcode(cwa: Any) -> None:
         without.clients.list()
     assert "CWA_2FA_CODE" in str(info.value)
     with AutomateClient(**creds, two_factor_code=SANDBOX_TWO_FACTOR_CODE, transport=cwa.transport()) as with_code:
-        assert len(with_code.clients.list()) == 4
+        assert [c.name for c in with_code.clients.list()] == cwa.client_names()
     token_bodies = [r.content for r in cwa.requests if r.url.path.endswith("/apitoken")]
     assert b"TwoFactorPasscode" in token_bodies[-1] and b"TwoFactorPasscode" not in token_bodies[-2]
 
@@ -53,20 +53,20 @@ def test_token_refreshed_before_expiry(client: AutomateClient, cwa: Any) -> None
     assert client.auth.refreshes == 1 and client.auth.sign_ins == 1
     assert "POST /cwa/api/v1/apitoken/refresh" in cwa.paths()
     cwa.clock.now += timedelta(minutes=30)
-    assert len(client.clients.list()) == 4  # the refreshed token still works
+    assert len(client.clients.list()) == 5  # the refreshed token still works
 
 
 def test_expired_token_past_refresh_window_signs_in_again(client: AutomateClient, cwa: Any) -> None:
     client.clients.list()
     cwa.clock.now += timedelta(days=2)  # past AbsoluteExpirationDate: refresh refused, fresh sign-in
-    assert len(client.clients.list()) == 4
+    assert len(client.clients.list()) == 5
     assert client.auth.sign_ins == 2
 
 
 def test_revoked_token_gets_one_new_sign_in_on_401(client: AutomateClient, cwa: Any) -> None:
     client.clients.list()
     cwa.api.db.execute("DELETE FROM cwa_tokens")
-    assert len(client.clients.list()) == 4
+    assert len(client.clients.list()) == 5
     assert client.auth.sign_ins == 2
 
 
@@ -102,10 +102,10 @@ def test_server_forms_map_to_the_cwa_root() -> None:
 
 
 def test_clients_list_pages_until_an_empty_page(client: AutomateClient, cwa: Any) -> None:
-    names = [c.name for c in client.clients.iter(page_size=3)]
-    assert names == ["Acme Corp", "Acme Logistics", "Beta Dental", "Northwind Traders"]
+    names = [c.name for c in client.clients.iter(page_size=2)]
+    assert names == cwa.client_names() and len(names) == 5
     pages = [r.url.params.get("page") for r in cwa.requests if r.url.path.endswith("/Clients")]
-    assert pages == ["1", "2", "3"]
+    assert pages == ["1", "2", "3", "4"]  # 2 + 2 + 1, then the empty page ends the list
 
 
 def test_condition_values_are_escaped_so_injection_finds_nothing(client: AutomateClient) -> None:
@@ -113,7 +113,8 @@ def test_condition_values_are_escaped_so_injection_finds_nothing(client: Automat
     assert client.clients.list(where=C("Name") == hostile) == []
     hostile_double = 'x" or Name like "%'
     assert client.clients.list(where=C("Name") == hostile_double) == []
-    assert [c.name for c in client.clients.list(where=C("Name").like("Acme%"))] == ["Acme Corp", "Acme Logistics"]
+    assert [c.name for c in client.clients.list(where=C("Name").like("acme%"))] == ["Acme Dental Group"]
+    assert [c.name for c in client.clients.list(where=C("Name") == "Cedar & Finch Law")] == ["Cedar & Finch Law"]
 
 
 def test_computers_have_status_and_last_contact(client: AutomateClient) -> None:
@@ -137,7 +138,7 @@ def test_create_update_delete_client_and_location(client: AutomateClient) -> Non
 
 
 def test_extra_fields_read_and_set(client: AutomateClient) -> None:
-    acme = client.clients.list(where=C("Name") == "Acme Corp")[0]
+    acme = client.clients.list(where=C("Name") == "Acme Dental Group")[0]
     assert acme.id is not None
     fields = {f.title: f for f in client.clients.extra_fields(acme.id)}
     assert fields["SLA Level"].kind == "Dropdown" and "Gold" in fields["SLA Level"].options
@@ -164,8 +165,8 @@ def test_page_size_out_of_range_fails_before_sending(client: AutomateClient, cwa
 
 
 async def test_async_client_lists_and_refreshes(async_client: AsyncAutomateClient, cwa: Any) -> None:
-    names = [c.name async for c in async_client.clients.iter(where=C("City") == "Denver")]
-    assert names == ["Acme Logistics"]
+    names = [c.name async for c in async_client.clients.iter(where=C("City") == "Boise")]
+    assert names == ["Evergreen Veterinary Clinic"]
     cwa.clock.now += timedelta(minutes=59, seconds=30)
     assert len(await async_client.computers.list()) > 0
     assert async_client.auth.refreshes == 1

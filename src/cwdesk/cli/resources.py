@@ -39,6 +39,8 @@ class Readable:
     noun: str
     columns: tuple[str, ...]
     order_by: str | None = None
+    # For records under a parent (company sites): the parent resource's method that gives the child collection.
+    child: str | None = None
 
 
 READABLE: tuple[Readable, ...] = (
@@ -78,7 +80,9 @@ READABLE: tuple[Readable, ...] = (
     Readable("time-zones", "time_zones", "time zone", ("id", "name", "offset")),
 )
 
-SITES = Readable("sites", "company_sites", "company site", ("id", "name", "city", "stateReference/name", "zip"))
+SITES = Readable(
+    "sites", "companies", "company site", ("id", "name", "city", "stateReference/name", "zip"), child="sites"
+)
 
 
 def parse_where(text: str | None) -> Condition | None:
@@ -135,8 +139,8 @@ def _connected() -> Iterator[Any]:
 
 def _resource(client: Any, readable: Readable, parent_id: int | None) -> Any:
     resource = getattr(client, readable.attribute)
-    if parent_id is not None:
-        return resource(parent_id) if callable(resource) else resource.for_parent(parent_id)
+    if readable.child is not None and parent_id is not None:
+        return getattr(resource, readable.child)(parent_id)
     return resource
 
 

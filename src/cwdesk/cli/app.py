@@ -9,6 +9,7 @@ from __future__ import annotations
 import typer
 
 from cwdesk import __version__
+from cwdesk.cli import automate as automate_cli
 from cwdesk.cli import bulk as bulk_cli
 from cwdesk.cli import callbacks as callbacks_cli
 from cwdesk.cli import config as config_cli
@@ -19,6 +20,7 @@ from cwdesk.cli import health as health_cli
 from cwdesk.cli import jobs as jobs_cli
 from cwdesk.cli import members as members_cli
 from cwdesk.cli import onboard as onboard_cli
+from cwdesk.cli import operations as operations_cli
 from cwdesk.cli import sandbox as sandbox_cli
 from cwdesk.cli import sync as sync_cli
 from cwdesk.logs import LogFormat, configure_logging
@@ -61,15 +63,19 @@ def root(
 
 
 # Command groups register below, one line each (keep the list sorted).
+app.add_typer(automate_cli.app, name="automate")
 app.add_typer(bulk_cli.app, name="bulk")
 app.add_typer(callbacks_cli.app, name="callbacks")
 app.add_typer(config_cli.app, name="config")
 app.command(name="console")(console_cli.console)
 app.add_typer(contacts_cli.app, name="contacts")
+app.command(name="delete-op")(operations_cli.delete_op)
 app.add_typer(health_cli.app, name="health")
 app.add_typer(jobs_cli.app, name="jobs")
 app.add_typer(members_cli.app, name="members")
+app.command(name="mutate")(operations_cli.mutate)
 app.command(name="onboard")(onboard_cli.onboard)
+app.command(name="query")(operations_cli.query)
 app.add_typer(sandbox_cli.app, name="sandbox")
 app.add_typer(sync_cli.app, name="sync")
 # Read-only groups for every Manage resource; last, so it can join groups registered above (contacts).

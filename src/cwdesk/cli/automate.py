@@ -1,0 +1,202 @@
+"""``cwdesk automate clients find|report|health|set-edf|create|onboard|delete``: the W5 workflows from the shell.
+
+Each command calls one function of ``cwdesk.workflows.automate_clients`` with an ``AutomateClient`` chosen by the
+CLI's connection rule (``--profile``, ``CWA_*`` variables, the default profile, or the sandbox), and prints through
+``cli/output.py`` (``--output table|json|csv``). Exit codes: 0 done, 1 refused or failed at Automate (e.g. a delete
+refused because computers remain), 2 bad input (nothing was sent), 3 partly done (some EDFs not updated).
+
+Not for: the workflow rules (``cwdesk.workflows.automate_clients``) or job control (``cwdesk jobs``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.progress import Progress
+
+from cwdesk.cli import connection
+from cwdesk.cli.jobs import database, finish_job, run_with_progress
+from cwdesk.cli.output import EXIT_FAILURE, EXIT_PARTIAL, OutputFormat, emit, emit_object
+from cwdesk.workflows import automate_clients as w5
+from cwdesk.workflows.jobs import create_job
+from cwdesk.workflows.validation import InvalidInput, Problem
+
+app = typer.Typer(help="ConnectWise Automate: clients, their computers' health and extra fields.", no_args_is_help=True)
+clients_app = typer.Typer(help="Find, report on, create, onboard, update and safely delete Automate clients.",
+                          no_args_is_help=True)  # fmt: skip
+app.add_typer(clients_app, name="clients")
+
+OUTPUT = typer.Option(OutputFormat.table, "--output", "-o", help="table, json or csv.")
+
+
+@clients_app.command("find")
+def find_command(
+    name: str = typer.Argument(..., help="The client's name (exact, any case) or part of it."),
+    output: OutputFormat = OUTPUT,
+) -> None:
+    """Find a client by name; when it is ambiguous, list suggestions (name, id, city, computer count)."""
+    with connection.reporting_errors():
+        result = w5.find_client(connection.automate_client(), name)
+    if output is OutputFormat.json:
+        emit_object(result.as_dict(), output=output)
+    elif result.found and result.client is not None:
+        emit_object(result.client, output=output)
+    else:
+        if output is OutputFormat.table:
+            what = "No exact match" if result.suggestions else f"No client matches {name!r}"
+            typer.echo(f"{what}; suggestions:" if result.suggestions else what, err=True)
+        emit(result.suggestions, output=output, columns=["name", "id", "city", "computers"])
+    if not result.found:
+        raise typer.Exit(EXIT_FAILURE)
+
+
+@clients_app.command("report")
+def report_command(output: OutputFormat = OUTPUT) -> None:
+    """Every client with its contact, computer counts and location names."""
+    with connection.reporting_errors():
+        cwa = connection.automate_client()
+        if connection.stderr_is_terminal():
+            with Progress(transient=True) as progress:
+                task = progress.add_task("Reading clients, locations and computers", total=3)
+                rows = w5.client_report(cwa, on_progress=lambda done, _total: progress.update(task, completed=done))
+        else:
+            rows = w5.client_report(cwa)
+    columns = ["id", "name", "contact", "email", "phone", "city", "computers", "online", "offline", "locations"]
+    emit(rows, output=output, columns=columns, title=f"{len(rows)} Automate client(s)")
+
+
+@clients_app.command("health")
+def health_command(
+    client: str = typer.Argument(..., help="Client name or id."),
+    output: OutputFormat = OUTPUT,
+) -> None:
+    """Online and offline computers of a client, with the offline ones' last contact."""
+    with connection.reporting_errors():
+        health = w5.client_health(connection.automate_client(), client)
+    if output is not OutputFormat.table:
+        if output is OutputFormat.json:
+            emit_object(health.as_dict(), output=output)
+        else:
+            emit(health.offline_computers, output=output, columns=["id", "name", "location", "last_contact"])
+        return
+    if health.percentage is None:
+        typer.echo(f"{health.client} (id {health.client_id}) has no computers in Automate.")
+        return
+    typer.echo(
+        f"{health.client} (id {health.client_id}): {health.online} online, {health.offline} offline of "
+        f"{health.total} — {health.percentage:g}% healthy."
+    )
+    if health.offline_computers:
+        emit(health.offline_computers, output=output, columns=["id", "name", "location", "last_contact"],
+             title="Offline computers")  # fmt: skip
+
+
+def _pairs(values: list[str]) -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    problems = []
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            problems.append(Problem(item, "must be FIELD=VALUE, e.g. 'SLA Level=Gold'"))
+        else:
+            pairs[key.strip()] = value
+    if problems:
+        raise InvalidInput(problems, subject="the FIELD=VALUE arguments")
+    return pairs
+
+
+@clients_app.command("set-edf")
+def set_edf_command(
+    client: str = typer.Argument(..., help="Client name or id."),
+    values: list[str] = typer.Argument(..., help="FIELD=VALUE pairs, by extra-field title ('SLA Level=Gold')."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check and show what would change; write nothing."),
+    output: OutputFormat = OUTPUT,
+) -> None:
+    """Set a client's extra fields (EDFs) by title; reports updated / unchanged / not_found / invalid per field."""
+    with connection.reporting_errors():
+        pairs = _pairs(values)
+        results = w5.set_client_extra_fields(connection.automate_client(), client, pairs, dry_run=dry_run)
+    emit([r.as_dict() for r in results], output=output, columns=["field", "status", "value", "message"])
+    if any(r.status in ("not_found", "invalid") for r in results):
+        raise typer.Exit(EXIT_PARTIAL)
+
+
+@clients_app.command("create")
+def create_command(
+    name: str = typer.Argument(..., help="The new client's name."),
+    location: str = typer.Option(w5.DEFAULT_LOCATION, "--location", help="Name of its first location."),
+    city: str | None = typer.Option(None, "--city"),
+    state: str | None = typer.Option(None, "--state"),
+    zip_code: str | None = typer.Option(None, "--zip"),
+    address: str | None = typer.Option(None, "--address", help="Street address (line 1)."),
+    phone: str | None = typer.Option(None, "--phone"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check and show what would be created; write nothing."),
+    output: OutputFormat = OUTPUT,
+) -> None:
+    """Create a client with its first location (the location takes the client's address)."""
+    details: dict[str, Any] = {"city": city, "state": state, "zip": zip_code, "address1": address, "phone": phone}
+    with connection.reporting_errors():
+        made = w5.create_client(
+            connection.automate_client(),
+            name,
+            location=location,
+            details={k: v for k, v in details.items() if v is not None},
+            dry_run=dry_run,
+        )
+    emit_object(made, output=output)
+
+
+@clients_app.command("onboard")
+def onboard_command(
+    plan_file: Path = typer.Argument(
+        ..., help="YAML/JSON: client, location, extra_fields, location_extra_fields, groups."
+    ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check the plan and list the steps; write nothing."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No per-step lines, only the summary."),
+    output: OutputFormat = OUTPUT,
+) -> None:
+    """Onboard an Automate client as a durable job (resume or roll back with `cwdesk jobs`)."""
+    with connection.reporting_errors():
+        data = w5.read_onboard_plan(plan_file)
+        cwa = connection.automate_client()
+        checked = w5.check_onboard_plan(cwa, data)
+        plan = w5.plan_onboard(checked)
+    if dry_run:
+        if output is OutputFormat.table:
+            typer.echo(f"Dry run: {len(plan.steps)} step(s); nothing was written.")
+        emit([{"key": s.key, "action": s.action, "label": s.label} for s in plan.steps], output=output)
+        return
+    engine = database()
+    job_id = create_job(engine, plan, target=f"automate:{cwa.root}")
+    typer.echo(f"Job {job_id}: {plan.title}", err=True)
+    with connection.reporting_errors():
+        summary = run_with_progress(engine, job_id, client=cwa, quiet=quiet)
+    finish_job(summary, output=output)
+
+
+@clients_app.command("delete")
+def delete_command(
+    client: str = typer.Argument(..., help="Client name or id."),
+    move_computers_to: str | None = typer.Option(
+        None, "--move-computers-to", help="CLIENT/LOCATION to move the client's computers to before deleting."
+    ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show what would happen; write nothing."),
+    output: OutputFormat = OUTPUT,
+) -> None:
+    """Delete a client safely: refused while it has computers, unless they are moved first."""
+    with connection.reporting_errors():
+        result = w5.delete_client(
+            connection.automate_client(), client, move_computers_to=move_computers_to, dry_run=dry_run
+        )
+    if output is OutputFormat.json:
+        emit_object(result.as_dict(), output=output)
+    else:
+        typer.echo(result.message, err=result.refused)
+        if result.refused:
+            emit(result.computers, output=output, columns=["id", "name", "status"], title="Computers still assigned")
+        elif result.moved and output is OutputFormat.csv:
+            emit(result.moved, output=output, columns=["id", "name", "to"])
+    if result.refused or not (result.deleted or result.dry_run):
+        raise typer.Exit(EXIT_FAILURE)

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from cwdesk._http.errors import CWDeskError, NotFoundError
 from cwdesk.console.answers import failure, ok, refused
@@ -193,15 +194,24 @@ async def set_primary(
     primary = workflow("primary_contact")
     if primary is None:
         return unavailable("Setting the primary contact")
-    return await _run_change(
-        request,
-        principal,
-        action="set primary contact",
-        target=f"contact {contact_id}",
-        detail={},
-        call=lambda: primary.set_primary_contact(connections_of(request).manage, contact_id),
-        done="Primary contact set.",
-    )
+    manage, engine = connections_of(request).manage, request.app.state.engine
+    target = f"contact {contact_id}"
+    try:
+        # A short job (clear the old primaries, set the new one, point the company at it, verify), run here.
+        result = await run_in_threadpool(
+            lambda: primary.set_primary_contact(engine, manage, contact_id, created_by=principal.username)
+        )
+    except CWDeskError as error:
+        audit(request, principal, "set primary contact", target=target, result="error", message=str(error)[:500])
+        return failure(error)
+    summary = result.summary
+    if summary is None or summary.state.value != "succeeded":
+        message = (summary.message if summary else None) or "The change did not finish."
+        audit(request, principal, "set primary contact", target=target, detail={"job": result.job_id},
+              result="error", message=message)  # fmt: skip
+        return refused(f"{message} See job {result.job_id} on the Jobs page.", status_code=502)
+    audit(request, principal, "set primary contact", target=target, detail={"job": result.job_id}, result="ok")
+    return ok("Primary contact set.", job_id=result.job_id)
 
 
 async def _run_change(
@@ -215,8 +225,6 @@ async def _run_change(
     done: str,
 ) -> Response:
     """Run a workflow call off the event loop, audit it, and answer ``{ok, message, errors}``."""
-    from starlette.concurrency import run_in_threadpool
-
     try:
         result = await run_in_threadpool(call)
     except CWDeskError as error:

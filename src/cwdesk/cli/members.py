@@ -9,7 +9,6 @@ Not for: the rules of provisioning (``cwdesk.workflows.members``) or syncing (``
 from __future__ import annotations
 
 import contextlib
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -42,18 +41,6 @@ MEMBERS = Readable(
     ("id", "identifier", "firstName", "lastName", "title", "licenseClass", "securityRole/name", "inactiveFlag"),
 )
 add_read_commands(app, MEMBERS)
-
-
-def _hire_date(text: str | None) -> date | None:
-    if text is None:
-        return None
-    try:
-        return datetime.strptime(text.strip(), "%Y-%m-%d").date()
-    except ValueError:
-        raise InvalidInput(
-            [Problem("hire_date", f"{text!r} is not a date: use YYYY-MM-DD, e.g. 2026-03-01")],
-            subject="the new member",
-        ) from None
 
 
 def _print_plan(plan: Plan, notes: tuple[str, ...] = ()) -> None:
@@ -96,7 +83,7 @@ def provision(
             email=email,
             security_role=role,
             license_class=license_class,
-            hire_date=_hire_date(hire_date),
+            hire_date=hire_date,
             phone=phone,
             title=title,
             default_email=default_email,

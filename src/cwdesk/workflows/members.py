@@ -109,7 +109,7 @@ class NewMember:
     email: str
     security_role: str
     license_class: str = "F"
-    hire_date: date | None = None
+    hire_date: date | str | None = None  # a date, or text as typed (YYYY-MM-DD)
     phone: str | None = None
     title: str | None = None
     default_email: str = "Office"
@@ -149,6 +149,18 @@ def _slot(value: str) -> str | None:
     return None
 
 
+def _hire_date(value: date | str | None) -> tuple[date | None, str | None]:
+    if value is None or isinstance(value, date):
+        return value, None
+    text = value.strip()
+    if not text:
+        return None, None
+    try:
+        return datetime.strptime(text, "%Y-%m-%d").date(), None
+    except ValueError:
+        return None, f"{value!r} is not a date: use YYYY-MM-DD, e.g. 2026-03-01"
+
+
 def find_member(cw: Any, identifier_or_id: str | int) -> dict[str, Any] | None:
     """The member with this identifier (any case ConnectWise matches) or numeric id, or ``None``."""
     text = str(identifier_or_id).strip()
@@ -182,6 +194,8 @@ def check_new_member(cw: Any, member: NewMember, *, today: date | None = None) -
         problems.add("default_email", f"{member.default_email!r} must be Office, Mobile or Home")
     if default_phone is None:
         problems.add("default_phone", f"{member.default_phone!r} must be Office, Mobile or Home")
+    hire, hire_problem = _hire_date(member.hire_date)
+    problems.add("hire_date", hire_problem)
     if not member.security_role.strip():
         problems.add("security_role", "is required (a security role name, e.g. Technician)")
     # Shape problems first: asking ConnectWise about a malformed identifier or an empty role helps no one.
@@ -200,7 +214,6 @@ def check_new_member(cw: Any, member: NewMember, *, today: date | None = None) -
 
     role = roles.resolve(member.security_role)
     notes = []
-    hire = member.hire_date
     if hire is None:
         hire = today or datetime.now(UTC).date()
         notes.append(f"hire date set to today ({hire.isoformat()})")

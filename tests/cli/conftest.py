@@ -62,9 +62,13 @@ class Standalone:
     base_url: str
     env: dict[str, str]
 
+    @staticmethod
+    def command() -> list[str]:
+        return [sys.executable, "-m", "cwdesk"]
+
     def cwdesk(self, *args: str, timeout: float = 60, **env: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "cwdesk", *args],
+            [*self.command(), *args],
             env={**self.env, **env},
             capture_output=True,
             text=True,

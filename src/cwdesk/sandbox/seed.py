@@ -61,55 +61,25 @@ DEMO_CLIENTS: tuple[dict[str, Any], ...] = (
      "agreement": None, "contacts": 1, "site": "Campus"},
 )  # fmt: skip
 
-_FIRST = (
-    "Ava",
-    "Liam",
-    "Maya",
-    "Noah",
-    "Priya",
-    "Omar",
-    "Grace",
-    "Ethan",
-    "Sofia",
-    "Lucas",
-    "Chloe",
-    "Mateo",
-    "Hannah",
-    "Daniel",
-    "Zoe",
-    "Isaac",
-    "Nora",
-    "Caleb",
-    "Leah",
-    "Julian",
-    "Aisha",
-    "Ryan",
-    "Elena",
-    "Marcus",
-)
-_LAST = (
-    "Johnson",
-    "Patel",
-    "Nguyen",
-    "Garcia",
-    "Okafor",
-    "Smith",
-    "Kowalski",
-    "Brennan",
-    "Tanaka",
-    "Lopez",
-    "Fischer",
-    "Haddad",
-    "Murphy",
-    "Rossi",
-    "Chen",
-    "Walker",
-    "Singh",
-    "Bauer",
-    "Diaz",
-    "Kim",
-    "Foster",
-)
+_FIRST = ("Ava", "Liam", "Maya", "Noah", "Priya", "Omar", "Grace", "Ethan", "Sofia", "Lucas", "Chloe", "Mateo",
+          "Hannah", "Daniel", "Zoe", "Isaac", "Nora", "Caleb", "Leah", "Julian", "Aisha", "Ryan", "Elena", "Marcus",
+          "Olivia", "James", "Amelia", "Benjamin", "Harper", "Henry", "Evelyn", "Samuel", "Abigail", "Jack",
+          "Emily", "Owen", "Ella", "Wyatt", "Scarlett", "Levi", "Aria", "Gabriel", "Lily", "Anthony", "Layla",
+          "Dylan", "Riley", "Thomas", "Zara", "Hugo", "Mila", "Felix", "Ines", "Kofi", "Yuki", "Ravi", "Fatima",
+          "Diego", "Camila", "Tariq", "Mei", "Andrei", "Sara", "Victor", "Nadia", "Paul", "Rosa", "Ken")  # fmt: skip
+_LAST = ("Johnson", "Patel", "Nguyen", "Garcia", "Okafor", "Smith", "Kowalski", "Brennan", "Tanaka", "Lopez",
+         "Fischer", "Haddad", "Murphy", "Rossi", "Chen", "Walker", "Singh", "Bauer", "Diaz", "Kim", "Foster",
+         "Williams", "Brown", "Jones", "Miller", "Davis", "Rodriguez", "Martinez", "Hernandez", "Wilson", "Anderson",
+         "Thomas", "Taylor", "Moore", "Jackson", "Martin", "Lee", "Perez", "Thompson", "White", "Harris", "Sanchez",
+         "Clark", "Ramirez", "Lewis", "Robinson", "Young", "Allen", "King", "Wright", "Scott", "Torres", "Hill",
+         "Flores", "Green", "Adams", "Nelson", "Baker", "Hall", "Rivera", "Campbell", "Mitchell", "Carter",
+         "Roberts", "Gomez", "Phillips", "Evans", "Turner", "Parker", "Collins", "Edwards", "Stewart", "Morris",
+         "Murray", "Reyes", "Cook", "Rogers", "Morgan", "Peterson", "Cooper", "Reed", "Bailey", "Bell", "Kelly",
+         "Howard", "Ward", "Cox", "Richardson", "Wood", "Watson", "Brooks", "Bennett", "Gray", "James", "Hughes",
+         "Price", "Sanders", "Myers", "Long", "Ross", "Schmidt", "Novak", "Horvat", "Larsen", "Andersen", "Dubois",
+         "Moreau", "Silva", "Santos", "Costa", "Ivanova", "Petrov", "Yilmaz", "Demir", "Mensah", "Abara", "Sato",
+         "Suzuki", "Takahashi", "Watanabe", "Wang", "Li", "Zhang", "Liu", "Kumar", "Sharma", "Gupta", "Khan",
+         "Ali", "Hassan", "Cohen", "Levi", "Friedman", "OBrien", "Kennedy", "Walsh", "Byrne", "Doyle")  # fmt: skip
 _TITLES = (
     "Office Manager",
     "Owner",
@@ -460,6 +430,8 @@ def seed(
                 # Building indexes once after a bulk load is several times faster than updating them per row.
                 create_manage_tables(backend.db)
         backend.db.execute("COMMIT")
+        # Table statistics let SQLite pick the selective index (lastName) over a broad one (company name).
+        backend.db.execute("ANALYZE")
     except BaseException:
         if backend.db.in_transaction:
             backend.db.execute("ROLLBACK")

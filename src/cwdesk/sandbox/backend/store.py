@@ -32,6 +32,8 @@ def create_manage_tables(db: sqlite3.Connection) -> None:
         if kind.parent:
             db.execute(f"CREATE INDEX IF NOT EXISTS ix_{kind.table}_parent ON {kind.table} (parent_id)")
         for column in kind.columns:
+            if column.boolean:
+                continue  # a two-valued index misleads the planner more than it helps; flags filter other indexes
             db.execute(f"CREATE INDEX IF NOT EXISTS ix_{kind.table}_{column.column} ON {kind.table} ({column.column})")
     # Contacts' communication items, one row each, so childConditions (find a contact by e-mail) use an index.
     db.execute(

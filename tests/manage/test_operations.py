@@ -148,3 +148,17 @@ def test_cli_query_mutate_delete_op(runner: CliRunner, tmp_path: Path) -> None:
 def test_cli_unknown_operation_exits_2_with_suggestions(runner: CliRunner) -> None:
     result = runner.invoke(app, ["query", "Clients_GetClientLst"])
     assert result.exit_code == 2 and "Clients_GetClientList" in result.output
+
+
+async def test_async_twins_page_lists_for_both_apis(sandbox: Sandbox) -> None:
+    from cwdesk.automate import AsyncAutomateClient
+    from cwdesk.manage.client import AsyncManageClient
+    from cwdesk.manage.operations import AsyncManageOperations
+
+    reset_throttles()
+    async with AsyncManageClient(**sandbox.manage_credentials, transport=sandbox.async_transport()) as cw:
+        companies = await AsyncManageOperations(cw).query("getCompanyCompanies", page_size=2)
+        assert len(companies) == len({c["id"] for c in companies}) > 2
+    async with AsyncAutomateClient(**sandbox.automate_credentials, transport=sandbox.async_transport()) as cwa:
+        clients = await cwa.operations.query("Clients_GetClientList", page_size=2)
+        assert [c["Name"] for c in clients] == [c.name for c in await cwa.clients.list()]

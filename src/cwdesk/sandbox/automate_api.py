@@ -1347,8 +1347,18 @@ def _pushdown(cond: Condition | None) -> tuple[str, list[Any]]:
     for part in parts:
         if not isinstance(part, Comparison) or part.op != "=":
             continue
-        column = _PUSHDOWN_COLUMNS.get(part.field.replace("/", ".").lower())
+        field = part.field.replace("/", ".").lower()
         value = part.value
+        if field == "status" and isinstance(value, str) and value.lower() in ("online", "offline"):
+            clauses.append("online = ?")  # only Computers name Status (the field check runs first)
+            params.append(1 if value.lower() == "online" else 0)
+            continue
+        if field == "name" and isinstance(value, str) and value.isascii():
+            # SQLite's NOCASE folds ASCII only, hence the isascii guard; Python re-checks every row anyway.
+            clauses.append("name = ? COLLATE NOCASE")
+            params.append(value)
+            continue
+        column = _PUSHDOWN_COLUMNS.get(field)
         if column is None or isinstance(value, bool) or not isinstance(value, int | str):
             continue
         try:

@@ -36,7 +36,8 @@ sync_records = sa.Table(
     sa.Column("source", sa.String(300), nullable=False),
     sa.Column("kind", sa.String(40), nullable=False),
     sa.Column("record_id", sa.BigInteger, nullable=False),
-    sa.Column("data", sa.JSON, nullable=False),
+    # The record as canonical JSON text (sorted keys): serialised once, for both storage and the fingerprint.
+    sa.Column("data", sa.Text, nullable=False),
     sa.Column("last_updated", sa.DateTime(timezone=True), nullable=True),
     sa.Column("fingerprint", sa.String(64), nullable=False),
     sa.Column("deleted", sa.Boolean, nullable=False, default=False),
@@ -100,10 +101,18 @@ def utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def canonical_json(data: Mapping[str, Any]) -> str:
+    """The record as compact JSON with sorted keys: the same content always gives the same text."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def fingerprint_of(data: Mapping[str, Any]) -> str:
     """A stable digest of a record's content, to tell a real change from the same record read again."""
-    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return _digest(canonical_json(data))
 
 
 @dataclass(frozen=True)
@@ -156,7 +165,8 @@ def save_records(
         existing.update({row.record_id: (row.fingerprint, row.deleted) for row in rows})
     inserts: list[dict[str, Any]] = []
     for record in records:
-        digest = fingerprint_of(record.data)
+        text = canonical_json(record.data)
+        digest = _digest(text)
         known = existing.get(record.record_id)
         if known is None:
             inserts.append(
@@ -164,7 +174,7 @@ def save_records(
                     "source": source,
                     "kind": kind,
                     "record_id": record.record_id,
-                    "data": dict(record.data),
+                    "data": text,
                     "last_updated": record.last_updated,
                     "fingerprint": digest,
                     "deleted": False,
@@ -184,7 +194,7 @@ def save_records(
                     sync_records.c.record_id == record.record_id,
                 )
                 .values(
-                    data=dict(record.data),
+                    data=text,
                     last_updated=record.last_updated,
                     fingerprint=digest,
                     deleted=False,
@@ -250,7 +260,8 @@ def cached_records(
     if not include_deleted:
         query = query.where(sync_records.c.deleted.is_(False))
     for row in conn.execute(query):
-        yield dict(row.data)
+        data = json.loads(row.data)
+        yield dict(data)
 
 
 def get_state(conn: sa.Connection, source: str, kind: str) -> SyncState | None:
@@ -383,6 +394,7 @@ __all__ = [
     "cached_last_updated",
     "cached_records",
     "callback_deliveries",
+    "canonical_json",
     "fingerprint_of",
     "finish_run",
     "get_state",

@@ -14,7 +14,9 @@ of ``cli/output.py`` (2 for bad input or configuration, 1 for a failure at Conne
 the SDK's errors are already redacted, and nothing here prints credentials.
 
 ``use_sandbox(sb)`` points every command at an in-process sandbox (tests and the demo) without touching the
-environment.
+environment; ``sandbox_transports()`` gives its transports to the rare call that is not an SDK call (fetching a
+callback signing key). Every client built here has its private key or password registered with
+``cwdesk.logs.register_secret``, so no log line can carry it.
 
 Not for: parsing profiles or environment variables (``cwdesk.config`` does that), printing records
 (``cli/output.py``) or business rules (``cwdesk.workflows``).
@@ -201,9 +203,8 @@ def exit_code_for(error: BaseException) -> int:
 
 
 def describe(error: BaseException) -> str:
-    """One readable line for ``error``; the SDK's errors carry their own redacted message."""
-    text = str(error).strip() or type(error).__name__
-    return " ".join(text.split()) if "\n" not in text else text
+    """The message for ``error`` (the SDK's errors carry their own redacted text; multi-line lists are kept)."""
+    return str(error).strip() or type(error).__name__
 
 
 @contextlib.contextmanager

@@ -9,10 +9,10 @@ import pytest
 import sqlalchemy as sa
 
 from cwdesk._http.errors import NotFoundError
-from cwdesk.manage.client import ManageClient
+from cwdesk.manage.client import AsyncManageClient, ManageClient
 from cwdesk.sandbox import Sandbox
 from cwdesk.store import sync_cache
-from cwdesk.workflows.sync import SYNC_KINDS, source_of, sync_kind
+from cwdesk.workflows.sync import SYNC_KINDS, async_sync_kind, source_of, sync_kind
 
 
 @pytest.fixture
@@ -109,3 +109,12 @@ def test_a_failed_sync_is_recorded_and_keeps_the_watermark(
 def test_an_unknown_kind_is_refused(cw: ManageClient, engine: sa.Engine) -> None:
     with pytest.raises(ValueError, match="choose one of"):
         sync_kind(cw, engine, "widgets")
+
+
+async def test_the_async_twin_syncs_the_same_way(sandbox: Sandbox, engine: sa.Engine) -> None:
+    async with AsyncManageClient(**sandbox.manage_credentials, transport=sandbox.async_transport()) as cw:
+        first = await async_sync_kind(cw, engine, "companies")
+        second = await async_sync_kind(cw, engine, "companies")
+        total = await cw.companies.count()
+    assert (first.mode, first.created) == ("full", total)
+    assert (second.mode, second.changed) == ("incremental", 0)

@@ -6,6 +6,7 @@ import json
 import stat
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from cwdesk.cli import connection
@@ -151,3 +152,30 @@ def test_a_profile_named_default_is_used_when_nothing_else_is_given(runner: CliR
         assert cw.credentials.public_key == "pubkey1"
     finally:
         cw.close()
+
+
+def test_with_keyring_the_secret_stays_out_of_the_file(
+    runner: CliRunner, cli_home: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import keyring
+    from keyrings.alt.file import PlaintextKeyring
+
+    backend = PlaintextKeyring()
+    backend.file_path = str(tmp_path / "keyring.cfg")  # type: ignore[misc]
+    previous = keyring.get_keyring()
+    keyring.set_keyring(backend)
+    try:
+        code, out, err = add(runner, "vault", "--keyring")
+        assert code == 0, err
+        assert SECRET not in profiles_path().read_text()
+        assert (tmp_path / "keyring.cfg").exists()
+        assert "keyring" in out
+        connection.select_profile("vault")
+        cw = connection.manage_client()
+        try:
+            assert cw.credentials.private_key == SECRET
+        finally:
+            cw.close()
+            connection.select_profile(None)
+    finally:
+        keyring.set_keyring(previous)

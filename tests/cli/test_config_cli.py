@@ -6,7 +6,6 @@ import json
 import stat
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from cwdesk.cli import connection
@@ -154,9 +153,7 @@ def test_a_profile_named_default_is_used_when_nothing_else_is_given(runner: CliR
         cw.close()
 
 
-def test_with_keyring_the_secret_stays_out_of_the_file(
-    runner: CliRunner, cli_home: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+def test_with_keyring_the_secret_stays_out_of_the_file(runner: CliRunner, cli_home: Path, tmp_path: Path) -> None:
     import keyring
     from keyrings.alt.file import PlaintextKeyring
 

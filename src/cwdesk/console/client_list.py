@@ -84,10 +84,6 @@ class ClientList:
         with self._lock:
             self._stale = True
 
-    def invalidate_later(self) -> None:
-        """For a change made by a job still running: mark the list stale now; it is re-read on the next request."""
-        self.invalidate()
-
     def warm(self) -> threading.Thread:
         """Load the list on a background thread (at start-up, so the first page view is fast)."""
         thread = threading.Thread(target=self._warm, name="cwdesk-client-list", daemon=True)

@@ -43,7 +43,7 @@ def client_for_kind(request: Request, kind: str) -> Any:
 def start_job(request: Request, job_id: int, kind: str) -> None:
     """Run a stored job on its own thread (the browser only follows it)."""
     job_runner.start_in_background(_engine(request), job_id, client=client_for_kind(request, kind))
-    request.app.state.client_list.invalidate_later()
+    request.app.state.client_list.invalidate()
 
 
 @router.get("/jobs", response_class=HTMLResponse)
@@ -102,6 +102,7 @@ async def job_events(
         return JSONResponse({"ok": False, "message": f"There is no job {job_id}."}, status_code=404)
     total = detail.summary.counts.total
     labels = {step.key: step.label or step.key for step in detail.steps}
+    client_list = request.app.state.client_list
 
     async def stream() -> AsyncIterator[str]:
         outcomes: dict[str, str] = {}
@@ -124,6 +125,8 @@ async def job_events(
                 yield _sse("record", record)
             yield _sse("progress", _snapshot(state, total, outcomes))
         final = job_runner.get_job(engine, job_id).summary
+        # The job may have created or changed companies: the next list view reads ConnectWise again.
+        client_list.invalidate()
         yield _sse("end", {**_snapshot(final.state.value, total, outcomes), "message": final.message or ""})
 
     headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
@@ -154,7 +157,7 @@ def _job_action(request: Request, principal: Principal, job_id: int, action: str
         audit(request, principal, f"{action} job", target=f"job {job_id}", result="error", message=str(problem))
         return JSONResponse({"ok": False, "message": str(problem)}, status_code=409)
     audit(request, principal, f"{action} job", target=f"job {job_id} ({kind})", result="ok")
-    request.app.state.client_list.invalidate_later()
+    request.app.state.client_list.invalidate()
     return JSONResponse({"ok": True, "message": f"Job {job_id}: {action} requested."})
 
 

@@ -97,3 +97,22 @@ def test_jobs_cancel_and_unknown_job(runner: CliRunner, tmp_path: Path, sandbox:
     assert json.loads(runner.invoke(app, ["jobs", "show", str(job_id), "-o", "json"]).stdout)["state"] == "cancelled"
     missing = runner.invoke(app, ["jobs", "show", "9999"])
     assert missing.exit_code == 2 and "No job 9999" in missing.output
+
+
+def test_resume_refuses_a_job_made_against_another_connectwise(
+    runner: CliRunner, tmp_path: Path, sandbox: Sandbox
+) -> None:
+    import sqlalchemy as sa
+
+    from cwdesk.store import open_database
+    from cwdesk.store.jobs import jobs
+
+    job_id = failed_onboarding(runner, tmp_path, sandbox)
+    engine = open_database()
+    with engine.begin() as conn:
+        conn.execute(sa.update(jobs).where(jobs.c.id == job_id).values(target="https://other.example (acme)"))
+
+    refused = runner.invoke(app, ["jobs", "resume", str(job_id)])
+
+    assert refused.exit_code == 2 and "was made against https://other.example" in refused.output
+    assert runner.invoke(app, ["jobs", "resume", str(job_id), "--force", "-q"]).exit_code == 0

@@ -34,7 +34,7 @@ def set_primary(
             typer.echo(f"  - {step.label}")
         return
     engine = database()
-    job_id = create_job(engine, plan)
+    job_id = create_job(engine, plan, target=client_records.target_of(cw))
     with connection.reporting_errors():
         summary = run_with_progress(engine, job_id, client=cw, quiet=quiet)
     finish_job(summary, output=output)
@@ -59,7 +59,7 @@ def repair(
         typer.echo(f"Dry run: {len(cases)} company(ies) would be repaired; nothing was written.", err=True)
         return
     engine = database()
-    job_id = create_job(engine, plan_repair_primaries(cases))
+    job_id = create_job(engine, plan_repair_primaries(cases), target=client_records.target_of(cw))
     with connection.reporting_errors():
         summary = run_with_progress(engine, job_id, client=cw, quiet=quiet)
     finish_job(summary)

@@ -19,6 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from cwdesk.cli import connection
 from cwdesk.cli.output import EXIT_FAILURE, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, OutputFormat, emit, emit_object
 from cwdesk.store import open_database
+from cwdesk.workflows import client_records
 from cwdesk.workflows import jobs as job_runner
 from cwdesk.workflows.jobs import JobError, JobEvent, JobState, JobSummary
 
@@ -86,6 +87,19 @@ def client_for(kind_name: str) -> Any:
     """The SDK client a job kind's actions expect, chosen by the CLI's connection rule."""
     product = job_runner.get_kind(kind_name).product
     return connection.automate_client() if product == "automate" else connection.manage_client()
+
+
+def _check_target(summary: JobSummary, client: Any, *, force: bool) -> None:
+    """Refuse to resume or roll back a Manage job against another ConnectWise than the one it was made on."""
+    if job_runner.get_kind(summary.kind).product != "manage":
+        return  # other products record their own kind of target
+    here = client_records.target_of(client)
+    if summary.target and here and summary.target != here and not force:
+        connection.fail(
+            f"Job {summary.id} was made against {summary.target}, but this connection is {here}: "
+            "choose the right --profile, or pass --force if the server moved.",
+            code=EXIT_USAGE,
+        )
 
 
 def exit_code_of(summary: JobSummary) -> int:
@@ -220,10 +234,11 @@ def resume_command(
     """Continue a failed, partial, cancelled or interrupted job: done steps are skipped, unknown ones looked up."""
     engine = database()
     try:
-        kind = job_runner.get_job(engine, job_id).summary.kind
-        client = client_for(kind)
+        summary = job_runner.get_job(engine, job_id).summary
+        client = client_for(summary.kind)
     except JobError as error:
         connection.fail(str(error), code=EXIT_USAGE)
+    _check_target(summary, client, force=force)
     with connection.reporting_errors():
         summary = run_with_progress(engine, job_id, client=client, quiet=quiet, force=force)
     finish_job(summary, output=output)
@@ -256,6 +271,7 @@ def rollback_command(
         client = client_for(detail.summary.kind)
     except JobError as error:
         connection.fail(str(error), code=EXIT_USAGE)
+    _check_target(detail.summary, client, force=force)
     created = [s for s in reversed(detail.steps) if s.created and s.state.value == "ok"]
     if not created:
         typer.echo(f"Job {job_id} created nothing that is still there; nothing to roll back.")

@@ -6,7 +6,7 @@ What a job is
     (``"company:AcmeCorp"``, ``"contact:1234:inactiveFlag"``), an ``action`` name and JSON ``params``. The kind's
     module registers a :class:`JobKind` that maps each action name to an :class:`Action`:
 
-    - ``run(ctx) -> Outcome``: do the work through the SDK (``ctx.client``). Return ``Outcome.created(...)``,
+    - ``run(ctx) -> Outcome``: do the work through the SDK (``ctx.client``). Return ``Outcome.made(...)``,
       ``Outcome.done(...)`` or ``Outcome.skipped(...)``; raise (any exception, or :class:`StepFailed` for a
       message written for the user) to fail the step.
     - ``find(ctx) -> Outcome | None``: look the record up by its natural key. The runner calls it *before*
@@ -24,7 +24,8 @@ How it runs
     the store always knows which steps are done, which failed, and which one's outcome is unknown.
     The same call resumes a failed, partial, cancelled or crashed job: recorded steps are skipped. Kinds that
     ``stop_on_error`` (onboarding) stop at the first failing step; the others (bulk updates) record the error and
-    go on, ending ``partial``. Calls go at the SDK throttle's pace: the runner never sleeps.
+    go on, ending ``partial``. Calls go at the SDK throttle's pace: the runner adds no pauses, except before
+    retrying a step that failed transiently (``Action.retries``, with the SDK's backoff).
 
 Control and reading
     ``cancel_job`` (the runner stops before its next step), ``rollback_job`` (undo what the job created, newest

@@ -64,7 +64,7 @@ class Throttle:
         self._clock = clock
         self._rate = float(rate_per_minute)
         self._min_rate = float(min_rate_per_minute)
-        self._max_rate = float(max_rate_per_minute)
+        self._max_rate = max(float(max_rate_per_minute), float(rate_per_minute))
         self._decrease = decrease_factor
         self._adaptive = adaptive
         self._burst = burst
@@ -106,6 +106,7 @@ class Throttle:
                 if rate_per_minute <= 0:
                     raise ValueError("rate_per_minute must be > 0")
                 self._rate = float(rate_per_minute)
+                self._max_rate = max(self._max_rate, self._rate)
                 self._ceiling = None
             if max_concurrency is not None:
                 if max_concurrency < 1:

@@ -176,7 +176,7 @@ def _credentials(
             ("private_key", private_key),
             ("client_id", client_id),
         )
-        if not value
+        if value is None
     ]
     if missing:
         raise ConfigurationError(

@@ -356,7 +356,7 @@ class Collection(_CollectionRules[M]):
         headers = FORWARD_ONLY_HEADERS if query.forward_only else None
         params: dict[str, Any] | None = dict(query.params)
         next_url: str = self._path
-        page_number = 1
+        pages_seen = 0
         previous_last: int | None = None
         while True:
             response = client.request("GET", next_url, params=params, headers=headers)
@@ -367,6 +367,7 @@ class Collection(_CollectionRules[M]):
             if not page:
                 return
             yield page
+            pages_seen += 1
             link = next_link(response.headers.get("link"))
             if link is not None:
                 next_url, params = link, None
@@ -376,15 +377,14 @@ class Collection(_CollectionRules[M]):
             # A full page and no Link: keep going ourselves rather than drop records silently.
             next_url = self._path
             params = dict(query.params)
+            last = _last_id(page, self._path)
+            if previous_last is not None and last == previous_last:
+                raise UnexpectedResponseError(f"{self._path}: the server returned the same page twice; paging stopped")
+            previous_last = last
             if query.forward_only:
-                last = _last_id(page, self._path)
-                if previous_last is not None and last <= previous_last:
-                    raise UnexpectedResponseError(f"{self._path}: the server ignored pageId; paging cannot continue")
-                previous_last = last
                 params["pageId"] = last
             else:
-                page_number += 1
-                params["page"] = page_number
+                params["page"] = pages_seen + 1
 
     def _numbered_page(self, query: ListQuery, number: int) -> RawPage:
         params = dict(query.params)
@@ -597,7 +597,7 @@ class AsyncCollection(_CollectionRules[M]):
         headers = FORWARD_ONLY_HEADERS if query.forward_only else None
         params: dict[str, Any] | None = dict(query.params)
         next_url: str = self._path
-        page_number = 1
+        pages_seen = 0
         previous_last: int | None = None
         while True:
             response = await client.request("GET", next_url, params=params, headers=headers)
@@ -608,6 +608,7 @@ class AsyncCollection(_CollectionRules[M]):
             if not page:
                 return
             yield page
+            pages_seen += 1
             link = next_link(response.headers.get("link"))
             if link is not None:
                 next_url, params = link, None
@@ -616,15 +617,14 @@ class AsyncCollection(_CollectionRules[M]):
                 return
             next_url = self._path
             params = dict(query.params)
+            last = _last_id(page, self._path)
+            if previous_last is not None and last == previous_last:
+                raise UnexpectedResponseError(f"{self._path}: the server returned the same page twice; paging stopped")
+            previous_last = last
             if query.forward_only:
-                last = _last_id(page, self._path)
-                if previous_last is not None and last <= previous_last:
-                    raise UnexpectedResponseError(f"{self._path}: the server ignored pageId; paging cannot continue")
-                previous_last = last
                 params["pageId"] = last
             else:
-                page_number += 1
-                params["page"] = page_number
+                params["page"] = pages_seen + 1
 
     async def _numbered_page(self, query: ListQuery, number: int) -> RawPage:
         params = dict(query.params)

@@ -231,3 +231,18 @@ def test_automate_view_lists_clients_and_counts_computer_health(sign_in: Any, co
     html = viewer.page(f"/automate/clients/{client.id}").text
     assert f'id="online-count">{online}<' in html
     assert f'id="offline-count">{len(computers) - online}<' in html or len(computers) == 0
+
+
+def test_a_failed_onboarding_offers_resume_and_roll_back(sign_in: Any, console_sandbox: Sandbox) -> None:
+    operator = sign_in("operator")
+    # A 400 is not retried: the agreement step fails and the job stops there.
+    console_sandbox.faults.fail_next(method="POST", path_contains="/finance/agreements", status=400, count=1)
+    job_id = operator.change("/onboarding", json={"plan": PLAN}).json()["job_id"]
+    end = next(data for name, data in sse_events(operator, job_id) if name == "end")
+    assert end["state"] == "failed"
+    page = operator.page(f"/jobs/{job_id}").text
+    assert f'action="/jobs/{job_id}/resume"' in page and f'action="/jobs/{job_id}/rollback"' in page
+    assert operator.change(f"/jobs/{job_id}/rollback").json()["ok"]
+    end = next(data for name, data in sse_events(operator, job_id) if name == "end")
+    assert end["state"] == "rolled_back", end
+    assert manage_of(console_sandbox).companies.first(where="identifier = 'QuartzLabs'") is None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
+import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
@@ -133,6 +134,26 @@ async def job_events(
     return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)
 
 
+def _start_rollback(engine: Any, job_id: int, client: Any) -> threading.Thread:
+    def undo() -> None:
+        # The runner journals why a rollback could not run; the job page shows it.
+        with contextlib.suppress(job_runner.JobError):
+            job_runner.rollback_job(engine, job_id, client=client)
+
+    thread = threading.Thread(target=undo, name=f"cwdesk-rollback-{job_id}", daemon=False)
+    thread.start()
+    return thread
+
+
+def _wait_until_claimed(engine: Any, job_id: int, before: Any, thread: threading.Thread, limit: float = 3.0) -> None:
+    """Answer once the runner has taken the job (or finished), so a reloaded page follows the new run."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline and thread.is_alive():
+        if job_runner.get_job(engine, job_id).summary.state != before:
+            return
+        time.sleep(0.02)
+
+
 def _job_action(request: Request, principal: Principal, job_id: int, action: str) -> JSONResponse:
     engine = _engine(request)
     detail = _detail_or_404(request, job_id)
@@ -140,19 +161,17 @@ def _job_action(request: Request, principal: Principal, job_id: int, action: str
         return JSONResponse({"ok": False, "message": f"There is no job {job_id}."}, status_code=404)
     kind = detail.summary.kind
     client = client_for_kind(request, kind)
+    before = detail.summary.state
     try:
         if action == "cancel":
             job_runner.cancel_job(engine, job_id)
-        elif action == "resume":
-            job_runner.start_in_background(engine, job_id, client=client)
         else:
-
-            def undo() -> None:
-                # The runner journals why a rollback could not run; the job page shows it.
-                with contextlib.suppress(job_runner.JobError):
-                    job_runner.rollback_job(engine, job_id, client=client)
-
-            threading.Thread(target=undo, name=f"cwdesk-rollback-{job_id}", daemon=False).start()
+            thread = (
+                job_runner.start_in_background(engine, job_id, client=client)
+                if action == "resume"
+                else _start_rollback(engine, job_id, client)
+            )
+            _wait_until_claimed(engine, job_id, before, thread)
     except job_runner.JobError as problem:
         audit(request, principal, f"{action} job", target=f"job {job_id}", result="error", message=str(problem))
         return JSONResponse({"ok": False, "message": str(problem)}, status_code=409)

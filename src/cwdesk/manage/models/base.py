@@ -5,9 +5,9 @@
   (``populate_by_name``), every field optional. ``to_api()`` gives the camelCase dict of what was set.
 - ``Reference``: the ``{id, name, identifier, _info}`` objects ConnectWise uses for links between records
   (``status``, ``company``, ``site``...); extra members such as ``dailyCapacity`` are kept.
-- ``decode_page(Model, items)``: the whole page in one validation call (fast path); if that fails, record by
-  record, and a record that still fails is kept with its offending fields moved aside (``model_extra``) and a
-  logged warning — one odd record never fails a page.
+- ``decode_page(Model, items)``: the whole page in one validation call (fast path); if that fails, the good
+  records again in one call and each odd record on its own, kept with its offending fields moved aside
+  (``model_extra``) and a logged warning — one odd record never fails a page.
 - ``api_name(Model, name)``: a snake_case or camelCase field name -> the API's name, or None if unknown.
 
 Not for: requests or query building (``manage/resources``).
@@ -170,8 +170,21 @@ def decode_record(model: type[M], item: Any) -> M:
 def decode_page(model: type[M], items: Iterable[Any]) -> list[M]:
     """A page of records into models: one validation call for the page, record by record only if it fails."""
     data = items if isinstance(items, list) else list(items)
+    adapter = _page_adapter(model)
     try:
-        decoded: list[M] = _page_adapter(model).validate_python(data)
+        decoded: list[M] = adapter.validate_python(data)
         return decoded
+    except ValidationError as exc:
+        odd = {err["loc"][0] for err in exc.errors() if err["loc"] and isinstance(err["loc"][0], int)}
+    # Validate the good records in one call again; only the odd ones go record by record.
+    good_positions = [i for i in range(len(data)) if i not in odd]
+    try:
+        good: list[M] = adapter.validate_python([data[i] for i in good_positions])
     except ValidationError:
         return [decode_record(model, item) for item in data]
+    result: list[M | None] = [None] * len(data)
+    for position, record in zip(good_positions, good, strict=True):
+        result[position] = record
+    for position in odd:
+        result[position] = decode_record(model, data[position])
+    return [record for record in result if record is not None]

@@ -81,7 +81,14 @@ def company(i: int) -> dict[str, Any]:
         },
         "customFields": [
             {"id": 1, "caption": "Tier", "type": "Text", "entryMethod": "List", "numberOfDecimals": 0, "value": "Gold"},
-            {"id": 2, "caption": "MRR", "type": "Currency", "entryMethod": "EntryField", "numberOfDecimals": 2, "value": 1999.0},
+            {
+                "id": 2,
+                "caption": "MRR",
+                "type": "Currency",
+                "entryMethod": "EntryField",
+                "numberOfDecimals": 2,
+                "value": 1999.0,
+            },
         ],
     }
 

@@ -196,11 +196,15 @@ class Throttle:
         if not self._adaptive:
             return
         with self._lock:
-            if self._ceiling is None or self._rate < 0.9 * self._ceiling:
-                # "Slow start": grow 5% per success until the server first refuses, then probe gently.
+            if self._ceiling is None:
+                # "Slow start": grow 5% per success until the server first refuses.
                 step = max(1.0, self._rate * 0.05)
+            elif self._rate < 0.85 * self._ceiling:
+                step = self._rate * 0.01  # recover quickly to just below the rate that was refused
             else:
-                step = max(0.1, self._rate * 0.001)
+                step = self._rate * 0.0005  # then probe gently
+            if self._paused_until > self._clock():
+                return  # answers to requests sent before a pause say nothing about the current rate
             self._rate = min(self._max_rate, self._rate + step)
 
     def on_rate_limited(self, retry_after: float | None = None) -> None:

@@ -214,3 +214,25 @@ def test_company_info_and_system_info(sandbox: Sandbox, manage: httpx.Client) ->
     assert info["Codebase"] == "v4_6_release/"
     assert info["CompanyID"] == "sandbox"
     assert manage.get("/system/info").json()["version"].startswith("v2025")
+
+
+def test_time_zones_are_listed_read_only_and_referenced_by_name(manage: httpx.Client) -> None:
+    zones = manage.get("/system/timeZoneSetups", params={"conditions": 'name like "US%"'}).json()
+    assert "US Eastern" in {z["name"] for z in zones}
+    assert manage.post("/system/timeZoneSetups", json={"name": "Mars"}).status_code == 405
+    site = manage.post("/company/companies/1/sites", json={"name": "Annex", "timeZone": {"name": "US Pacific"}})
+    assert site.status_code == 201
+    assert site.json()["timeZone"]["id"] == next(z["id"] for z in zones if z["name"] == "US Pacific")
+    unknown = manage.post("/company/companies/1/sites", json={"name": "Moon", "timeZone": {"name": "Lunar"}})
+    assert unknown.status_code == 400
+
+
+def test_ticket_search_takes_conditions_in_the_body(manage: httpx.Client) -> None:
+    everything = manage.get("/service/tickets", params={"pageSize": 1000}).json()
+    company = everything[0]["company"]["id"]
+    found = manage.post(
+        "/service/tickets/search", params={"pageSize": 1000}, json={"conditions": f"company/id = {company}"}
+    )
+    assert found.status_code == 201
+    assert [t["id"] for t in found.json()] == [t["id"] for t in everything if t["company"]["id"] == company]
+    assert manage.post("/service/tickets/search", json={"page": 2}).status_code == 400

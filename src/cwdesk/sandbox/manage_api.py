@@ -58,6 +58,12 @@ def _routes() -> list[_Route]:
         base = re.escape(kind.path).replace(re.escape("{parentId}"), r"(\d+)")
         item_template = kind.path + "/{id}"
         item_methods = _spec_methods(item_template)
+        if kind.name == "time_zone":
+            # Served read-only: the sandbox has no rules for editing time zone setups.
+            routes.append(_Route(kind, "count", re.compile(f"^{base}/count/?$", re.I), frozenset({"GET"})))
+            routes.append(_Route(kind, "item", re.compile(rf"^{base}/(\d+)/?$", re.I), frozenset({"GET"})))
+            routes.append(_Route(kind, "collection", re.compile(f"^{base}/?$", re.I), frozenset({"GET"})))
+            continue
         if kind.name == "member":
             # Not in the spec, but ConnectWise lets an admin delete a member who owns nothing (issue 3: 409 otherwise).
             item_methods = item_methods | {"DELETE"}
@@ -138,6 +144,10 @@ class ManageAPI:
 
     # ------------------------------------------------------------------------------------------------ routing
     def _route(self, request: SandboxRequest, path: str, member: dict[str, Any]) -> SandboxResponse:
+        if path.rstrip("/").lower() == "/service/tickets/search":
+            if request.method != "POST":
+                return error(405, "MethodNotAllowed", f"{request.method} is not allowed here; use POST.")
+            return self._search(request, KINDS["ticket"])
         if path.rstrip("/").lower() == "/system/info":
             if request.method != "GET":
                 return error(405, "MethodNotAllowed", f"{request.method} is not allowed on /system/info.")
@@ -184,6 +194,36 @@ class ManageAPI:
             return self._json(200, saved, request)
         backend.delete(kind, record_id, parent_id=parent_id, member=member)
         return SandboxResponse(204)
+
+    def _search(self, request: SandboxRequest, kind: Kind) -> SandboxResponse:
+        """``POST /service/tickets/search``: the list query in a ``FilterValues`` body (for conditions too long
+        for a URL); paging stays in the query string. The reconstructed spec answers 201."""
+        body = _body(request)
+        if not isinstance(body, dict):
+            raise ManageError(
+                400, "InvalidObject", "The body must be a FilterValues object (conditions, orderBy, ...)."
+            )
+        allowed = {"conditions", "orderby", "childconditions", "customfieldconditions"}
+        given = {str(k).lower(): v for k, v in body.items()}
+        for key, value in given.items():
+            if key not in allowed:
+                raise ManageError(
+                    400, "ConnectWiseApi", f"Could not find member '{key}' on object of type 'FilterValues'."
+                )
+            if value is not None and not isinstance(value, str):
+                raise ManageError(400, "InvalidObject", f"{key} must be text.")
+        query = Query(
+            conditions=given.get("conditions"),
+            child_conditions=given.get("childconditions"),
+            custom_field_conditions=given.get("customfieldconditions"),
+            order_by=given.get("orderby") or None,
+        )
+        page_size = min(max(_int_param(request, "pageSize", DEFAULT_PAGE_SIZE), 1), MAX_PAGE_SIZE)
+        page = max(_int_param(request, "page", 1), 1)
+        rows = self.backend.find(kind, query, limit=page_size, offset=(page - 1) * page_size)
+        response = self._rows(request, rows, {})
+        response.status = 201
+        return response
 
     def _list(self, request: SandboxRequest, kind: Kind, parent_id: int | None) -> SandboxResponse:
         query = _query(request)

@@ -217,6 +217,17 @@ class Seeder:
         self._save("contact_type", [self._record("contact_type", {"description": n, "defaultFlag": n == "End User",
                    "serviceAlertFlag": False}) for n in ("Owner", "Billing", "Technical", "End User")],
                    key="description")  # fmt: skip
+        zones = [
+            ("US Eastern", "Eastern Standard Time", -5.0),
+            ("US Central", "Central Standard Time", -6.0),
+            ("US Mountain", "Mountain Standard Time", -7.0),
+            ("US Pacific", "Pacific Standard Time", -8.0),
+            ("US Arizona", "US Mountain Standard Time", -7.0),
+            ("GMT Standard Time", "GMT Standard Time", 0.0),
+        ]
+        self._save("time_zone", [self._record("time_zone", {"name": n, "timeZone": {"id": i + 1, "name": z},
+                   "offset": o, "defaultFlag": i == 0, "daylightSavingsFlag": n != "US Arizona"})
+                   for i, (n, z, o) in enumerate(zones)])  # fmt: skip
         self._save("contact_relationship", [self._record("contact_relationship", {"name": n})
                    for n in ("Decision Maker", "Influencer", "Owner", "Employee")])  # fmt: skip
         members = [("admin", "Dana", "Whitfield", "Admin"), ("jsmith", "Jordan", "Smith", "Technician"),
@@ -226,7 +237,8 @@ class Seeder:
                    "licenseClass": "F", "hireDate": self._when(2000), "defaultEmail": "Office",
                    "defaultPhone": "Office",
                    "officeEmail": f"{i}@sandbox-msp.example", "securityRole": self._ref("security_role", r,
-                   "SecurityRoleReference"), "inactiveFlag": False, "timeZone": {"id": 1, "name": "US Eastern"}})
+                   "SecurityRoleReference"), "inactiveFlag": False,
+                   "timeZone": self._ref("time_zone", "US Eastern", "TimeZoneSetupReference")})
                    for i, f, last, r in members], key="identifier")  # fmt: skip
         self.backend.add_api_key(MANAGE_COMPANY, PUBLIC_KEY, PRIVATE_KEY, self.by_name[("member", "admin")]["id"])
         self.backend.add_api_key(
@@ -252,7 +264,8 @@ class Seeder:
             "types": [self._ref("company_type", spec["type"], "CompanyTypeReference")],
             "addressLine1": spec["address"], "city": spec["city"], "state": spec["state"], "zip": spec["zip"],
             "country": {"id": 1, "name": "United States"}, "phoneNumber": spec["phone"],
-            "website": f"www.{spec['identifier'].lower()}.example", "timeZoneSetup": {"id": 1, "name": "US Eastern"},
+            "website": f"www.{spec['identifier'].lower()}.example",
+            "timeZoneSetup": self._ref("time_zone", "US Eastern", "TimeZoneSetupReference"),
             "territory": self._ref("location", "Main", "SystemLocationReference"),
             "deletedFlag": False, "leadFlag": spec["type"] == "Prospect", "unsubscribeFlag": False,
             "isVendorFlag": False,

@@ -185,6 +185,8 @@ KINDS: dict[str, Kind] = {
         ),
         Kind("department", "/system/departments", "Department", "Department", _text("identifier", "name")),
         Kind("location", "/system/locations", "Location", "Location", _text("name")),
+        # Not in manage-core.json (the reconstructed spec has it); read-only here, seeded with US and UK zones.
+        Kind("time_zone", "/system/timeZoneSetups", "TimeZoneSetup", "TimeZoneSetup", _text("name")),
     )
 }
 
@@ -205,19 +207,12 @@ REFERENCE_KINDS: dict[str, str] = {
     "SecurityRoleReference": "security_role",
     "SystemDepartmentReference": "department",
     "SystemLocationReference": "location",
+    "TimeZoneSetupReference": "time_zone",
 }
 
 #: Small fixed lists ConnectWise keeps in setup tables that the core spec does not expose as paths: references to
 #: them are accepted by id or by name and filled in, like references to stored records.
 CATALOGS: dict[str, tuple[tuple[int, str], ...]] = {
-    "TimeZoneSetupReference": (
-        (1, "US Eastern"),
-        (2, "US Central"),
-        (3, "US Mountain"),
-        (4, "US Pacific"),
-        (5, "US Arizona"),
-        (6, "GMT Standard Time"),
-    ),
     "CountryReference": ((1, "United States"), (2, "Canada"), (3, "United Kingdom")),
     "ServiceStatusReference": ((1, "New"), (2, "In Progress"), (3, "Waiting on Client"), (4, "Closed - Resolved")),
     "PriorityReference": ((1, "Priority 1 - Critical"), (2, "Priority 2 - High"), (3, "Priority 3 - Normal")),

@@ -64,8 +64,35 @@ class Property:
     nullable: bool = False
 
 
+#: Schemas of paths the SDK uses that ``manage-core.json`` lacks, as ``manage-openapi-reconstructed.json`` has them.
+EXTRA_SCHEMAS: dict[str, Any] = {
+    "TimeZoneSetup": {
+        "required": ["name", "timeZone"],
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer", "format": "int32"},
+            "name": {"type": "string", "description": "Max length: 50;"},
+            "timeZone": {"$ref": "#/components/schemas/TimeZoneReference"},
+            "offset": {"type": "number", "format": "double", "nullable": True},
+            "defaultFlag": {"type": "boolean", "nullable": True},
+            "daylightSavingsFlag": {"type": "boolean", "nullable": True},
+            "_info": {"type": "object", "additionalProperties": {"type": "string"}},
+        },
+    },
+    "TimeZoneReference": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer", "format": "int32", "nullable": True},
+            "name": {"type": "string"},
+            "_info": {"type": "object", "additionalProperties": {"type": "string"}},
+        },
+    },
+}
+
+
+@cache
 def _schemas() -> dict[str, Any]:
-    schemas: dict[str, Any] = manage_spec()["components"]["schemas"]
+    schemas: dict[str, Any] = {**EXTRA_SCHEMAS, **manage_spec()["components"]["schemas"]}
     return schemas
 
 

@@ -118,7 +118,7 @@ def main() -> None:
     print(f"{'ID':<4} {'figure':>7} {'unit':<9} what (baseline measured in the same run)")
     try:
         for measure in _measures(db):
-            if wanted and not wanted.intersection(measure.ids):
+            if wanted and not wanted.intersection(i.upper() for i in measure.ids):
                 continue
             for line in run(measure, args.quick):
                 print(line, flush=True)

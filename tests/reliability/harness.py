@@ -1,0 +1,162 @@
+"""What the reliability tests (R1 fault matrix, R3 bad inputs) share: faulty transports, fast clients, and a
+standalone sandbox + CLI in child processes for the SIGKILL column. The fixtures are in ``conftest.py``.
+
+- ``LostAnswers`` wraps the in-process sandbox transport: a seeded share of requests *reach the sandbox and take
+  effect*, then their answer is lost (a read timeout or a dropped connection). The sandbox's own hang/drop faults
+  strike before the emulator acts; this is the other, harder half: the client cannot know the write landed.
+- ``fast_client`` builds a ``ManageClient`` whose retry backoff is pinned short through ``RetryPolicy`` and whose
+  pace is explicit (``conftest.py`` also makes the job engine's step retries instant and forgets the process-wide
+  throttles between tests, so an earlier test's 429s never slow the next one).
+- ``serve`` runs ``cwdesk sandbox serve`` on a free loopback port; ``Cli`` runs ``python -m cwdesk`` with
+  ``CWM_*`` pointing at it and its own ``CWDESK_HOME``.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from cwdesk._http.retry import RetryPolicy
+from cwdesk.manage.client import ManageClient
+from cwdesk.sandbox import Sandbox
+
+# Retries stay bounded but patient enough for a 10 % fault rate, and never sleep long.
+FAST_RETRY = RetryPolicy(max_retries=12, base_delay=0.001, max_delay=0.01, max_retry_after=0.2)
+CLIENT_ID = "50c0f8ed-7df4-56f2-8072-b76acd413bf0"
+
+
+class LostAnswers(httpx.BaseTransport):
+    """A share of requests take effect on the sandbox, then the client gets ``error`` instead of the answer."""
+
+    def __init__(
+        self, inner: httpx.BaseTransport, *, rate: float, error: type[httpx.TransportError], seed: int
+    ) -> None:
+        self.inner = inner
+        self.rate = rate
+        self.error = error
+        self.rng = random.Random(seed)
+        self.lost = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self.inner.handle_request(request)
+        if self.rate and self.rng.random() < self.rate:
+            self.lost += 1
+            raise self.error("the answer was lost after the server acted (test fault)", request=request)
+        return response
+
+
+def fast_client(sandbox: Sandbox, transport: httpx.BaseTransport | None = None) -> ManageClient:
+    return ManageClient(
+        **sandbox.manage_credentials,
+        transport=transport or sandbox.transport(),
+        retry=FAST_RETRY,
+        rate_per_minute=6000,
+        timeout=httpx.Timeout(5.0, read=0.5),
+    )
+
+
+# -- child processes (SIGKILL column) -----------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@dataclass
+class Served:
+    """A standalone sandbox on loopback and what the tests ask it."""
+
+    base: str
+
+    @property
+    def api(self) -> str:
+        return f"{self.base}/v4_6_release/apis/3.0"
+
+    def log(self) -> list[dict[str, Any]]:
+        return list(httpx.get(f"{self.base}/_sandbox/requests", timeout=10).json())
+
+    def get(self, path: str, **params: Any) -> Any:
+        auth = ("sandbox+sandbox-public", "sandbox-private")
+        answer = httpx.get(f"{self.api}{path}", params=params, auth=auth, headers={"clientId": CLIENT_ID}, timeout=10)
+        answer.raise_for_status()
+        return answer.json()
+
+    def all(self, path: str, **params: Any) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        page = 1
+        while batch := self.get(path, pageSize=1000, page=page, **params):
+            found.extend(batch)
+            page += 1
+        return found
+
+
+@contextmanager
+def serve(home: Path, *extra: str) -> Iterator[Served]:
+    """``cwdesk sandbox serve EXTRA...`` on a free loopback port for the ``with`` block, stopped by its PID."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cwdesk", "sandbox", "serve", "--port", str(port), *extra],
+        env={**os.environ, "CWDESK_HOME": str(home)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    served = Served(f"http://127.0.0.1:{port}")
+
+    def up() -> bool:
+        try:
+            return httpx.get(f"{served.base}/_sandbox/requests", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    try:
+        wait_for(up, 60, "the sandbox server")
+        yield served
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
+
+
+@dataclass
+class Cli:
+    """``python -m cwdesk`` in a child process against ``served_sandbox``."""
+
+    env: dict[str, str]
+    home: Path
+
+    @property
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", "cwdesk"]
+
+    def run(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*self.command, *args], env=self.env, capture_output=True, text=True, timeout=timeout)
+
+    def start(self, *args: str) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            [*self.command, *args], env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )

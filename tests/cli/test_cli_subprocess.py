@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from conftest import Standalone
+    from tests.cli.conftest import Standalone
 
 
 def test_companies_list_reads_the_cwm_env_vars(standalone: Standalone) -> None:

@@ -33,11 +33,15 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 
-__all__ = ["DEFAULT_RATE_PER_MINUTE", "Throttle", "reset_throttles", "throttle_for"]
+__all__ = ["DEFAULT_BURST", "DEFAULT_RATE_PER_MINUTE", "Throttle", "reset_throttles", "throttle_for"]
 
 # ConnectWise publishes no limit; integrators cite ~200 requests/minute as the safe guidance (seed: the PSA
 # console pauses 3 s every 10 requests "to respect CW's ~200 req/min guidance"). We start there and adapt.
 DEFAULT_RATE_PER_MINUTE = 200.0
+# The shared throttles let an idle credential start this many requests at once: a console page or a CLI command
+# that reads a few pages then answers at once instead of waiting 300 ms per page at the opening rate, while a long
+# job still runs at the paced rate (the bucket refills only at that rate).
+DEFAULT_BURST = 10
 
 
 class Throttle:
@@ -250,6 +254,7 @@ def throttle_for(
             found = Throttle(
                 rate_per_minute=rate_per_minute or DEFAULT_RATE_PER_MINUTE,
                 max_concurrency=max_concurrency or 8,
+                burst=DEFAULT_BURST,
             )
             _registry[key] = found
             return found

@@ -8,7 +8,7 @@ Not for: talking to ConnectWise (that is the SDK) or business rules (``workflows
 
 from __future__ import annotations
 
-from cwdesk.store import accounts as accounts  # noqa: F401  (console users, sessions, sign-in tokens, audit log)
+from cwdesk.store import accounts as accounts
 from cwdesk.store import jobs as jobs  # (tables of durable jobs and their journal)
 from cwdesk.store import sync_cache as sync_cache  # (synced records, sync state, sync runs, callbacks)
 from cwdesk.store.database import metadata, open_database

@@ -25,7 +25,7 @@ from cwdesk.sandbox import Sandbox
 def manage(sandbox: Sandbox) -> Iterator[ManageOperations]:
     reset_throttles()
     with ManageClient(**sandbox.manage_credentials, transport=sandbox.transport()) as client:
-        yield ManageOperations(client)
+        yield client.operations
 
 
 @pytest.fixture
@@ -153,11 +153,10 @@ def test_cli_unknown_operation_exits_2_with_suggestions(runner: CliRunner) -> No
 async def test_async_twins_page_lists_for_both_apis(sandbox: Sandbox) -> None:
     from cwdesk.automate import AsyncAutomateClient
     from cwdesk.manage.client import AsyncManageClient
-    from cwdesk.manage.operations import AsyncManageOperations
 
     reset_throttles()
     async with AsyncManageClient(**sandbox.manage_credentials, transport=sandbox.async_transport()) as cw:
-        companies = await AsyncManageOperations(cw).query("getCompanyCompanies", page_size=2)
+        companies = await cw.operations.query("getCompanyCompanies", page_size=2)
         assert len(companies) == len({c["id"] for c in companies}) > 2
     async with AsyncAutomateClient(**sandbox.automate_credentials, transport=sandbox.async_transport()) as cwa:
         clients = await cwa.operations.query("Clients_GetClientList", page_size=2)

@@ -25,7 +25,6 @@ from cwdesk._http.errors import ConfigurationError
 from cwdesk._http.operations_index import OperationIndex
 from cwdesk.cli import connection
 from cwdesk.cli.output import OutputFormat, emit, emit_object
-from cwdesk.manage.operations import ManageOperations
 
 API_OPTION = typer.Option(None, "--api", help="manage or automate (found from the operationId when left out).")
 PARAM_OPTION = typer.Option(None, "--param", "-P", help="k=v: a path parameter (id=250) or a query parameter.")
@@ -69,7 +68,7 @@ def _operations(api: str) -> Any:
     if api == "automate":
         return connection.automate_client().operations
     client = connection.manage_client()
-    return getattr(client, "operations", None) or ManageOperations(client)
+    return client.operations
 
 
 def _print(result: Any, output: OutputFormat, columns: str | None) -> None:

@@ -48,6 +48,7 @@ from cwdesk._http.errors import APIStatusError, ConfigurationError, UnexpectedRe
 from cwdesk._http.retry import RetryPolicy
 from cwdesk._http.throttle import Throttle, throttle_for
 from cwdesk.config import ManageCredentials
+from cwdesk.manage.operations import AsyncManageOperations, ManageOperations
 from cwdesk.manage.resources.company import (
     AsyncCompanies,
     AsyncCompanyStatuses,
@@ -430,6 +431,11 @@ class ManageClient(_ManageSettings):
     def system(self) -> System:
         return System(self)
 
+    @cached_property
+    def operations(self) -> ManageOperations:
+        """Any operation of the Manage spec by its operationId (M9)."""
+        return ManageOperations(self)
+
 
 class AsyncManageClient(_ManageSettings):
     """The asynchronous Manage SDK, the twin of ``ManageClient``. ``async with`` it or ``await aclose()``."""
@@ -614,3 +620,8 @@ class AsyncManageClient(_ManageSettings):
     @cached_property
     def system(self) -> AsyncSystem:
         return AsyncSystem(self)
+
+    @cached_property
+    def operations(self) -> AsyncManageOperations:
+        """Any operation of the Manage spec by its operationId (M9)."""
+        return AsyncManageOperations(self)

@@ -66,7 +66,7 @@ from cwdesk.manage.resources.contact import (
     ContactTypes,
 )
 from cwdesk.manage.resources.finance import Agreements, AgreementTypes, AsyncAgreements, AsyncAgreementTypes
-from cwdesk.manage.resources.service import AsyncBoards, AsyncTickets, Boards, Tickets
+from cwdesk.manage.resources.service import AsyncBoards, AsyncPriorities, AsyncTickets, Boards, Priorities, Tickets
 from cwdesk.manage.resources.system import (
     AsyncCallbacks,
     AsyncDepartments,
@@ -404,6 +404,10 @@ class ManageClient(_ManageSettings):
         return Boards(self)
 
     @cached_property
+    def priorities(self) -> Priorities:
+        return Priorities(self)
+
+    @cached_property
     def members(self) -> Members:
         return Members(self)
 
@@ -592,6 +596,10 @@ class AsyncManageClient(_ManageSettings):
     @cached_property
     def boards(self) -> AsyncBoards:
         return AsyncBoards(self)
+
+    @cached_property
+    def priorities(self) -> AsyncPriorities:
+        return AsyncPriorities(self)
 
     @cached_property
     def members(self) -> AsyncMembers:

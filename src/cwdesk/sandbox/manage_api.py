@@ -24,7 +24,7 @@ from cwdesk.sandbox.backend.kinds import KINDS, Kind
 from cwdesk.sandbox.backend.manage import ManageBackend, Query
 from cwdesk.sandbox.backend.query import QueryError
 from cwdesk.sandbox.backend.records import HREF_PREFIX, ManageError, pick_fields
-from cwdesk.sandbox.backend.spec import manage_spec
+from cwdesk.sandbox.backend.spec import path_methods
 from cwdesk.sandbox.http import SandboxRequest, SandboxResponse
 
 CODEBASE = "v4_6_release/"
@@ -47,29 +47,18 @@ class _Route:
     methods: frozenset[str]
 
 
-def _spec_methods(template: str) -> frozenset[str]:
-    path = manage_spec()["paths"].get(template, {})
-    return frozenset(method.upper() for method in path if method != "parameters")
-
-
 def _routes() -> list[_Route]:
     routes: list[_Route] = []
     for kind in KINDS.values():
         base = re.escape(kind.path).replace(re.escape("{parentId}"), r"(\d+)")
         item_template = kind.path + "/{id}"
-        item_methods = _spec_methods(item_template)
-        if kind.name == "time_zone":
-            # Served read-only: the sandbox has no rules for editing time zone setups.
-            routes.append(_Route(kind, "count", re.compile(f"^{base}/count/?$", re.I), frozenset({"GET"})))
-            routes.append(_Route(kind, "item", re.compile(rf"^{base}/(\d+)/?$", re.I), frozenset({"GET"})))
-            routes.append(_Route(kind, "collection", re.compile(f"^{base}/?$", re.I), frozenset({"GET"})))
-            continue
+        item_methods = path_methods(item_template)
         if kind.name == "member":
             # Not in the spec, but ConnectWise lets an admin delete a member who owns nothing (issue 3: 409 otherwise).
             item_methods = item_methods | {"DELETE"}
-        routes.append(_Route(kind, "count", re.compile(f"^{base}/count/?$", re.I), _spec_methods(kind.path + "/count")))
+        routes.append(_Route(kind, "count", re.compile(f"^{base}/count/?$", re.I), path_methods(kind.path + "/count")))
         routes.append(_Route(kind, "item", re.compile(rf"^{base}/(\d+)/?$", re.I), item_methods))
-        routes.append(_Route(kind, "collection", re.compile(f"^{base}/?$", re.I), _spec_methods(kind.path)))
+        routes.append(_Route(kind, "collection", re.compile(f"^{base}/?$", re.I), path_methods(kind.path)))
     return routes
 
 

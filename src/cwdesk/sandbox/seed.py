@@ -2,8 +2,9 @@
 
 ``demo``: 8 clients (Active, Inactive and Prospect; 1–3 contacts each with one primary; sites; agreements with bill
 amounts except two clients; tickets on "Service Desk"), plus the setup records an MSP has (statuses, types, boards,
-agreement types "Managed Service", "Block Hours", "Per Device", members, security roles, locations, departments),
-and the matching Automate clients, locations and computers (through the Automate emulator's ``seed_clients``).
+agreement types "Managed Service", "Block Hours", "Per Device", members, security roles, locations, departments,
+ConnectWise's five stock priorities), and the matching Automate clients, locations and computers (through the
+Automate emulator's ``seed_clients``).
 ``N``: N companies with about 5 contacts each (``--seed 10000``: 10,000 companies, ~50,000 contacts).
 The same ``random_seed`` always gives the same data.
 Not for: rules about records (``backend/``); the seeded records are written in the shape the backend produces.
@@ -199,6 +200,25 @@ class Seeder:
                 self.by_name[(kind, str(record[key]))] = record
 
     # ---------------------------------------------------------------------------------------------- setup
+    def priorities(self) -> None:
+        """ConnectWise's five stock ticket priorities ("Priority 3 - Normal Response" is the default).
+
+        Every ConnectWise has them, so even the empty sandbox gets them. Their dates are fixed rather than drawn:
+        the generator's stream, and so the rest of the data, is the same as without them.
+        """
+        stock = [
+            ("Priority 1 - Emergency Response", "Red"),
+            ("Priority 2 - Quick Response", "Orange"),
+            ("Priority 3 - Normal Response", "Green"),
+            ("Priority 4 - Schedule Maintenance", "Blue"),
+            ("Priority 5 - Next Time", "Gray"),
+        ]
+        entered = (ANCHOR - timedelta(days=3650)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        info = {"lastUpdated": entered, "updatedBy": "admin", "dateEntered": entered, "enteredBy": "admin"}
+        self._save("priority", [{"id": self.ids("priority"), "name": n, "color": c, "sortOrder": i + 1,
+                   "defaultFlag": i == 2, "level": f"Level{i + 1}", "_info": dict(info)}
+                   for i, (n, c) in enumerate(stock)])  # fmt: skip
+
     def setup(self) -> None:
         """Statuses, types, roles, members, locations, departments, boards, agreement types, API keys."""
         roles = ("Admin", "Technician", "Read Only")
@@ -347,7 +367,8 @@ class Seeder:
                     "company": reference_to(KINDS["company"], company, "CompanyReference"),
                     "contact": reference_to(KINDS["contact"], people[0], "ContactReference"),
                     "owner": self._ref("member", self.rng.choice(owners), "MemberReference"),
-                    "priority": {"id": 3, "name": "Priority 3 - Normal"}, "severity": "Medium", "impact": "Medium",
+                    "priority": self._ref("priority", "Priority 3 - Normal Response", "PriorityReference"),
+                    "severity": "Medium", "impact": "Medium",
                     "closedFlag": closed,
                 }))  # fmt: skip
         self._save("company", companies, key="identifier")
@@ -424,12 +445,13 @@ def seed(
     automate: AutomateSeeder | None = None,
     transaction: Callable[[], Any] | None = None,
 ) -> None:
-    """Fill an empty sandbox: ``"demo"``, an int (that many companies), or None (only the API keys)."""
+    """Fill an empty sandbox: ``"demo"``, an int (that many companies), or None (the API keys and the priorities)."""
     rng = random.Random(random_seed)
     seeder = Seeder(backend, rng, automate)
     seeder.automate_seed = random_seed
     backend.db.execute("BEGIN")
     try:
+        seeder.priorities()
         if data is None:
             backend.add_api_key(MANAGE_COMPANY, PUBLIC_KEY, PRIVATE_KEY, None)
         else:

@@ -3,7 +3,8 @@
     def test_lists_demo_companies(sandbox):
         client = ManageClient(**sandbox.manage_credentials, transport=sandbox.transport())
 
-``sandbox`` is a fresh demo ``Sandbox`` per test (about 10 ms to build); ``empty_sandbox`` has only the API keys.
+``sandbox`` is a fresh demo ``Sandbox`` per test (about 10 ms to build); ``empty_sandbox`` has only the API keys
+and the stock priorities every ConnectWise has.
 Not for: production code.
 """
 
@@ -26,7 +27,7 @@ def sandbox() -> Iterator[Sandbox]:
 
 @pytest.fixture
 def empty_sandbox() -> Iterator[Sandbox]:
-    """A fresh sandbox with no records (the API keys work)."""
+    """A fresh sandbox with no records but the stock priorities (the API keys work)."""
     sb = Sandbox(seed=None)
     yield sb
     sb.close()

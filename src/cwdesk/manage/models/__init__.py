@@ -7,7 +7,7 @@ from cwdesk.manage.models.base import CustomFieldValue, CWModel, Reference, deco
 from cwdesk.manage.models.company import Company, CompanySite, CompanyStatus, CompanyType
 from cwdesk.manage.models.contact import Contact, ContactCommunicationItem, ContactRelationship, ContactType
 from cwdesk.manage.models.finance import Agreement, AgreementType
-from cwdesk.manage.models.service import Board, Ticket
+from cwdesk.manage.models.service import Board, Priority, Ticket
 from cwdesk.manage.models.system import (
     CallbackEntry,
     Department,
@@ -40,6 +40,7 @@ __all__ = [
     "Location",
     "Member",
     "MemberOffice365",
+    "Priority",
     "Reference",
     "SecurityRole",
     "SystemInfo",

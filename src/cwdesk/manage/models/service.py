@@ -1,4 +1,4 @@
-"""Lenient models of ConnectWise Manage service tickets and boards.
+"""Lenient models of ConnectWise Manage service tickets, boards and priorities.
 
 Field lists follow shared/spec/manage-core.json (schema names in each docstring): snake_case attributes, camelCase
 aliases on the wire, all optional, unknown fields kept. Not for: requests (``manage/resources``).
@@ -15,6 +15,7 @@ from cwdesk.manage.models.base import CustomFieldValue, CWModel, Reference
 
 __all__ = [
     "Board",
+    "Priority",
     "Ticket",
 ]
 
@@ -222,3 +223,17 @@ class Board(CWModel):
     send_to_bundled_flag: bool | None = Field(default=None, alias="sendToBundledFlag")
     info: dict[str, Any] | None = Field(default=None, alias="_info")
     connect_wise_id: str | None = Field(default=None, alias="connectWiseId")
+
+
+class Priority(CWModel):
+    """The Manage `Priority` record (manage-openapi-reconstructed.json); every field optional when read."""
+
+    id: int | None = None
+    name: str | None = None  # required on create
+    color: str | None = None  # required on create
+    sort_order: int | None = Field(default=None, alias="sortOrder")
+    default_flag: bool | None = Field(default=None, alias="defaultFlag")
+    image_link: str | None = Field(default=None, alias="imageLink")
+    urgency_sort_order: str | None = Field(default=None, alias="urgencySortOrder")
+    level: str | None = None
+    info: dict[str, Any] | None = Field(default=None, alias="_info")

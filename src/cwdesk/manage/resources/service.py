@@ -1,4 +1,4 @@
-"""Service tickets and boards (``/service/tickets``, ``/service/boards``).
+"""Service tickets, boards and priorities (``/service/tickets``, ``/service/boards``, ``/service/priorities``).
 
 Tickets have the spec's ``POST /service/tickets/search`` form, used automatically when a query's URL would pass
 2,000 characters. Sync and async classes side by side; the behaviour is in ``collection.py``.
@@ -6,10 +6,10 @@ Tickets have the spec's ``POST /service/tickets/search`` form, used automaticall
 
 from __future__ import annotations
 
-from cwdesk.manage.models.service import Board, Ticket
+from cwdesk.manage.models.service import Board, Priority, Ticket
 from cwdesk.manage.resources.collection import AsyncCollection, Collection
 
-__all__ = ["AsyncBoards", "AsyncTickets", "Boards", "Tickets"]
+__all__ = ["AsyncBoards", "AsyncPriorities", "AsyncTickets", "Boards", "Priorities", "Tickets"]
 
 
 class Tickets(Collection[Ticket]):
@@ -36,3 +36,15 @@ class Boards(Collection[Board]):
 class AsyncBoards(AsyncCollection[Board]):
     path = Boards.path
     model = Board
+
+
+class Priorities(Collection[Priority]):
+    """``/service/priorities`` (the priorities a ticket can be given, e.g. "Priority 3 - Normal Response")."""
+
+    path = "/service/priorities"
+    model = Priority
+
+
+class AsyncPriorities(AsyncCollection[Priority]):
+    path = Priorities.path
+    model = Priority

@@ -161,6 +161,8 @@ KINDS: dict[str, Kind] = {
             defaults={"closedFlag": False},
         ),
         Kind("board", "/service/boards", "Board", "Board", _text("name"), defaults={"inactiveFlag": False}),
+        # Not in manage-core.json (the reconstructed spec has it); seeded with ConnectWise's five stock priorities.
+        Kind("priority", "/service/priorities", "Priority", "Priority", _text("name"), defaults={"defaultFlag": False}),
         Kind(
             "member",
             "/system/members",
@@ -203,6 +205,7 @@ REFERENCE_KINDS: dict[str, str] = {
     "AgreementTypeReference": "agreement_type",
     "TicketReference": "ticket",
     "BoardReference": "board",
+    "PriorityReference": "priority",
     "MemberReference": "member",
     "SecurityRoleReference": "security_role",
     "SystemDepartmentReference": "department",
@@ -215,7 +218,6 @@ REFERENCE_KINDS: dict[str, str] = {
 CATALOGS: dict[str, tuple[tuple[int, str], ...]] = {
     "CountryReference": ((1, "United States"), (2, "Canada"), (3, "United Kingdom")),
     "ServiceStatusReference": ((1, "New"), (2, "In Progress"), (3, "Waiting on Client"), (4, "Closed - Resolved")),
-    "PriorityReference": ((1, "Priority 1 - Critical"), (2, "Priority 2 - High"), (3, "Priority 3 - Normal")),
     "ServiceTypeReference": ((1, "Incident"), (2, "Request"), (3, "Problem")),
     "CommunicationTypeReference": ((1, "Email"), (2, "Direct"), (3, "Cell"), (4, "Fax")),
     "StateReference": (),

@@ -418,6 +418,11 @@ class ManageBackend:
                 if board:
                     record["board"] = reference_to(KINDS["board"], json.loads(board[0]), "BoardReference")
             record.setdefault("status", {"id": 1, "name": "New"})
+            if "priority" not in record:
+                # ConnectWise gives a new ticket the priority marked default ("Priority 3 - Normal Response").
+                priority = self._default_reference("priority", "PriorityReference")
+                if priority:
+                    record["priority"] = priority
 
     def _default_reference(self, kind_name: str, schema: str) -> dict[str, Any] | None:
         kind = KINDS[kind_name]

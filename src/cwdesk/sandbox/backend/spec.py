@@ -79,6 +79,21 @@ EXTRA_SCHEMAS: dict[str, Any] = {
             "_info": {"type": "object", "additionalProperties": {"type": "string"}},
         },
     },
+    "Priority": {
+        "required": ["name", "color"],
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer", "format": "int32"},
+            "name": {"type": "string", "description": "Max length: 50;"},
+            "color": {"type": "string", "nullable": True},
+            "sortOrder": {"type": "integer", "format": "int32", "nullable": True},
+            "defaultFlag": {"type": "boolean", "nullable": True},
+            "imageLink": {"type": "string"},
+            "urgencySortOrder": {"type": "string"},
+            "level": {"type": "string", "nullable": True},
+            "_info": {"type": "object", "additionalProperties": {"type": "string"}},
+        },
+    },
     "TimeZoneReference": {
         "type": "object",
         "properties": {
@@ -88,6 +103,26 @@ EXTRA_SCHEMAS: dict[str, Any] = {
         },
     },
 }
+
+
+#: The methods of those paths: the reconstructed spec's for priorities; time zone setups are served read-only
+#: (the sandbox has no rules for editing them).
+EXTRA_PATHS: dict[str, frozenset[str]] = {
+    "/service/priorities": frozenset({"GET", "POST"}),
+    "/service/priorities/count": frozenset({"GET"}),
+    "/service/priorities/{id}": frozenset({"GET", "PUT", "PATCH", "DELETE"}),
+    "/system/timeZoneSetups": frozenset({"GET"}),
+    "/system/timeZoneSetups/count": frozenset({"GET"}),
+    "/system/timeZoneSetups/{id}": frozenset({"GET"}),
+}
+
+
+def path_methods(template: str) -> frozenset[str]:
+    """The HTTP methods the spec has on ``template`` (``/company/companies/{id}``), upper case; empty if none."""
+    if template in EXTRA_PATHS:
+        return EXTRA_PATHS[template]
+    path = manage_spec()["paths"].get(template, {})
+    return frozenset(method.upper() for method in path if method != "parameters")
 
 
 @cache

@@ -76,6 +76,14 @@ class OperationIndex:
                     break
         return found
 
+    def find_for(self, text: str, *, allowed_methods: tuple[str, ...]) -> Operation:
+        """``find``, refusing an operation whose method the caller does not do (``query`` never writes)."""
+        operation = self.find(text)
+        if operation.method not in allowed_methods:
+            verb = {"GET": "query", "DELETE": "delete-op"}.get(operation.method, "mutate")
+            raise ConfigurationError(f"{operation.operation_id} is a {operation.method} operation: use `{verb}` for it")
+        return operation
+
     def find(self, text: str) -> Operation:
         """The operation named by an operationId or ``"METHOD /path"``; a ``ConfigurationError`` otherwise."""
         name = (text or "").strip()

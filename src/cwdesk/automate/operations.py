@@ -35,10 +35,7 @@ def prepare_automate_call(
     condition: Condition | str | None = None,
 ) -> tuple[Operation, str, dict[str, Any]]:
     """The operation, its filled path (``/api/v1/...``) and its query; every check made before sending."""
-    operation = OperationIndex.load("automate").find(operation_id)
-    if operation.method not in allowed_methods:
-        verb = {"GET": "query", "DELETE": "delete-op"}.get(operation.method, "mutate")
-        raise ConfigurationError(f"{operation.operation_id} is a {operation.method} operation: use `{verb}` for it")
+    operation = OperationIndex.load("automate").find_for(operation_id, allowed_methods=allowed_methods)
     path, query = fill_path(operation, params or {})
     allowed = {name.lower() for name in operation.query_params}
     allowed |= {name.rsplit(".", 1)[-1].lower() for name in operation.query_params}

@@ -42,10 +42,7 @@ def prepare_manage_call(
     conditions: Condition | str | None = None,
 ) -> tuple[Operation, str, dict[str, Any]]:
     """The operation, its filled path and its query: every check made before sending."""
-    operation = OperationIndex.load("manage").find(operation_id)
-    if operation.method not in allowed_methods:
-        verb = {"GET": "query", "DELETE": "delete-op"}.get(operation.method, "mutate")
-        raise ConfigurationError(f"{operation.operation_id} is a {operation.method} operation: use `{verb}` for it")
+    operation = OperationIndex.load("manage").find_for(operation_id, allowed_methods=allowed_methods)
     path, query = fill_path(operation, params or {})
     canonical = {name.lower(): name for name in operation.query_params}
     fixed: dict[str, Any] = {}

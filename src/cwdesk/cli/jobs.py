@@ -65,7 +65,10 @@ class JobProgress:
     def __call__(self, event: JobEvent) -> None:
         mark = _MARKS.get(event.type)
         if mark is None:
-            if event.type in ("job_finished", "cancel_requested") and not self.quiet:
+            # Only a success is announced here: any other outcome's message is said once, by ``finish_job``
+            # (or the command's own summary), so "Stopped at step ..." is not printed twice.
+            finished_well = event.type == "job_finished" and (event.data or {}).get("state") == "succeeded"
+            if (finished_well or event.type == "cancel_requested") and not self.quiet:
                 self.console.print(event.message, markup=False)
             return
         name = {"step_ok": "ok", "step_error": "error", "step_skipped": "skipped"}.get(event.type)
@@ -165,11 +168,27 @@ def list_command(
     if output is OutputFormat.json:
         emit([s.as_dict() for s in summaries], output=output)
         return
-    emit(
-        [_row(s) for s in summaries],
-        output=output,
-        columns=["id", "kind", "state", "title", "ok", "error", "skipped", "pending", "created_at"],
-    )
+    if output is OutputFormat.csv:
+        emit(
+            [_row(s) for s in summaries],
+            output=output,
+            columns=["id", "kind", "state", "title", "ok", "error", "skipped", "pending", "created_at"],
+        )
+        return
+    # The table fits 80 columns: the counts share one column (only those that are not 0), the title takes the rest.
+    rows = [{**_row(s), "steps": _steps_text(s)} for s in summaries]
+    emit(rows, output=output, columns=["id", "kind", "state", "steps", "created_at", "title"])
+
+
+def _steps_text(summary: JobSummary) -> str:
+    counts = summary.counts
+    parts = [
+        (counts.ok, "ok"),
+        (counts.error, "error"),
+        (counts.skipped, "skipped"),
+        (counts.pending + counts.running, "pending"),
+    ]
+    return ", ".join(f"{n} {label}" for n, label in parts if n) or "0"
 
 
 @app.command("show")

@@ -1,7 +1,9 @@
 """The one output formatter of the CLI: tables, JSON and CSV, and the exit codes.
 
 Every command that prints records calls ``emit``; every command that ends in failure raises ``typer.Exit`` with
-one of the codes below. Not for: building the records (commands do that from the SDK or the workflows).
+one of the codes below. Tables are for people: dates and times show as local ``YYYY-MM-DD HH:MM`` and short
+columns never wrap (long text takes the slack); JSON and CSV keep ISO-8601 values as they are.
+Not for: building the records (commands do that from the SDK or the workflows).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import csv
 import enum
 import io
 import json
+import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
@@ -63,6 +66,26 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+#: Columns whose every cell is at most this long are never wrapped in a table (a date and time is 16).
+SHORT_CELL = 16
+
+_ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$")
+
+
+def _table_cell(value: Any) -> str:
+    """A table cell: like ``_cell``, but a date and time (with its zone) shows as local ``YYYY-MM-DD HH:MM``."""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone().strftime("%Y-%m-%d %H:%M")
+    text = _cell(value)
+    if _ISO_DATETIME.match(text):
+        try:
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            return text
+        return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+    return text
+
+
 def emit(
     rows: Iterable[Mapping[str, Any]],
     *,
@@ -88,11 +111,17 @@ def emit(
             writer.writerow([_cell(row.get(k)) for k in keys])
         out.write(buffer.getvalue())
         return
+    cells = [[_table_cell(row.get(k)) for k in keys] for row in materialised]
     table = Table(title=title, show_lines=False)
-    for key in keys:
-        table.add_column(key, overflow="fold")
-    for row in materialised:
-        table.add_row(*(_cell(row.get(k)) for k in keys))
+    for index, key in enumerate(keys):
+        widest = max((len(row[index]) for row in cells), default=0)
+        if widest <= SHORT_CELL:
+            # A short column (ids, states, counts, dates) keeps its cells whole; the long ones take the wrapping.
+            table.add_column(key, no_wrap=True, min_width=max(widest, 1))
+        else:
+            table.add_column(key, overflow="fold", ratio=1)
+    for row in cells:
+        table.add_row(*row)
     Console(file=out, soft_wrap=True).print(table)
 
 

@@ -114,14 +114,14 @@ def emit(
     cells = [[_table_cell(row.get(k)) for k in keys] for row in materialised]
     table = Table(title=title, show_lines=False)
     for index, key in enumerate(keys):
-        widest = max((len(row[index]) for row in cells), default=0)
+        widest = max((len(line[index]) for line in cells), default=0)
         if widest <= SHORT_CELL:
             # A short column (ids, states, counts, dates) keeps its cells whole; the long ones take the wrapping.
             table.add_column(key, no_wrap=True, min_width=max(widest, 1))
         else:
             table.add_column(key, overflow="fold", ratio=1)
-    for row in cells:
-        table.add_row(*row)
+    for line in cells:
+        table.add_row(*line)
     Console(file=out, soft_wrap=True).print(table)
 
 

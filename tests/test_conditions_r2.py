@@ -17,11 +17,7 @@ from hypothesis import strategies as st
 from cwdesk.conditions import AllOf, AnyOf, C, Comparison, field_paths, parse, render
 from cwdesk.sandbox import Sandbox
 from cwdesk.sandbox.manage_api import API_ROOT
-
-try:  # tests/ is a package (tests.test_conditions) or a plain folder on sys.path (test_conditions)
-    from tests.test_conditions import _scalars, _texts
-except ImportError:  # pragma: no cover - depends on how pytest imports the folder
-    from test_conditions import _scalars, _texts  # type: ignore[no-redef]
+from tests.test_conditions import _scalars, _texts
 
 VALUES_PER_DIALECT = 10_000
 _OPS = ["=", "!=", "<", "<=", ">", ">=", "like", "not like", "contains", "not contains", "in", "not in"]

@@ -30,13 +30,9 @@ from fastapi.testclient import TestClient
 
 from cwdesk.sandbox.seed import PRIVATE_KEY, PUBLIC_KEY
 from cwdesk.sandbox.server import AUTOMATE_PASSWORD
+from tests.reliability.harness import CLIENT_ID, serve
 
 from .conftest import PASSWORD, SignedIn
-
-try:  # tests/ as a package, or its folders on sys.path
-    from tests.reliability.harness import CLIENT_ID, serve
-except ImportError:  # pragma: no cover - depends on how pytest imports the folder
-    from reliability.harness import CLIENT_ID, serve  # type: ignore[no-redef]
 
 MANAGE_AUTH = base64.b64encode(f"sandbox+{PUBLIC_KEY}:{PRIVATE_KEY}".encode()).decode()
 

@@ -14,6 +14,7 @@ import io
 import json
 import re
 import sys
+import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
@@ -97,6 +98,9 @@ def emit(
     """Print ``rows`` as a table, a JSON array or CSV. ``columns`` picks and orders the keys shown."""
     fmt = OutputFormat(output)
     out = stream if stream is not None else sys.stdout
+    if columns and fmt is not OutputFormat.table:
+        _stream(rows, fmt, list(columns), out)  # known columns: row by row, memory stays flat on big exports
+        return
     materialised = [dict(_plain(row)) for row in rows]
     keys = list(columns) if columns else _keys_of(materialised)
     if fmt is OutputFormat.json:
@@ -123,6 +127,24 @@ def emit(
     for line in cells:
         table.add_row(*line)
     Console(file=out, soft_wrap=True).print(table)
+
+
+def _stream(rows: Iterable[Mapping[str, Any]], fmt: OutputFormat, keys: list[str], out: Any) -> None:
+    """CSV or JSON written as rows arrive; the text is the same as the whole-list form."""
+    if fmt is OutputFormat.csv:
+        writer = csv.writer(out)
+        writer.writerow(keys)
+        for row in rows:
+            plain = _plain(row)
+            writer.writerow([_cell(plain.get(k)) for k in keys])
+        return
+    count = 0
+    for row in rows:
+        plain = _plain(row)
+        text = json.dumps({k: plain.get(k) for k in keys}, indent=2, ensure_ascii=False, default=str)
+        out.write(("[\n" if count == 0 else ",\n") + textwrap.indent(text, "  "))
+        count += 1
+    out.write("\n]\n" if count else "[]\n")
 
 
 def emit_object(obj: Mapping[str, Any] | Any, *, output: OutputFormat | str = OutputFormat.table) -> None:

@@ -8,9 +8,11 @@ answers exactly the records holding that value (no syntax error, no widened matc
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -61,15 +63,24 @@ def test_ten_thousand_values_keep_the_automate_condition_meaning(drawn: tuple[Co
 
 # -- the sandbox sees the same meaning ---------------------------------------------------------------------------
 
-_SB = Sandbox(seed="demo")
-_CREDS = _SB.manage_credentials
-_TOKEN = base64.b64encode(f"{_CREDS['company']}+{_CREDS['public_key']}:{_CREDS['private_key']}".encode()).decode()
-_HTTP = httpx.Client(
-    transport=_SB.transport(),
-    base_url=_CREDS["server"] + API_ROOT,
-    headers={"Authorization": f"Basic {_TOKEN}", "clientId": _CREDS["client_id"]},
-)
-_NAMES = [str(row["name"]) for row in _HTTP.get("/company/companies", params={"pageSize": 1000}).json()]
+
+@pytest.fixture(scope="module")
+def demo_manage() -> Iterator[tuple[httpx.Client, list[str]]]:
+    """A raw HTTP client on a demo sandbox (the SDK would refuse some values before sending) and its names."""
+    sb = Sandbox(seed="demo")
+    creds = sb.manage_credentials
+    token = base64.b64encode(f"{creds['company']}+{creds['public_key']}:{creds['private_key']}".encode()).decode()
+    with httpx.Client(
+        transport=sb.transport(),
+        base_url=creds["server"] + API_ROOT,
+        headers={"Authorization": f"Basic {token}", "clientId": creds["client_id"]},
+    ) as http:
+        names = [str(row["name"]) for row in http.get("/company/companies", params={"pageSize": 1000}).json()]
+        yield http, names
+    sb.close()
+
+
+_HOSTILE_SUFFIX = '" or id > 0 or name = "'
 
 
 def _sendable(text: str) -> bool:
@@ -81,10 +92,15 @@ def _sendable(text: str) -> bool:
     return True
 
 
-@settings(max_examples=600, deadline=None)
-@given(st.one_of(_texts, st.sampled_from(_NAMES).map(lambda n: n + '" or id > 0 or name = "')).filter(_sendable))
-def test_a_hostile_name_finds_exactly_the_companies_named_so(value: str) -> None:
-    response = _HTTP.get("/company/companies", params={"conditions": render(C("name") == value), "pageSize": 1000})
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_a_hostile_name_finds_exactly_the_companies_named_so(
+    data: st.DataObject, demo_manage: tuple[httpx.Client, list[str]]
+) -> None:
+    http, names = demo_manage
+    hostile = st.sampled_from(names).map(lambda name: name + _HOSTILE_SUFFIX)  # a real name, then an injection
+    value = data.draw(st.one_of(_texts, hostile).filter(_sendable))
+    response = http.get("/company/companies", params={"conditions": render(C("name") == value), "pageSize": 1000})
     assert response.status_code == 200, response.text
-    expected = sorted(n for n in _NAMES if n.casefold() == value.casefold())
+    expected = sorted(n for n in names if n.casefold() == value.casefold())
     assert sorted(row["name"] for row in response.json()) == expected

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -123,7 +124,7 @@ def main() -> None:
             for line in run(measure, args.quick):
                 print(line, flush=True)
     finally:
-        db.unlink(missing_ok=True)
+        shutil.rmtree(db.parent, ignore_errors=True)
 
 
 if __name__ == "__main__":

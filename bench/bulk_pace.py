@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -109,6 +110,8 @@ def main() -> None:
     seed_refused = sum(1 for entry in sb.requests if entry.status == 429)
     seed_floor_s = seed_calls / (args.rate / 60.0)
 
+    engine.dispose()
+    shutil.rmtree(home, ignore_errors=True)
     print(
         table_line(
             "P1",

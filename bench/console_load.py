@@ -18,6 +18,7 @@ import asyncio
 import os
 import random
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -133,6 +134,8 @@ def main() -> None:
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait()
+        shutil.rmtree(home, ignore_errors=True)
     actions = timings["search"] + timings["panel"]
     errors = len(timings["errors"])
     total = len(actions) + len(timings["list"])

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -97,8 +98,7 @@ def main() -> None:
             f"the SDK streaming cw.contacts.list -> csv: {sdk_rows:,} contacts in {sdk_s:.0f} s (exit {sdk_rc})",
         )
     )
-    for name in ("cli.csv", "sdk.csv"):
-        (work / name).unlink(missing_ok=True)
+    shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

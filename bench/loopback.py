@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -125,3 +126,4 @@ def serve_sandbox(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        shutil.rmtree(home, ignore_errors=True)

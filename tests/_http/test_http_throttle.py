@@ -36,6 +36,20 @@ def test_a_429_cuts_the_rate_once_per_burst_and_successes_raise_it_again() -> No
     assert throttle.rate_per_minute > before
 
 
+def test_a_429_after_a_burst_does_not_lower_the_paced_rate() -> None:
+    now = [100.0]
+    throttle = Throttle(rate_per_minute=200, burst=10, clock=lambda: now[0])
+    waits = [throttle._reserve_start() for _ in range(10)]
+    assert waits == [0.0] * 10  # an idle credential starts ten requests at once
+    throttle.on_rate_limited(retry_after=1.0)  # the server's bucket was empty: the burst, not 200/min, was refused
+    assert throttle.rate_per_minute == 200
+    now[0] += 60  # later, paced requests are refused: that is the server's limit
+    throttle._reserve_start()
+    throttle._reserve_start()
+    throttle.on_rate_limited()
+    assert throttle.rate_per_minute < 200
+
+
 def test_growth_slows_near_the_rate_the_server_refused() -> None:
     now = [0.0]
     throttle = Throttle(rate_per_minute=1000, decrease_factor=0.95, clock=lambda: now[0])

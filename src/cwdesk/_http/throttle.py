@@ -30,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 
@@ -78,6 +79,7 @@ class Throttle:
         self._paused_until = 0.0
         self._last_decrease = float("-inf")
         self._ceiling: float | None = None  # the last rate the server refused
+        self._recent_starts: deque[float] = deque(maxlen=512)  # when requests (will) start, to spot a burst
         self._async_waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
         self.rate_limited_count = 0
 
@@ -125,6 +127,7 @@ class Throttle:
         interval = 60.0 / self._rate
         start = max(self._next_start, now - (self._burst - 1) * interval, self._paused_until)
         self._next_start = start + interval
+        self._recent_starts.append(max(start, now))
         return max(0.0, start - now)
 
     def _try_take_slot(self) -> bool:
@@ -211,6 +214,11 @@ class Throttle:
                 return  # answers to requests sent before a pause say nothing about the current rate
             self._rate = min(self._max_rate, self._rate + step)
 
+    def _bursting(self, now: float) -> bool:
+        """Whether the last second's starts ran at more than twice the paced rate (caller holds the lock)."""
+        recent = sum(1 for t in self._recent_starts if now - 1.0 <= t <= now)
+        return recent >= 3 and recent * 60.0 > 2 * self._rate
+
     def on_rate_limited(self, retry_after: float | None = None) -> None:
         """The server answered 429: slow down (once per cool-down) and honour ``Retry-After`` for everyone."""
         with self._lock:
@@ -219,6 +227,11 @@ class Throttle:
             if retry_after is not None and retry_after > 0:
                 self._paused_until = max(self._paused_until, now + retry_after)
             if not self._adaptive:
+                return
+            if self._bursting(now):
+                # Requests went out faster than the paced rate (an idle credential's burst): the 429 refused the
+                # burst, not this rate, so the rate is neither cut nor recorded as the limit. Paced requests that
+                # are refused later will be.
                 return
             # Requests already in flight were paced at the old rate: count their 429s as one signal.
             cool_down = max(1.0, (60.0 / self._rate) * self._max_concurrency)

@@ -50,6 +50,18 @@ def test_a_429_after_a_burst_does_not_lower_the_paced_rate() -> None:
     assert throttle.rate_per_minute < 200
 
 
+def test_a_limit_refused_once_is_forgotten_after_a_long_run_of_successes() -> None:
+    now = [0.0]
+    throttle = Throttle(rate_per_minute=300, decrease_factor=0.8, clock=lambda: now[0])
+    throttle.on_rate_limited()  # e.g. the server's bucket was empty at that moment: 300/min recorded as the limit
+    for _ in range(40):
+        throttle.on_success()
+    assert throttle.rate_per_minute < 300  # near the recorded limit: careful
+    for _ in range(60):
+        throttle.on_success()
+    assert throttle.rate_per_minute > 330  # 50 successes in a row later, it probes past it again
+
+
 def test_growth_slows_near_the_rate_the_server_refused() -> None:
     now = [0.0]
     throttle = Throttle(rate_per_minute=1000, decrease_factor=0.95, clock=lambda: now[0])

@@ -43,6 +43,8 @@ DEFAULT_RATE_PER_MINUTE = 200.0
 # that reads a few pages then answers at once instead of waiting 300 ms per page at the opening rate, while a long
 # job still runs at the paced rate (the bucket refills only at that rate).
 DEFAULT_BURST = 10
+# Successes in a row after which a recorded limit is taken as stale and probed again.
+_FORGET_CEILING_AFTER = 50
 
 
 class Throttle:
@@ -79,6 +81,8 @@ class Throttle:
         self._paused_until = 0.0
         self._last_decrease = float("-inf")
         self._ceiling: float | None = None  # the last rate the server refused
+        self._streak = 0  # successes since the last 429 that counted
+        self._probing = False  # a ceiling was forgotten: grow gently
         self._recent_starts: deque[float] = deque(maxlen=512)  # when requests (will) start, to spot a burst
         self._async_waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
         self.rate_limited_count = 0
@@ -203,15 +207,21 @@ class Throttle:
         if not self._adaptive:
             return
         with self._lock:
+            if self._paused_until > self._clock():
+                return  # answers to requests sent before a pause say nothing about the current rate
+            self._streak += 1
+            if self._ceiling is not None and self._streak >= _FORGET_CEILING_AFTER:
+                # A long run without a refusal: the recorded limit may have been a moment's (an empty server
+                # bucket, another client's burst). Forget it and probe upwards again, more carefully than at first.
+                self._ceiling = None
+                self._probing = True
             if self._ceiling is None:
-                # "Slow start": grow 5% per success until the server first refuses.
-                step = max(1.0, self._rate * 0.05)
+                # "Slow start": grow 5% per success until the server first refuses (2% once it has refused).
+                step = max(1.0, self._rate * (0.02 if self._probing else 0.05))
             elif self._rate < 0.85 * self._ceiling:
                 step = self._rate * 0.01  # recover quickly to just below the rate that was refused
             else:
                 step = self._rate * 0.0005  # then probe gently
-            if self._paused_until > self._clock():
-                return  # answers to requests sent before a pause say nothing about the current rate
             self._rate = min(self._max_rate, self._rate + step)
 
     def _bursting(self, now: float) -> bool:
@@ -236,6 +246,7 @@ class Throttle:
             # Requests already in flight were paced at the old rate: count their 429s as one signal.
             cool_down = max(1.0, (60.0 / self._rate) * self._max_concurrency)
             if now - self._last_decrease >= cool_down:
+                self._streak = 0
                 self._ceiling = self._rate
                 self._rate = max(self._min_rate, self._rate * self._decrease)
                 self._last_decrease = now

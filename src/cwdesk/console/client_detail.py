@@ -1,16 +1,22 @@
 """A client's detail (C2): the company, its contacts, sites and agreements, read in parallel through the SDK.
 
 Also the eight figures of the hero (status, type, phone, location, employees, contacts, agreements, total MRR),
-worked out from those records for display. Not for: changing anything (``cwdesk.workflows``).
+worked out from those records for display, and ``ClientPanels``: the details one console process keeps for a
+short while, so 50 people opening the same client cost one set of ConnectWise calls, not 50.
+Not for: changing anything (``cwdesk.workflows``); deciding when a change happened (``ClientList.invalidate``).
 """
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from cwdesk._http.errors import CWDeskError
 from cwdesk.conditions import C
 
 # Detail reads run on these threads so the four calls overlap (the seed's Promise.all); the SDK's throttle still
@@ -185,3 +191,80 @@ def load_client_detail(manage: Any, company_id: int) -> ClientDetail:
             for a in agreements
         ],
     )
+
+
+class ClientPanels:
+    """Client details and company status names, kept ``ttl`` seconds per console process and read once at a time.
+
+    Identical reads that arrive while one is under way wait for it and share its answer (or its error). After
+    ``invalidate`` nothing read before it is served again: a read that was under way is not kept, and new
+    requests start a fresh one. Failures are never kept.
+    """
+
+    def __init__(
+        self,
+        manage: Any,
+        *,
+        ttl: float = 30.0,
+        max_entries: int = 5_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._manage = manage
+        self._ttl = ttl
+        self._max_entries = max_entries
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._generation = 0
+        self._kept: dict[object, tuple[float, Any]] = {}
+        self._reading: dict[tuple[int, object], Future[Any]] = {}
+
+    def detail(self, company_id: int) -> ClientDetail:
+        """The company's detail (``load_client_detail``), from the last ``ttl`` seconds when nothing changed since."""
+        detail: ClientDetail = self._read(("detail", company_id), lambda: load_client_detail(self._manage, company_id))
+        return detail
+
+    def status_names(self) -> list[str]:
+        """Company status names for the edit form, by name; empty when ConnectWise cannot be read (not kept)."""
+        try:
+            names: list[str] = self._read(("statuses",), self._load_status_names)
+        except CWDeskError:
+            return []
+        return list(names)
+
+    def invalidate(self) -> None:
+        """Forget every kept detail and ignore reads under way (after a change made through the console)."""
+        with self._lock:
+            self._generation += 1
+            self._kept.clear()
+
+    def _load_status_names(self) -> list[str]:
+        return [str(status.name) for status in self._manage.company_statuses.list(order_by="name") if status.name]
+
+    def _read(self, key: object, load: Callable[[], Any]) -> Any:
+        with self._lock:
+            kept = self._kept.get(key)
+            if kept is not None and self._clock() - kept[0] < self._ttl:
+                return kept[1]
+            reading_key = (self._generation, key)
+            reading = self._reading.get(reading_key)
+            leader = reading is None
+            if reading is None:
+                reading = self._reading[reading_key] = Future()
+        if not leader:
+            return reading.result()
+        started = self._clock()
+        try:
+            value = load()
+        except BaseException as error:
+            with self._lock:
+                self._reading.pop(reading_key, None)
+            reading.set_exception(error)
+            raise
+        with self._lock:
+            self._reading.pop(reading_key, None)
+            if self._generation == reading_key[0]:
+                if len(self._kept) >= self._max_entries:
+                    self._kept.pop(next(iter(self._kept)))
+                self._kept[key] = (started, value)
+        reading.set_result(value)
+        return value

@@ -3,11 +3,12 @@
 The browser gets one compact JSON document (id, name, identifier, city, state, status per company) and filters it
 as the user types, so a keystroke never waits for the network. The list is read through the SDK's pager, 1,000
 per page, with no ceiling (the seed stopped at 1,000 companies). Above ``browser_limit`` companies the browser
-gets only the first page and searches go to ConnectWise with escaped conditions instead (``search``).
-The encoded document is cached (``ttl`` seconds; ``invalidate`` after a change) because a large MSP's list takes
-a moment to page through and every open console would otherwise ask ConnectWise again.
-Not for: changing companies (``cwdesk.workflows``), or a company's detail (``client_detail``).
-"""
+gets only the first page and searches go to ConnectWise with escaped conditions instead (``search``); while the
+kept list holds every company, ``search`` answers from it without calling ConnectWise.
+The encoded document is cached (``ttl`` seconds) because a large MSP's list takes a moment to page through and
+every open console would otherwise ask ConnectWise again. ``invalidate`` is the one place a change made through
+the console forgets what was read before it: the list and every kept detail panel (``ClientPanels``).
+Not for: changing companies (``cwdesk.workflows``), or a company's detail (``client_detail``)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cwdesk.conditions import C, Condition
+from cwdesk.console.client_detail import ClientPanels
 
 COLUMNS = ("id", "name", "identifier", "city", "state", "status")
 LIST_FIELDS = ["id", "name", "identifier", "city", "state", "status/name"]
@@ -46,6 +48,7 @@ class ClientListDocument:
     body: bytes
     total: int
     complete: bool
+    rows: tuple[tuple[Any, ...], ...] = ()
 
 
 def search_condition(text: str, *, active_only: bool) -> Condition:
@@ -59,30 +62,46 @@ def search_condition(text: str, *, active_only: bool) -> Condition:
 class ClientList:
     """The compact company list of one console process, shared by every browser."""
 
-    def __init__(self, manage: Any, *, browser_limit: int = 20_000, ttl: float = 60.0) -> None:
+    def __init__(
+        self,
+        manage: Any,
+        *,
+        browser_limit: int = 20_000,
+        ttl: float = 60.0,
+        panels: ClientPanels | None = None,
+    ) -> None:
         self._manage = manage
         self._browser_limit = browser_limit
         self._ttl = ttl
         self._lock = threading.Lock()
         self._document: ClientListDocument | None = None
         self._loaded_at = 0.0
-        self._stale = False
+        # Bumped by ``invalidate`` without waiting for a load under way; a document read before it is never served.
+        self._generation = 0
+        self._loaded_generation = -1
+        self.panels = panels if panels is not None else ClientPanels(manage)
 
     def document(self) -> ClientListDocument:
         """The cached document, or a fresh one when it is older than ``ttl`` or was invalidated."""
         with self._lock:
-            fresh = self._document is not None and not self._stale and time.monotonic() - self._loaded_at < self._ttl
+            generation = self._generation
+            fresh = (
+                self._document is not None
+                and self._loaded_generation == generation
+                and time.monotonic() - self._loaded_at < self._ttl
+            )
             if not fresh:
+                started = time.monotonic()
                 self._document = self._load()
-                self._loaded_at = time.monotonic()
-                self._stale = False
+                self._loaded_at = started
+                self._loaded_generation = generation
             assert self._document is not None
             return self._document
 
     def invalidate(self) -> None:
-        """Forget the cached list (after a change to a company): the next request reads ConnectWise again."""
-        with self._lock:
-            self._stale = True
+        """Forget the cached list and every kept detail panel (after a change): the next reads ask ConnectWise."""
+        self._generation += 1
+        self.panels.invalidate()
 
     def warm(self) -> threading.Thread:
         """Load the list on a background thread (at start-up, so the first page view is fast)."""
@@ -111,12 +130,32 @@ class ClientList:
         total = max(total, len(rows)) if complete else total
         payload = {"columns": COLUMNS, "rows": rows, "total": total, "complete": complete}
         body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
-        return ClientListDocument(body=body, total=total, complete=complete)
+        return ClientListDocument(body=body, total=total, complete=complete, rows=tuple(tuple(r) for r in rows))
 
     def search(self, text: str, *, active_only: bool) -> dict[str, Any]:
-        """Server-side search with conditions (for lists too large for the browser): up to ``SEARCH_LIMIT`` rows."""
+        """Name, identifier or city containing ``text``, by name: up to ``SEARCH_LIMIT`` rows.
+
+        Answered from the kept list when it holds every company (the same match as ConnectWise's ``contains`` and
+        ``=``, which ignore case); otherwise with conditions sent to ConnectWise.
+        """
+        document = self.document()
+        if document.complete:
+            return _search_kept(document.rows, text, active_only=active_only)
         where = search_condition(text, active_only=active_only)
         total = int(self._manage.companies.count(where=where))
         listing = self._manage.companies.list(where=where, order_by="name", fields=LIST_FIELDS, limit=SEARCH_LIMIT)
         rows = [_row(company) for company in listing]
         return {"columns": COLUMNS, "rows": rows, "total": total, "complete": total <= len(rows)}
+
+
+def _search_kept(rows: tuple[tuple[Any, ...], ...], text: str, *, active_only: bool) -> dict[str, Any]:
+    """``search_condition`` applied to the kept rows (columns as ``COLUMNS``), in the list's order (by name)."""
+    needle = text.casefold()
+    found = [
+        list(row)
+        for row in rows
+        if any(needle in str(value).casefold() for value in row[1:4])
+        and (not active_only or str(row[5]).casefold() == "active")
+    ]
+    shown = found[:SEARCH_LIMIT]
+    return {"columns": COLUMNS, "rows": shown, "total": len(found), "complete": len(found) <= len(shown)}

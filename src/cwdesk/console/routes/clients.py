@@ -1,8 +1,8 @@
 """The client workspace (C1–C3): the list, a client's detail, and the edits made from it.
 
-Reads go through the SDK (``client_list``, ``client_detail``); every change calls a workflow function
-(``cwdesk.workflows.client_records`` and ``primary_contact``), which validates before it writes. Each change is
-audited with its result.
+Reads go through the SDK (``client_list``, ``client_detail``), kept a short while; every change calls a workflow
+function (``cwdesk.workflows.client_records`` and ``primary_contact``), which validates before it writes. Each
+change is audited with its result and forgets what was read before it (``ClientList.invalidate``).
 Not for: validation or the order of ConnectWise calls (the workflows), bulk updates (``bulk.py``).
 """
 
@@ -18,7 +18,6 @@ from starlette.concurrency import run_in_threadpool
 
 from cwdesk._http.errors import CWDeskError, NotFoundError
 from cwdesk.console.answers import failure, ok, refused
-from cwdesk.console.client_detail import load_client_detail
 from cwdesk.console.client_list import ClientList
 from cwdesk.console.pages import connections_of, render
 from cwdesk.console.security import Principal, audit, require
@@ -82,16 +81,16 @@ def client_panel(
     request: Request, company_id: int, principal: Annotated[Principal, Depends(require("viewer"))]
 ) -> Response:
     """The detail panel's HTML (rendered and escaped on the server), loaded into the workspace by the page."""
-    connections = connections_of(request)
+    panels = client_list_of(request).panels
     try:
-        detail = load_client_detail(connections.manage, company_id)
+        detail = panels.detail(company_id)
     except NotFoundError:
         return render(request, "panel_message.html", principal, status_code=404,
                       message=f"Company {company_id} was not found in ConnectWise.")  # fmt: skip
     except CWDeskError as error:
         return render(request, "panel_message.html", principal, status_code=502,
                       message=f"ConnectWise could not be read: {error}")  # fmt: skip
-    statuses = _status_names(connections.manage)
+    statuses = panels.status_names()
     return render(
         request,
         "client_panel.html",
@@ -101,13 +100,6 @@ def client_panel(
         edits_available=workflow("client_records") is not None,
         primary_available=workflow("primary_contact") is not None,
     )
-
-
-def _status_names(manage: Any) -> list[str]:
-    try:
-        return [str(status.name) for status in manage.company_statuses.list(order_by="name") if status.name]
-    except CWDeskError:
-        return []
 
 
 async def _form(request: Request) -> dict[str, str]:
@@ -204,6 +196,8 @@ async def set_primary(
     except CWDeskError as error:
         audit(request, principal, "set primary contact", target=target, result="error", message=str(error)[:500])
         return failure(error)
+    # Finished or not, the job may have changed the contacts and the company: nothing read before is served again.
+    client_list_of(request).invalidate()
     summary = result.summary
     if summary is None or summary.state.value != "succeeded":
         message = (summary.message if summary else None) or "The change did not finish."

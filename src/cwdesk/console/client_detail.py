@@ -231,6 +231,16 @@ class ClientPanels:
             return []
         return list(names)
 
+    def kept_detail(self, company_id: int) -> ClientDetail | None:
+        """The kept detail when it is fresh, else None: never waits for ConnectWise (safe on the event loop)."""
+        detail: ClientDetail | None = self._peek(("detail", company_id))
+        return detail
+
+    def kept_status_names(self) -> list[str] | None:
+        """The kept status names when they are fresh, else None: never waits for ConnectWise."""
+        names: list[str] | None = self._peek(("statuses",))
+        return list(names) if names is not None else None
+
     def invalidate(self) -> None:
         """Forget every kept detail and ignore reads under way (after a change made through the console)."""
         with self._lock:
@@ -239,6 +249,11 @@ class ClientPanels:
 
     def _load_status_names(self) -> list[str]:
         return [str(status.name) for status in self._manage.company_statuses.list(order_by="name") if status.name]
+
+    def _peek(self, key: object) -> Any:
+        with self._lock:
+            kept = self._kept.get(key)
+            return kept[1] if kept is not None and self._clock() - kept[0] < self._ttl else None
 
     def _read(self, key: object, load: Callable[[], Any]) -> Any:
         with self._lock:

@@ -74,29 +74,29 @@ class ClientList:
         self._browser_limit = browser_limit
         self._ttl = ttl
         self._lock = threading.Lock()
-        self._document: ClientListDocument | None = None
-        self._loaded_at = 0.0
+        # (document, monotonic time its read started, generation it was read in), replaced as a whole.
+        self._kept: tuple[ClientListDocument, float, int] | None = None
         # Bumped by ``invalidate`` without waiting for a load under way; a document read before it is never served.
         self._generation = 0
-        self._loaded_generation = -1
         self.panels = panels if panels is not None else ClientPanels(manage)
+
+    def kept_document(self) -> ClientListDocument | None:
+        """The document when it is fresh, else None: never waits and never calls ConnectWise (safe on the loop)."""
+        kept = self._kept
+        if kept is None or kept[2] != self._generation or time.monotonic() - kept[1] >= self._ttl:
+            return None
+        return kept[0]
 
     def document(self) -> ClientListDocument:
         """The cached document, or a fresh one when it is older than ``ttl`` or was invalidated."""
         with self._lock:
-            generation = self._generation
-            fresh = (
-                self._document is not None
-                and self._loaded_generation == generation
-                and time.monotonic() - self._loaded_at < self._ttl
-            )
-            if not fresh:
-                started = time.monotonic()
-                self._document = self._load()
-                self._loaded_at = started
-                self._loaded_generation = generation
-            assert self._document is not None
-            return self._document
+            kept = self.kept_document()
+            if kept is not None:
+                return kept
+            generation, started = self._generation, time.monotonic()
+            document = self._load()
+            self._kept = (document, started, generation)
+            return document
 
     def invalidate(self) -> None:
         """Forget the cached list and every kept detail panel (after a change): the next reads ask ConnectWise."""
@@ -141,6 +141,16 @@ class ClientList:
         document = self.document()
         if document.complete:
             return _search_kept(document.rows, text, active_only=active_only)
+        return self._search_connectwise(text, active_only=active_only)
+
+    def search_kept(self, text: str, *, active_only: bool) -> dict[str, Any] | None:
+        """``search`` when the kept list is fresh and complete, else None: never waits (safe on the event loop)."""
+        document = self.kept_document()
+        if document is None or not document.complete:
+            return None
+        return _search_kept(document.rows, text, active_only=active_only)
+
+    def _search_connectwise(self, text: str, *, active_only: bool) -> dict[str, Any]:
         where = search_condition(text, active_only=active_only)
         total = int(self._manage.companies.count(where=where))
         listing = self._manage.companies.list(where=where, order_by="name", fields=LIST_FIELDS, limit=SEARCH_LIMIT)

@@ -52,45 +52,60 @@ def workspace(request: Request, principal: Annotated[Principal, Depends(require(
     )
 
 
+# The read routes answer from what the process keeps right on the event loop (no thread hop: under load that hop,
+# not the work, is what made people wait) and go to a thread only when ConnectWise has to be asked.
+
+
 @router.get("/api/clients")
-def client_list_json(request: Request, _principal: Annotated[Principal, Depends(require("viewer"))]) -> Response:
+async def client_list_json(request: Request, _principal: Annotated[Principal, Depends(require("viewer"))]) -> Response:
     """Every company, compact (see ``client_list``); the browser filters it as the user types."""
+    client_list = client_list_of(request)
     try:
-        document = client_list_of(request).document()
+        document = client_list.kept_document()
+        if document is None:
+            document = await run_in_threadpool(client_list.document)
     except CWDeskError as error:
         return failure(error)
     return Response(document.body, media_type="application/json", headers={"Cache-Control": "no-store"})
 
 
 @router.get("/api/clients/search")
-def client_search_json(
+async def client_search_json(
     request: Request,
     _principal: Annotated[Principal, Depends(require("viewer"))],
     q: str = "",
     active: bool = True,
 ) -> Response:
-    """Server-side search with conditions, for lists too large to send to the browser."""
+    """Server-side search (from the kept list when it holds every company, else with conditions)."""
+    client_list, text = client_list_of(request), q.strip()
     try:
-        return JSONResponse(client_list_of(request).search(q.strip(), active_only=active))
+        found = client_list.search_kept(text, active_only=active)
+        if found is None:
+            found = await run_in_threadpool(lambda: client_list.search(text, active_only=active))
+        return JSONResponse(found)
     except CWDeskError as error:
         return failure(error)
 
 
 @router.get("/clients/{company_id}/panel", response_class=HTMLResponse)
-def client_panel(
+async def client_panel(
     request: Request, company_id: int, principal: Annotated[Principal, Depends(require("viewer"))]
 ) -> Response:
     """The detail panel's HTML (rendered and escaped on the server), loaded into the workspace by the page."""
     panels = client_list_of(request).panels
     try:
-        detail = panels.detail(company_id)
+        detail = panels.kept_detail(company_id)
+        if detail is None:
+            detail = await run_in_threadpool(panels.detail, company_id)
     except NotFoundError:
         return render(request, "panel_message.html", principal, status_code=404,
                       message=f"Company {company_id} was not found in ConnectWise.")  # fmt: skip
     except CWDeskError as error:
         return render(request, "panel_message.html", principal, status_code=502,
                       message=f"ConnectWise could not be read: {error}")  # fmt: skip
-    statuses = panels.status_names()
+    statuses = panels.kept_status_names()
+    if statuses is None:
+        statuses = await run_in_threadpool(panels.status_names)
     return render(
         request,
         "client_panel.html",

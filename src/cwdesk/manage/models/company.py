@@ -7,11 +7,10 @@ aliases on the wire, all optional, unknown fields kept. Not for: requests (``man
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from pydantic import Field
 
-from cwdesk.manage.models.base import CustomFieldValue, CWModel, Reference
+from cwdesk.manage.models.base import CustomFieldValue, CWModel, InfoLinks, Reference
 
 __all__ = [
     "Company",
@@ -94,7 +93,7 @@ class Company(CWModel):
     types: list[Reference] | None = None
     site: Reference | None = None
     integrator_tags: list[str] | None = Field(default=None, alias="integratorTags")
-    info: dict[str, Any] | None = Field(default=None, alias="_info")
+    info: InfoLinks = Field(default=None, alias="_info")
     custom_fields: list[CustomFieldValue] | None = Field(default=None, alias="customFields")
 
 
@@ -126,7 +125,7 @@ class CompanySite(CWModel):
     calendar: Reference | None = None
     time_zone: Reference | None = Field(default=None, alias="timeZone")
     company: Reference | None = None
-    info: dict[str, Any] | None = Field(default=None, alias="_info")
+    info: InfoLinks = Field(default=None, alias="_info")
     territory: Reference | None = None
     invoice_template: Reference | None = Field(default=None, alias="invoiceTemplate")
     custom_fields: list[CustomFieldValue] | None = Field(default=None, alias="customFields")
@@ -145,7 +144,7 @@ class CompanyStatus(CWModel):
     custom_note_flag: bool | None = Field(default=None, alias="customNoteFlag")
     cancel_open_tracks_flag: bool | None = Field(default=None, alias="cancelOpenTracksFlag")
     track: Reference | None = None
-    info: dict[str, Any] | None = Field(default=None, alias="_info")
+    info: InfoLinks = Field(default=None, alias="_info")
     connect_wise_id: str | None = Field(default=None, alias="connectWiseId")
 
 
@@ -158,5 +157,5 @@ class CompanyType(CWModel):
     vendor_flag: bool | None = Field(default=None, alias="vendorFlag")
     service_alert_flag: bool | None = Field(default=None, alias="serviceAlertFlag")
     service_alert_message: str | None = Field(default=None, alias="serviceAlertMessage")
-    info: dict[str, Any] | None = Field(default=None, alias="_info")
+    info: InfoLinks = Field(default=None, alias="_info")
     connect_wise_id: str | None = Field(default=None, alias="connectWiseId")

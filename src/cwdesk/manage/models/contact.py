@@ -6,11 +6,9 @@ aliases on the wire, all optional, unknown fields kept. Not for: requests (``man
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import Field
 
-from cwdesk.manage.models.base import CustomFieldValue, CWModel, Reference
+from cwdesk.manage.models.base import CustomFieldValue, CWModel, InfoLinks, Reference
 
 __all__ = [
     "Contact",
@@ -95,7 +93,7 @@ class Contact(CWModel):
     custom_fields: list[CustomFieldValue] | None = Field(default=None, alias="customFields")
     photo: Reference | None = None
     ignore_duplicates: bool | None = Field(default=None, alias="ignoreDuplicates")
-    info: dict[str, Any] | None = Field(default=None, alias="_info")
+    info: InfoLinks = Field(default=None, alias="_info")
     type_ids: list[int] | None = Field(default=None, alias="typeIds")
 
 
@@ -107,7 +105,7 @@ class ContactType(CWModel):
     default_flag: bool | None = Field(default=None, alias="defaultFlag")
     service_alert_flag: bool | None = Field(default=None, alias="serviceAlertFlag")
     service_alert_message: str | None = Field(default=None, alias="serviceAlertMessage")
-    info: dict[str, Any] | None = Field(default=None, alias="_info")
+    info: InfoLinks = Field(default=None, alias="_info")
     connect_wise_id: str | None = Field(default=None, alias="connectWiseId")
 
 
@@ -116,4 +114,4 @@ class ContactRelationship(CWModel):
 
     id: int | None = None
     name: str | None = None  # required on create
-    info: dict[str, Any] | None = Field(default=None, alias="_info")
+    info: InfoLinks = Field(default=None, alias="_info")

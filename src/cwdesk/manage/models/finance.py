@@ -7,11 +7,10 @@ aliases on the wire, all optional, unknown fields kept. Not for: requests (``man
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from pydantic import Field
 
-from cwdesk.manage.models.base import CustomFieldValue, CWModel, Reference
+from cwdesk.manage.models.base import CustomFieldValue, CWModel, InfoLinks, Reference
 
 __all__ = [
     "Agreement",
@@ -103,7 +102,7 @@ class Agreement(CWModel):
     ship_to_contact: Reference | None = Field(default=None, alias="shipToContact")
     ship_to_site: Reference | None = Field(default=None, alias="shipToSite")
     agreement_status: str | None = Field(default=None, alias="agreementStatus")
-    info: dict[str, Any] | None = Field(default=None, alias="_info")
+    info: InfoLinks = Field(default=None, alias="_info")
     custom_fields: list[CustomFieldValue] | None = Field(default=None, alias="customFields")
 
 
@@ -175,5 +174,5 @@ class AgreementType(CWModel):
     auto_invoice_flag: bool | None = Field(default=None, alias="autoInvoiceFlag")
     bill_zero_amount_flag: bool | None = Field(default=None, alias="billZeroAmountFlag")
     invoice_prorated_additions_flag: bool | None = Field(default=None, alias="invoiceProratedAdditionsFlag")
-    info: dict[str, Any] | None = Field(default=None, alias="_info")
+    info: InfoLinks = Field(default=None, alias="_info")
     connect_wise_id: str | None = Field(default=None, alias="connectWiseId")

@@ -7,11 +7,10 @@ aliases on the wire, all optional, unknown fields kept. Not for: requests (``man
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from pydantic import Field
 
-from cwdesk.manage.models.base import CustomFieldValue, CWModel, Reference
+from cwdesk.manage.models.base import CustomFieldValue, CWModel, InfoLinks, Reference
 
 __all__ = [
     "Board",
@@ -129,7 +128,7 @@ class Ticket(CWModel):
     currency: Reference | None = None
     merged_parent_ticket: Reference | None = Field(default=None, alias="mergedParentTicket")
     integrator_tags: list[str] | None = Field(default=None, alias="integratorTags")
-    info: dict[str, Any] | None = Field(default=None, alias="_info")
+    info: InfoLinks = Field(default=None, alias="_info")
     escalation_start_date_utc: str | None = Field(default=None, alias="escalationStartDateUTC")
     escalation_level: int | None = Field(default=None, alias="escalationLevel")
     minutes_before_waiting: int | None = Field(default=None, alias="minutesBeforeWaiting")
@@ -221,7 +220,7 @@ class Board(CWModel):
     mark_first_note_issue_flag: bool | None = Field(default=None, alias="markFirstNoteIssueFlag")
     restrict_board_by_default_flag: bool | None = Field(default=None, alias="restrictBoardByDefaultFlag")
     send_to_bundled_flag: bool | None = Field(default=None, alias="sendToBundledFlag")
-    info: dict[str, Any] | None = Field(default=None, alias="_info")
+    info: InfoLinks = Field(default=None, alias="_info")
     connect_wise_id: str | None = Field(default=None, alias="connectWiseId")
 
 
@@ -236,4 +235,4 @@ class Priority(CWModel):
     image_link: str | None = Field(default=None, alias="imageLink")
     urgency_sort_order: str | None = Field(default=None, alias="urgencySortOrder")
     level: str | None = None
-    info: dict[str, Any] | None = Field(default=None, alias="_info")
+    info: InfoLinks = Field(default=None, alias="_info")

@@ -8,11 +8,10 @@ aliases on the wire, all optional, unknown fields kept. Not for: requests (``man
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from pydantic import Field
 
-from cwdesk.manage.models.base import CustomFieldValue, CWModel, Reference
+from cwdesk.manage.models.base import CustomFieldValue, CWModel, InfoLinks, Reference
 
 __all__ = [
     "CallbackEntry",
@@ -186,7 +185,7 @@ class Member(CWModel):
     global_search_default_ticket_filter: str | None = Field(default=None, alias="globalSearchDefaultTicketFilter")
     global_search_default_sort: str | None = Field(default=None, alias="globalSearchDefaultSort")
     phone_source: str | None = Field(default=None, alias="phoneSource")
-    info: dict[str, Any] | None = Field(default=None, alias="_info")
+    info: InfoLinks = Field(default=None, alias="_info")
     copy_pod_layouts: bool | None = Field(default=None, alias="copyPodLayouts")
     copy_shared_default_views: bool | None = Field(default=None, alias="copySharedDefaultViews")
     copy_column_layouts_and_filters: bool | None = Field(default=None, alias="copyColumnLayoutsAndFilters")
@@ -203,7 +202,7 @@ class SecurityRole(CWModel):
     role_type: str | None = Field(default=None, alias="roleType")
     admin_flag: bool | None = Field(default=None, alias="adminFlag")
     inactive_flag: bool | None = Field(default=None, alias="inactiveFlag")
-    info: dict[str, Any] | None = Field(default=None, alias="_info")
+    info: InfoLinks = Field(default=None, alias="_info")
 
 
 class Department(CWModel):
@@ -212,7 +211,7 @@ class Department(CWModel):
     id: int | None = None
     identifier: str | None = None  # required on create
     name: str | None = None  # required on create
-    info: dict[str, Any] | None = Field(default=None, alias="_info")
+    info: InfoLinks = Field(default=None, alias="_info")
 
 
 class Location(CWModel):
@@ -241,7 +240,7 @@ class Location(CWModel):
     client_flag: bool | None = Field(default=None, alias="clientFlag")
     work_role_ids: list[int] | None = Field(default=None, alias="workRoleIds")
     department_ids: list[int] | None = Field(default=None, alias="departmentIds")
-    info: dict[str, Any] | None = Field(default=None, alias="_info")
+    info: InfoLinks = Field(default=None, alias="_info")
 
 
 class CallbackEntry(CWModel):
@@ -259,7 +258,7 @@ class CallbackEntry(CWModel):
     is_soap_callback_flag: bool | None = Field(default=None, alias="isSoapCallbackFlag")
     is_self_suppressed_flag: bool | None = Field(default=None, alias="isSelfSuppressedFlag")
     connect_wise_id: str | None = Field(default=None, alias="connectWiseID")
-    info: dict[str, Any] | None = Field(default=None, alias="_info")
+    info: InfoLinks = Field(default=None, alias="_info")
 
 
 class TimeZoneSetup(CWModel):
@@ -271,4 +270,4 @@ class TimeZoneSetup(CWModel):
     offset: float | None = None
     default_flag: bool | None = Field(default=None, alias="defaultFlag")
     daylight_savings_flag: bool | None = Field(default=None, alias="daylightSavingsFlag")
-    info: dict[str, Any] | None = Field(default=None, alias="_info")
+    info: InfoLinks = Field(default=None, alias="_info")

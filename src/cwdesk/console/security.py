@@ -34,6 +34,20 @@ from cwdesk.store.accounts import console_audit_log, console_sessions, console_s
 Role = Literal["viewer", "operator", "admin"]
 ROLES: tuple[Role, ...] = ("viewer", "operator", "admin")
 _RANK = {role: rank for rank, role in enumerate(ROLES)}
+# Every request reads its session (a disabled user or an ended session counts at once): built once, not per request.
+_SESSION_QUERY = (
+    sa.select(
+        console_sessions.c.csrf_token,
+        console_sessions.c.expires_at,
+        console_users.c.id,
+        console_users.c.username,
+        console_users.c.role,
+        console_users.c.disabled,
+        console_users.c.password_hash,
+    )
+    .join(console_users, console_users.c.id == console_sessions.c.user_id)
+    .where(console_sessions.c.id_digest == sa.bindparam("digest"))
+)
 
 SESSION_COOKIE = "cwdesk_session"
 LOGIN_CSRF_COOKIE = "cwdesk_login_csrf"
@@ -315,21 +329,8 @@ class Accounts:
         """The user behind a session cookie, or None when it is missing, unknown, expired or the user disabled."""
         if not session_id:
             return None
-        query = (
-            sa.select(
-                console_sessions.c.csrf_token,
-                console_sessions.c.expires_at,
-                console_users.c.id,
-                console_users.c.username,
-                console_users.c.role,
-                console_users.c.disabled,
-                console_users.c.password_hash,
-            )
-            .join(console_users, console_users.c.id == console_sessions.c.user_id)
-            .where(console_sessions.c.id_digest == _digest(session_id))
-        )
         with self._engine.connect() as conn:
-            row = conn.execute(query).mappings().first()
+            row = conn.execute(_SESSION_QUERY, {"digest": _digest(session_id)}).mappings().first()
         if row is None or row["disabled"] or _aware(row["expires_at"]) <= self._clock():
             return None
         return Principal(

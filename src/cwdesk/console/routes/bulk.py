@@ -17,9 +17,10 @@ from starlette.concurrency import run_in_threadpool
 from cwdesk._http.errors import CWDeskError
 from cwdesk.console.answers import failure, ok, refused
 from cwdesk.console.pages import connections_of
-from cwdesk.console.routes.clients import unavailable, workflow
 from cwdesk.console.routes.jobs import start_job
 from cwdesk.console.security import Principal, audit, require
+from cwdesk.workflows import bulk_contacts as bulk
+from cwdesk.workflows import jobs
 
 router = APIRouter()
 
@@ -44,10 +45,6 @@ async def start_bulk_update(
     request: Request, principal: Annotated[Principal, Depends(require("operator"))]
 ) -> Response:
     """Body (JSON): ``company_ids``, ``contact_filter`` (all|primary|active), ``field``, ``value``."""
-    bulk = workflow("bulk_contacts")
-    jobs = workflow("jobs")
-    if bulk is None or jobs is None:
-        return unavailable("Bulk updates")
     try:
         body = await request.json()
     except ValueError:

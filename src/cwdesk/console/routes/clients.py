@@ -8,8 +8,6 @@ Not for: validation or the order of ConnectWise calls (the workflows), bulk upda
 
 from __future__ import annotations
 
-import importlib
-from types import ModuleType
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -21,20 +19,10 @@ from cwdesk.console.answers import failure, ok, refused
 from cwdesk.console.client_list import ClientList
 from cwdesk.console.pages import connections_of, render
 from cwdesk.console.security import Principal, audit, require
+from cwdesk.workflows import client_records as records
+from cwdesk.workflows import primary_contact as primary
 
 router = APIRouter()
-
-
-def workflow(name: str) -> ModuleType | None:
-    """The workflow module ``cwdesk.workflows.<name>``, or None while it is not installed."""
-    try:
-        return importlib.import_module(f"cwdesk.workflows.{name}")
-    except ModuleNotFoundError:
-        return None
-
-
-def unavailable(what: str) -> JSONResponse:
-    return refused(f"{what} is not available in this build yet (its workflow is missing).", status_code=503)
 
 
 def client_list_of(request: Request) -> ClientList:
@@ -44,12 +32,7 @@ def client_list_of(request: Request) -> ClientList:
 
 @router.get("/", response_class=HTMLResponse)
 def workspace(request: Request, principal: Annotated[Principal, Depends(require("viewer"))]) -> Response:
-    return render(
-        request,
-        "clients.html",
-        principal,
-        bulk_available=workflow("bulk_contacts") is not None,
-    )
+    return render(request, "clients.html", principal)
 
 
 # The read routes answer from what the process keeps right on the event loop (no thread hop: under load that hop,
@@ -112,8 +95,6 @@ async def client_panel(
         principal,
         client=detail,
         statuses=statuses,
-        edits_available=workflow("client_records") is not None,
-        primary_available=workflow("primary_contact") is not None,
     )
 
 
@@ -131,9 +112,6 @@ async def edit_company(
     request: Request, company_id: int, principal: Annotated[Principal, Depends(require("operator"))]
 ) -> Response:
     """Edit company: name, phone, status, website (C3), through ``client_records.update_company``."""
-    records = workflow("client_records")
-    if records is None:
-        return unavailable("Editing a company")
     form = await _form(request)
     changes = {key: form.get(key, "").strip() for key in ("name", "phone", "status", "website")}
     return await _run_change(
@@ -152,9 +130,6 @@ async def add_contact(
     request: Request, company_id: int, principal: Annotated[Principal, Depends(require("operator"))]
 ) -> Response:
     """Add contact (C3), through ``client_records.add_contact``."""
-    records = workflow("client_records")
-    if records is None:
-        return unavailable("Adding a contact")
     form = await _form(request)
     contact = {key: form.get(key, "").strip() for key in ("first_name", "last_name", "title", "email", "phone")}
     return await _run_change(
@@ -173,9 +148,6 @@ async def edit_contact(
     request: Request, contact_id: int, principal: Annotated[Principal, Depends(require("operator"))]
 ) -> Response:
     """Edit contact: first/last name, title, inactive (C3), through ``client_records.update_contact``."""
-    records = workflow("client_records")
-    if records is None:
-        return unavailable("Editing a contact")
     form = await _form(request)
     changes: dict[str, Any] = {key: form.get(key, "").strip() for key in ("first_name", "last_name", "title")}
     for key in ("email", "phone"):
@@ -198,9 +170,6 @@ async def set_primary(
     request: Request, contact_id: int, principal: Annotated[Principal, Depends(require("operator"))]
 ) -> Response:
     """Set as primary (C3, W3): the new primary first, then the old one(s) cleared, by the workflow."""
-    primary = workflow("primary_contact")
-    if primary is None:
-        return unavailable("Setting the primary contact")
     manage, engine = connections_of(request).manage, request.app.state.engine
     target = f"contact {contact_id}"
     try:

@@ -19,9 +19,10 @@ from starlette.concurrency import run_in_threadpool
 from cwdesk._http.errors import CWDeskError
 from cwdesk.console.answers import failure, ok, refused
 from cwdesk.console.pages import connections_of, render
-from cwdesk.console.routes.clients import unavailable, workflow
 from cwdesk.console.routes.jobs import start_job
 from cwdesk.console.security import Principal, audit, require
+from cwdesk.workflows import client_records as records
+from cwdesk.workflows import jobs, onboarding
 
 router = APIRouter()
 
@@ -38,9 +39,6 @@ LOOKUPS = (
 
 def _names(manage: Any, what: str, resource: str) -> list[str]:
     """The names in one lookup list; empty when this ConnectWise (or the SDK) offers no such list."""
-    records = workflow("client_records")
-    if records is None:
-        return []
     try:
         lookup = records.lookup(manage, what, resource)
     except CWDeskError:
@@ -58,7 +56,6 @@ def wizard(request: Request, principal: Annotated[Principal, Depends(require("vi
         principal,
         lookups=lookups,
         today=datetime.now(UTC).date().isoformat(),
-        available=workflow("onboarding") is not None,
     )
 
 
@@ -74,9 +71,6 @@ async def _plan_from(request: Request) -> dict[str, Any] | None:
 @router.post("/onboarding/review")
 async def review(request: Request, principal: Annotated[Principal, Depends(require("operator"))]) -> Response:
     """Validate the plan and list every call the job would make (a dry run: nothing is written)."""
-    onboarding = workflow("onboarding")
-    if onboarding is None:
-        return unavailable("Onboarding")
     plan = await _plan_from(request)
     if plan is None:
         return refused("The wizard sent no plan: reload the page and try again.")
@@ -92,11 +86,6 @@ async def review(request: Request, principal: Annotated[Principal, Depends(requi
 @router.post("/onboarding")
 async def submit(request: Request, principal: Annotated[Principal, Depends(require("operator"))]) -> Response:
     """Check the plan again, store it as a job and start it; the answer names the job to follow."""
-    onboarding = workflow("onboarding")
-    if onboarding is None:
-        return unavailable("Onboarding")
-    jobs = workflow("jobs")
-    assert jobs is not None
     plan = await _plan_from(request)
     if plan is None:
         return refused("The wizard sent no plan: reload the page and try again.")

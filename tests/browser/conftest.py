@@ -7,7 +7,6 @@ headless Chromium per module; ``signed_in_page`` is a new page already signed in
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ from cwdesk.console.app import ConsoleSettings, create_app
 from cwdesk.console.connections import Connections
 from cwdesk.sandbox import Sandbox
 from cwdesk.store import open_database
+from tests.loopback import free_port
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -44,19 +44,13 @@ class RunningConsole:
     sandbox: Sandbox
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def start_console(tmp_path: Path, seed: str | int = "demo") -> tuple[RunningConsole, uvicorn.Server, threading.Thread]:
     """The console on a fresh sandbox and database, served by uvicorn on a loopback port, in a thread."""
     sandbox = Sandbox(seed=seed)
     engine = open_database(f"sqlite:///{tmp_path / 'console.db'}")
     app = create_app(ConsoleSettings(connections=Connections.on_sandbox(sandbox), engine=engine))
     token = app.state.accounts.ensure_first_admin()
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, name="console-under-test", daemon=True)
     thread.start()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ from typer.testing import CliRunner
 
 from cwdesk.cli import connection
 from cwdesk.sandbox import Sandbox
+from tests.loopback import free_port
 
 ENV_PREFIXES = ("CWM_", "CWA_", "CWDESK_")
 
@@ -46,12 +46,6 @@ def runner(cli_home: Path) -> CliRunner:
 def on_sandbox(sandbox: Sandbox, cli_home: Path) -> Iterator[Sandbox]:
     with connection.use_sandbox(sandbox):
         yield sandbox
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass
@@ -79,7 +73,7 @@ class Standalone:
 
 @pytest.fixture
 def standalone(tmp_path: Path) -> Iterator[Standalone]:
-    port = _free_port()
+    port = free_port()
     clean = {k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIXES)}
     home = tmp_path / "cli-home"
     home.mkdir()

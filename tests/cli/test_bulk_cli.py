@@ -5,10 +5,8 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +19,7 @@ from typer.testing import CliRunner
 from cwdesk.cli import connection
 from cwdesk.cli.app import app
 from cwdesk.sandbox import Sandbox
+from tests.loopback import serve, wait_for
 
 
 @pytest.fixture
@@ -70,49 +69,10 @@ def test_bulk_contacts_dry_run_and_usage_errors(runner: CliRunner, sandbox: Sand
 # The real thing: a CLI process killed with SIGKILL in the middle of a bulk job, then `cwdesk jobs resume`.
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait(predicate: Any, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 @pytest.fixture
 def sandbox_server(tmp_path: Path) -> Iterator[str]:
-    port = _free_port()
-    env = {**os.environ, "CWDESK_HOME": str(tmp_path / "server-home")}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "cwdesk", "sandbox", "serve", "--port", str(port), "--seed", "10", "--latency", "15"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-
-    def up() -> bool:
-        try:
-            return httpx.get(f"{base}/_sandbox/requests", timeout=1).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    try:
-        _wait(up, 30, "the sandbox server")
-        yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
+    with serve(tmp_path / "server-home", "--seed", "10", "--latency", "15") as served:
+        yield served.base
 
 
 def _cli_env(tmp_path: Path, base: str) -> dict[str, str]:
@@ -155,7 +115,7 @@ def test_bulk_contacts_resumes_after_kill_without_patching_twice(tmp_path: Path,
     command = [sys.executable, "-m", "cwdesk", "bulk", "contacts", "--where", "id > 0", "--set", "inactiveFlag=true"]
     worker = subprocess.Popen([*command, "-q"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        _wait(lambda: sum(_patches(base).values()) >= 8 or worker.poll() is not None, 60, "the first patches")
+        wait_for(lambda: sum(_patches(base).values()) >= 8 or worker.poll() is not None, 60, "the first patches")
     finally:
         worker.send_signal(signal.SIGKILL)
         worker.wait(10)

@@ -13,8 +13,9 @@ import sqlalchemy as sa
 from cwdesk._http.throttle import reset_throttles
 from cwdesk.store import open_database
 from cwdesk.workflows import jobs
+from tests.loopback import CLIENT_ID, Served, serve
 
-from .harness import CLIENT_ID, Cli, Served, serve
+from .harness import Cli
 
 
 @pytest.fixture(autouse=True)

@@ -21,8 +21,9 @@ import yaml
 
 from cwdesk.store import sync_cache
 from cwdesk.workflows.sync import source_key
+from tests.loopback import Served, wait_for
 
-from .harness import Cli, Served, wait_for
+from .harness import Cli
 
 API = "/v4_6_release/apis/3.0"
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import ssl
 import subprocess
 import sys
@@ -17,12 +16,7 @@ import pytest
 
 from cwdesk.sandbox.manage_api import API_ROOT
 from cwdesk.sandbox.server import CLIENT_ID
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from tests.loopback import free_port
 
 
 class Server:

@@ -30,7 +30,7 @@ from fastapi.testclient import TestClient
 
 from cwdesk.sandbox.seed import PRIVATE_KEY, PUBLIC_KEY
 from cwdesk.sandbox.server import AUTOMATE_PASSWORD
-from tests.reliability.harness import CLIENT_ID, serve
+from tests.loopback import CLIENT_ID, serve
 
 from .conftest import PASSWORD, SignedIn
 

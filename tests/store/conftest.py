@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -18,11 +17,7 @@ from collections.abc import Iterator
 import pytest
 import sqlalchemy as sa
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.loopback import free_port
 
 
 def _as_server_user(command: list[str]) -> list[str]:
@@ -50,7 +45,7 @@ def postgres_url() -> Iterator[str]:
         capture_output=True,
         timeout=120,
     )
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         _as_server_user([postgres, "-D", data, "-h", "127.0.0.1", "-p", str(port), "-k", folder]),
         stdout=subprocess.DEVNULL,

@@ -1,0 +1,93 @@
+"""Servers the tests start on loopback: a free port, waiting until a server answers, and a standalone sandbox
+(``cwdesk sandbox serve``) in a child process, stopped by its PID. One place for these, shared by every test folder.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from cwdesk.sandbox.server import CLIENT_ID
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@dataclass
+class Served:
+    """A standalone sandbox on loopback and what the tests ask it."""
+
+    base: str
+
+    @property
+    def api(self) -> str:
+        return f"{self.base}/v4_6_release/apis/3.0"
+
+    def log(self) -> list[dict[str, Any]]:
+        return list(httpx.get(f"{self.base}/_sandbox/requests", timeout=10).json())
+
+    def get(self, path: str, **params: Any) -> Any:
+        auth = ("sandbox+sandbox-public", "sandbox-private")
+        answer = httpx.get(f"{self.api}{path}", params=params, auth=auth, headers={"clientId": CLIENT_ID}, timeout=10)
+        answer.raise_for_status()
+        return answer.json()
+
+    def all(self, path: str, **params: Any) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        page = 1
+        while batch := self.get(path, pageSize=1000, page=page, **params):
+            found.extend(batch)
+            page += 1
+        return found
+
+
+@contextmanager
+def serve(home: Path, *extra: str) -> Iterator[Served]:
+    """``cwdesk sandbox serve EXTRA...`` on a free loopback port for the ``with`` block, stopped by its PID."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cwdesk", "sandbox", "serve", "--port", str(port), *extra],
+        env={**os.environ, "CWDESK_HOME": str(home)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    served = Served(f"http://127.0.0.1:{port}")
+
+    def up() -> bool:
+        try:
+            return httpx.get(f"{served.base}/_sandbox/requests", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    try:
+        wait_for(up, 60, "the sandbox server")
+        yield served
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)

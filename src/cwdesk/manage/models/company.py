@@ -7,10 +7,11 @@ aliases on the wire, all optional, unknown fields kept. Not for: requests (``man
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import Field
 
-from cwdesk.manage.models.base import CustomFieldValue, CWModel, InfoLinks, Reference
+from cwdesk.manage.models.base import CustomFieldValue, CWModel, InfoLinks, Nested, ReferenceField, ReferenceList
 
 __all__ = [
     "Company",
@@ -26,35 +27,35 @@ class Company(CWModel):
     id: int | None = None
     identifier: str | None = None  # required on create
     name: str | None = None  # required on create
-    status: Reference | None = None
+    status: ReferenceField = None
     address_line1: str | None = Field(default=None, alias="addressLine1")
     address_line2: str | None = Field(default=None, alias="addressLine2")
     city: str | None = None
     state: str | None = None
     zip: str | None = None
-    country: Reference | None = None
+    country: ReferenceField = None
     phone_number: str | None = Field(default=None, alias="phoneNumber")
     fax_number: str | None = Field(default=None, alias="faxNumber")
     website: str | None = None
-    territory: Reference | None = None
-    market: Reference | None = None
+    territory: ReferenceField = None
+    market: ReferenceField = None
     account_number: str | None = Field(default=None, alias="accountNumber")
-    default_contact: Reference | None = Field(default=None, alias="defaultContact")
+    default_contact: ReferenceField = Field(default=None, alias="defaultContact")
     date_acquired: datetime | None = Field(default=None, alias="dateAcquired")
-    sic_code: Reference | None = Field(default=None, alias="sicCode")
-    parent_company: Reference | None = Field(default=None, alias="parentCompany")
+    sic_code: ReferenceField = Field(default=None, alias="sicCode")
+    parent_company: ReferenceField = Field(default=None, alias="parentCompany")
     annual_revenue: float | None = Field(default=None, alias="annualRevenue")
     credit_limit: float | None = Field(default=None, alias="creditLimit")
     additional_debt: float | None = Field(default=None, alias="additionalDebt")
     number_of_employees: int | None = Field(default=None, alias="numberOfEmployees")
     year_established: int | None = Field(default=None, alias="yearEstablished")
     revenue_year: int | None = Field(default=None, alias="revenueYear")
-    ownership_type: Reference | None = Field(default=None, alias="ownershipType")
-    time_zone_setup: Reference | None = Field(default=None, alias="timeZoneSetup")
+    ownership_type: ReferenceField = Field(default=None, alias="ownershipType")
+    time_zone_setup: ReferenceField = Field(default=None, alias="timeZoneSetup")
     lead_source: str | None = Field(default=None, alias="leadSource")
     lead_flag: bool | None = Field(default=None, alias="leadFlag")
     unsubscribe_flag: bool | None = Field(default=None, alias="unsubscribeFlag")
-    calendar: Reference | None = None
+    calendar: ReferenceField = None
     user_defined_field1: str | None = Field(default=None, alias="userDefinedField1")
     user_defined_field2: str | None = Field(default=None, alias="userDefinedField2")
     user_defined_field3: str | None = Field(default=None, alias="userDefinedField3")
@@ -67,16 +68,16 @@ class Company(CWModel):
     user_defined_field10: str | None = Field(default=None, alias="userDefinedField10")
     vendor_identifier: str | None = Field(default=None, alias="vendorIdentifier")
     tax_identifier: str | None = Field(default=None, alias="taxIdentifier")
-    tax_code: Reference | None = Field(default=None, alias="taxCode")
-    billing_terms: Reference | None = Field(default=None, alias="billingTerms")
-    invoice_template: Reference | None = Field(default=None, alias="invoiceTemplate")
-    pricing_schedule: Reference | None = Field(default=None, alias="pricingSchedule")
-    company_entity_type: Reference | None = Field(default=None, alias="companyEntityType")
-    bill_to_company: Reference | None = Field(default=None, alias="billToCompany")
-    billing_site: Reference | None = Field(default=None, alias="billingSite")
-    billing_contact: Reference | None = Field(default=None, alias="billingContact")
-    invoice_delivery_method: Reference | None = Field(default=None, alias="invoiceDeliveryMethod")
-    email_template: Reference | None = Field(default=None, alias="emailTemplate")
+    tax_code: ReferenceField = Field(default=None, alias="taxCode")
+    billing_terms: ReferenceField = Field(default=None, alias="billingTerms")
+    invoice_template: ReferenceField = Field(default=None, alias="invoiceTemplate")
+    pricing_schedule: ReferenceField = Field(default=None, alias="pricingSchedule")
+    company_entity_type: ReferenceField = Field(default=None, alias="companyEntityType")
+    bill_to_company: ReferenceField = Field(default=None, alias="billToCompany")
+    billing_site: ReferenceField = Field(default=None, alias="billingSite")
+    billing_contact: ReferenceField = Field(default=None, alias="billingContact")
+    invoice_delivery_method: ReferenceField = Field(default=None, alias="invoiceDeliveryMethod")
+    email_template: ReferenceField = Field(default=None, alias="emailTemplate")
     invoice_to_email_address: str | None = Field(default=None, alias="invoiceToEmailAddress")
     invoice_cc_email_address: str | None = Field(default=None, alias="invoiceCCEmailAddress")
     deleted_flag: bool | None = Field(default=None, alias="deletedFlag")
@@ -86,15 +87,15 @@ class Company(CWModel):
     facebook_url: str | None = Field(default=None, alias="facebookUrl")
     twitter_url: str | None = Field(default=None, alias="twitterUrl")
     linked_in_url: str | None = Field(default=None, alias="linkedInUrl")
-    currency: Reference | None = None
-    territory_manager: Reference | None = Field(default=None, alias="territoryManager")
+    currency: ReferenceField = None
+    territory_manager: ReferenceField = Field(default=None, alias="territoryManager")
     reseller_identifier: str | None = Field(default=None, alias="resellerIdentifier")
     is_vendor_flag: bool | None = Field(default=None, alias="isVendorFlag")
-    types: list[Reference] | None = None
-    site: Reference | None = None
+    types: ReferenceList = None
+    site: ReferenceField = None
     integrator_tags: list[str] | None = Field(default=None, alias="integratorTags")
     info: InfoLinks = Field(default=None, alias="_info")
-    custom_fields: list[CustomFieldValue] | None = Field(default=None, alias="customFields")
+    custom_fields: Annotated[list[CustomFieldValue] | None, Nested()] = Field(default=None, alias="customFields")
 
 
 class CompanySite(CWModel):
@@ -105,15 +106,15 @@ class CompanySite(CWModel):
     address_line1: str | None = Field(default=None, alias="addressLine1")
     address_line2: str | None = Field(default=None, alias="addressLine2")
     city: str | None = None
-    state_reference: Reference | None = Field(default=None, alias="stateReference")
+    state_reference: ReferenceField = Field(default=None, alias="stateReference")
     zip: str | None = None
-    country: Reference | None = None
+    country: ReferenceField = None
     address_format: str | None = Field(default=None, alias="addressFormat")
     phone_number: str | None = Field(default=None, alias="phoneNumber")
     phone_number_ext: str | None = Field(default=None, alias="phoneNumberExt")
     fax_number: str | None = Field(default=None, alias="faxNumber")
-    tax_code: Reference | None = Field(default=None, alias="taxCode")
-    entity_type: Reference | None = Field(default=None, alias="entityType")
+    tax_code: ReferenceField = Field(default=None, alias="taxCode")
+    entity_type: ReferenceField = Field(default=None, alias="entityType")
     expense_reimbursement: float | None = Field(default=None, alias="expenseReimbursement")
     primary_address_flag: bool | None = Field(default=None, alias="primaryAddressFlag")
     default_shipping_flag: bool | None = Field(default=None, alias="defaultShippingFlag")
@@ -122,13 +123,13 @@ class CompanySite(CWModel):
     inactive_flag: bool | None = Field(default=None, alias="inactiveFlag")
     bill_separate_flag: bool | None = Field(default=None, alias="billSeparateFlag")
     mobile_guid: str | None = Field(default=None, alias="mobileGuid")
-    calendar: Reference | None = None
-    time_zone: Reference | None = Field(default=None, alias="timeZone")
-    company: Reference | None = None
+    calendar: ReferenceField = None
+    time_zone: ReferenceField = Field(default=None, alias="timeZone")
+    company: ReferenceField = None
     info: InfoLinks = Field(default=None, alias="_info")
-    territory: Reference | None = None
-    invoice_template: Reference | None = Field(default=None, alias="invoiceTemplate")
-    custom_fields: list[CustomFieldValue] | None = Field(default=None, alias="customFields")
+    territory: ReferenceField = None
+    invoice_template: ReferenceField = Field(default=None, alias="invoiceTemplate")
+    custom_fields: Annotated[list[CustomFieldValue] | None, Nested()] = Field(default=None, alias="customFields")
 
 
 class CompanyStatus(CWModel):
@@ -143,7 +144,7 @@ class CompanyStatus(CWModel):
     notification_message: str | None = Field(default=None, alias="notificationMessage")
     custom_note_flag: bool | None = Field(default=None, alias="customNoteFlag")
     cancel_open_tracks_flag: bool | None = Field(default=None, alias="cancelOpenTracksFlag")
-    track: Reference | None = None
+    track: ReferenceField = None
     info: InfoLinks = Field(default=None, alias="_info")
     connect_wise_id: str | None = Field(default=None, alias="connectWiseId")
 

@@ -6,9 +6,11 @@ aliases on the wire, all optional, unknown fields kept. Not for: requests (``man
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field
 
-from cwdesk.manage.models.base import CustomFieldValue, CWModel, InfoLinks, Reference
+from cwdesk.manage.models.base import CustomFieldValue, CWModel, InfoLinks, Nested, ReferenceField, ReferenceList
 
 __all__ = [
     "Contact",
@@ -22,7 +24,7 @@ class ContactCommunicationItem(CWModel):
     """The Manage `ContactCommunicationItem` record (official-get-subset-2026.4); every field optional when read."""
 
     id: int | None = None
-    type: Reference | None = None
+    type: ReferenceField = None
     value: str | None = None
     extension: str | None = None
     default_flag: bool | None = Field(default=None, alias="defaultFlag")
@@ -36,22 +38,22 @@ class Contact(CWModel):
     id: int | None = None
     first_name: str | None = Field(default=None, alias="firstName")
     last_name: str | None = Field(default=None, alias="lastName")
-    company: Reference | None = None
-    site: Reference | None = None
+    company: ReferenceField = None
+    site: ReferenceField = None
     address_line1: str | None = Field(default=None, alias="addressLine1")
     address_line2: str | None = Field(default=None, alias="addressLine2")
     city: str | None = None
     state: str | None = None
     zip: str | None = None
-    country: Reference | None = None
-    relationship: Reference | None = None
+    country: ReferenceField = None
+    relationship: ReferenceField = None
     relationship_override: str | None = Field(default=None, alias="relationshipOverride")
-    department: Reference | None = None
+    department: ReferenceField = None
     inactive_flag: bool | None = Field(default=None, alias="inactiveFlag")
     default_merge_contact_id: int | None = Field(default=None, alias="defaultMergeContactId")
     security_identifier: str | None = Field(default=None, alias="securityIdentifier")
-    manager_contact: Reference | None = Field(default=None, alias="managerContact")
-    assistant_contact: Reference | None = Field(default=None, alias="assistantContact")
+    manager_contact: ReferenceField = Field(default=None, alias="managerContact")
+    assistant_contact: ReferenceField = Field(default=None, alias="assistantContact")
     title: str | None = None
     school: str | None = None
     nick_name: str | None = Field(default=None, alias="nickName")
@@ -86,12 +88,14 @@ class Contact(CWModel):
     user_defined_field8: str | None = Field(default=None, alias="userDefinedField8")
     user_defined_field9: str | None = Field(default=None, alias="userDefinedField9")
     user_defined_field10: str | None = Field(default=None, alias="userDefinedField10")
-    company_location: Reference | None = Field(default=None, alias="companyLocation")
-    communication_items: list[ContactCommunicationItem] | None = Field(default=None, alias="communicationItems")
-    types: list[Reference] | None = None
+    company_location: ReferenceField = Field(default=None, alias="companyLocation")
+    communication_items: Annotated[list[ContactCommunicationItem] | None, Nested()] = Field(
+        default=None, alias="communicationItems"
+    )
+    types: ReferenceList = None
     integrator_tags: list[str] | None = Field(default=None, alias="integratorTags")
-    custom_fields: list[CustomFieldValue] | None = Field(default=None, alias="customFields")
-    photo: Reference | None = None
+    custom_fields: Annotated[list[CustomFieldValue] | None, Nested()] = Field(default=None, alias="customFields")
+    photo: ReferenceField = None
     ignore_duplicates: bool | None = Field(default=None, alias="ignoreDuplicates")
     info: InfoLinks = Field(default=None, alias="_info")
     type_ids: list[int] | None = Field(default=None, alias="typeIds")

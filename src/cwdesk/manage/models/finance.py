@@ -7,10 +7,11 @@ aliases on the wire, all optional, unknown fields kept. Not for: requests (``man
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import Field
 
-from cwdesk.manage.models.base import CustomFieldValue, CWModel, InfoLinks, Reference
+from cwdesk.manage.models.base import CustomFieldValue, CWModel, InfoLinks, Nested, ReferenceField
 
 __all__ = [
     "Agreement",
@@ -23,26 +24,26 @@ class Agreement(CWModel):
 
     id: int | None = None
     name: str | None = None  # required on create
-    type: Reference | None = None  # required on create
-    company: Reference | None = None  # required on create
-    contact: Reference | None = None  # required on create
-    site: Reference | None = None
-    sub_contract_company: Reference | None = Field(default=None, alias="subContractCompany")
-    sub_contract_contact: Reference | None = Field(default=None, alias="subContractContact")
-    parent_agreement: Reference | None = Field(default=None, alias="parentAgreement")
+    type: ReferenceField = None  # required on create
+    company: ReferenceField = None  # required on create
+    contact: ReferenceField = None  # required on create
+    site: ReferenceField = None
+    sub_contract_company: ReferenceField = Field(default=None, alias="subContractCompany")
+    sub_contract_contact: ReferenceField = Field(default=None, alias="subContractContact")
+    parent_agreement: ReferenceField = Field(default=None, alias="parentAgreement")
     customer_po: str | None = Field(default=None, alias="customerPO")
-    location: Reference | None = None
-    department: Reference | None = None
+    location: ReferenceField = None
+    department: ReferenceField = None
     restrict_location_flag: bool | None = Field(default=None, alias="restrictLocationFlag")
     restrict_department_flag: bool | None = Field(default=None, alias="restrictDepartmentFlag")
     start_date: datetime | None = Field(default=None, alias="startDate")
     end_date: datetime | None = Field(default=None, alias="endDate")
     no_ending_date_flag: bool | None = Field(default=None, alias="noEndingDateFlag")
-    opportunity: Reference | None = None
+    opportunity: ReferenceField = None
     cancelled_flag: bool | None = Field(default=None, alias="cancelledFlag")
     date_cancelled: datetime | None = Field(default=None, alias="dateCancelled")
     reason_cancelled: str | None = Field(default=None, alias="reasonCancelled")
-    sla: Reference | None = None
+    sla: ReferenceField = None
     work_order: str | None = Field(default=None, alias="workOrder")
     internal_notes: str | None = Field(default=None, alias="internalNotes")
     application_units: str | None = Field(default=None, alias="applicationUnits")
@@ -64,46 +65,46 @@ class Agreement(CWModel):
     employee_comp_not_exceed: str | None = Field(default=None, alias="employeeCompNotExceed")
     comp_hourly_rate: float | None = Field(default=None, alias="compHourlyRate")
     comp_limit_amount: float | None = Field(default=None, alias="compLimitAmount")
-    billing_cycle: Reference | None = Field(default=None, alias="billingCycle")
+    billing_cycle: ReferenceField = Field(default=None, alias="billingCycle")
     bill_one_time_flag: bool | None = Field(default=None, alias="billOneTimeFlag")
-    billing_terms: Reference | None = Field(default=None, alias="billingTerms")
+    billing_terms: ReferenceField = Field(default=None, alias="billingTerms")
     invoicing_cycle: str | None = Field(default=None, alias="invoicingCycle")
-    bill_to_company: Reference | None = Field(default=None, alias="billToCompany")
-    bill_to_contact: Reference | None = Field(default=None, alias="billToContact")
-    bill_to_site: Reference | None = Field(default=None, alias="billToSite")
+    bill_to_company: ReferenceField = Field(default=None, alias="billToCompany")
+    bill_to_contact: ReferenceField = Field(default=None, alias="billToContact")
+    bill_to_site: ReferenceField = Field(default=None, alias="billToSite")
     bill_amount: float | None = Field(default=None, alias="billAmount")
     taxable: bool | None = None
     prorate_first_bill: float | None = Field(default=None, alias="prorateFirstBill")
     bill_start_date: datetime | None = Field(default=None, alias="billStartDate")
-    tax_code: Reference | None = Field(default=None, alias="taxCode")
+    tax_code: ReferenceField = Field(default=None, alias="taxCode")
     restrict_down_payment: bool | None = Field(default=None, alias="restrictDownPayment")
     prorate_flag: bool | None = Field(default=None, alias="prorateFlag")
     invoice_prorated_additions_flag: bool | None = Field(default=None, alias="invoiceProratedAdditionsFlag")
     invoice_description: str | None = Field(default=None, alias="invoiceDescription")
     top_comment: bool | None = Field(default=None, alias="topComment")
     bottom_comment: bool | None = Field(default=None, alias="bottomComment")
-    work_role: Reference | None = Field(default=None, alias="workRole")
-    work_type: Reference | None = Field(default=None, alias="workType")
-    project_type: Reference | None = Field(default=None, alias="projectType")
-    invoice_template: Reference | None = Field(default=None, alias="invoiceTemplate")
+    work_role: ReferenceField = Field(default=None, alias="workRole")
+    work_type: ReferenceField = Field(default=None, alias="workType")
+    project_type: ReferenceField = Field(default=None, alias="projectType")
+    invoice_template: ReferenceField = Field(default=None, alias="invoiceTemplate")
     bill_time: str | None = Field(default=None, alias="billTime")
     bill_expenses: str | None = Field(default=None, alias="billExpenses")
     bill_products: str | None = Field(default=None, alias="billProducts")
     billable_time_invoice: bool | None = Field(default=None, alias="billableTimeInvoice")
     billable_expense_invoice: bool | None = Field(default=None, alias="billableExpenseInvoice")
     billable_product_invoice: bool | None = Field(default=None, alias="billableProductInvoice")
-    currency: Reference | None = None
+    currency: ReferenceField = None
     period_type: str | None = Field(default=None, alias="periodType")
     auto_invoice_flag: bool | None = Field(default=None, alias="autoInvoiceFlag")
     bill_zero_amount_flag: bool | None = Field(default=None, alias="billZeroAmountFlag")
     next_invoice_date: str | None = Field(default=None, alias="nextInvoiceDate")
-    company_location: Reference | None = Field(default=None, alias="companyLocation")
-    ship_to_company: Reference | None = Field(default=None, alias="shipToCompany")
-    ship_to_contact: Reference | None = Field(default=None, alias="shipToContact")
-    ship_to_site: Reference | None = Field(default=None, alias="shipToSite")
+    company_location: ReferenceField = Field(default=None, alias="companyLocation")
+    ship_to_company: ReferenceField = Field(default=None, alias="shipToCompany")
+    ship_to_contact: ReferenceField = Field(default=None, alias="shipToContact")
+    ship_to_site: ReferenceField = Field(default=None, alias="shipToSite")
     agreement_status: str | None = Field(default=None, alias="agreementStatus")
     info: InfoLinks = Field(default=None, alias="_info")
-    custom_fields: list[CustomFieldValue] | None = Field(default=None, alias="customFields")
+    custom_fields: Annotated[list[CustomFieldValue] | None, Nested()] = Field(default=None, alias="customFields")
 
 
 class AgreementType(CWModel):
@@ -116,11 +117,11 @@ class AgreementType(CWModel):
     inactive_flag: bool | None = Field(default=None, alias="inactiveFlag")
     pre_payment_flag: bool | None = Field(default=None, alias="prePaymentFlag")
     invoice_pre_suffix: str | None = Field(default=None, alias="invoicePreSuffix")
-    location: Reference | None = None
-    department: Reference | None = None
+    location: ReferenceField = None
+    department: ReferenceField = None
     restrict_location_flag: bool | None = Field(default=None, alias="restrictLocationFlag")
     restrict_department_flag: bool | None = Field(default=None, alias="restrictDepartmentFlag")
-    sla: Reference | None = None
+    sla: ReferenceField = None
     application_units: str | None = Field(default=None, alias="applicationUnits")
     application_limit: float | None = Field(default=None, alias="applicationLimit")
     application_cycle: str | None = Field(default=None, alias="applicationCycle")
@@ -140,9 +141,9 @@ class AgreementType(CWModel):
     employee_comp_not_exceed: str | None = Field(default=None, alias="employeeCompNotExceed")  # required on create
     comp_hourly_rate: float | None = Field(default=None, alias="compHourlyRate")
     comp_limit_amount: float | None = Field(default=None, alias="compLimitAmount")
-    billing_cycle: Reference | None = Field(default=None, alias="billingCycle")
+    billing_cycle: ReferenceField = Field(default=None, alias="billingCycle")
     bill_one_time_flag: bool | None = Field(default=None, alias="billOneTimeFlag")
-    billing_terms: Reference | None = Field(default=None, alias="billingTerms")
+    billing_terms: ReferenceField = Field(default=None, alias="billingTerms")
     invoicing_cycle: str | None = Field(default=None, alias="invoicingCycle")  # required on create
     bill_amount: float | None = Field(default=None, alias="billAmount")
     taxable_flag: bool | None = Field(default=None, alias="taxableFlag")
@@ -150,10 +151,10 @@ class AgreementType(CWModel):
     invoice_description: str | None = Field(default=None, alias="invoiceDescription")
     top_comment_flag: bool | None = Field(default=None, alias="topCommentFlag")
     bottom_comment_flag: bool | None = Field(default=None, alias="bottomCommentFlag")
-    work_role: Reference | None = Field(default=None, alias="workRole")
-    work_type: Reference | None = Field(default=None, alias="workType")
-    project_type: Reference | None = Field(default=None, alias="projectType")
-    invoice_template: Reference | None = Field(default=None, alias="invoiceTemplate")
+    work_role: ReferenceField = Field(default=None, alias="workRole")
+    work_type: ReferenceField = Field(default=None, alias="workType")
+    project_type: ReferenceField = Field(default=None, alias="projectType")
+    invoice_template: ReferenceField = Field(default=None, alias="invoiceTemplate")
     bill_time: str | None = Field(default=None, alias="billTime")  # required on create
     bill_expenses: str | None = Field(default=None, alias="billExpenses")  # required on create
     bill_products: str | None = Field(default=None, alias="billProducts")  # required on create
@@ -170,7 +171,7 @@ class AgreementType(CWModel):
     remove_all_work_type_exclusions: bool | None = Field(default=None, alias="removeAllWorkTypeExclusions")
     integration_x_ref: str | None = Field(default=None, alias="integrationXRef")
     prorate_flag: bool | None = Field(default=None, alias="prorateFlag")
-    email_template: Reference | None = Field(default=None, alias="emailTemplate")
+    email_template: ReferenceField = Field(default=None, alias="emailTemplate")
     auto_invoice_flag: bool | None = Field(default=None, alias="autoInvoiceFlag")
     bill_zero_amount_flag: bool | None = Field(default=None, alias="billZeroAmountFlag")
     invoice_prorated_additions_flag: bool | None = Field(default=None, alias="invoiceProratedAdditionsFlag")

@@ -7,10 +7,11 @@ aliases on the wire, all optional, unknown fields kept. Not for: requests (``man
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import Field
 
-from cwdesk.manage.models.base import CustomFieldValue, CWModel, InfoLinks, Reference
+from cwdesk.manage.models.base import CustomFieldValue, CWModel, InfoLinks, Nested, ReferenceField
 
 __all__ = [
     "Board",
@@ -25,36 +26,36 @@ class Ticket(CWModel):
     id: int | None = None
     summary: str | None = None  # required on create
     record_type: str | None = Field(default=None, alias="recordType")
-    board: Reference | None = None
-    status: Reference | None = None
-    work_role: Reference | None = Field(default=None, alias="workRole")
-    work_type: Reference | None = Field(default=None, alias="workType")
-    company: Reference | None = None  # required on create
-    site: Reference | None = None
+    board: ReferenceField = None
+    status: ReferenceField = None
+    work_role: ReferenceField = Field(default=None, alias="workRole")
+    work_type: ReferenceField = Field(default=None, alias="workType")
+    company: ReferenceField = None  # required on create
+    site: ReferenceField = None
     site_name: str | None = Field(default=None, alias="siteName")
     address_line1: str | None = Field(default=None, alias="addressLine1")
     address_line2: str | None = Field(default=None, alias="addressLine2")
     city: str | None = None
     state_identifier: str | None = Field(default=None, alias="stateIdentifier")
     zip: str | None = None
-    country: Reference | None = None
-    contact: Reference | None = None
+    country: ReferenceField = None
+    contact: ReferenceField = None
     contact_name: str | None = Field(default=None, alias="contactName")
     contact_phone_number: str | None = Field(default=None, alias="contactPhoneNumber")
     contact_phone_extension: str | None = Field(default=None, alias="contactPhoneExtension")
     contact_email_address: str | None = Field(default=None, alias="contactEmailAddress")
-    type: Reference | None = None
-    sub_type: Reference | None = Field(default=None, alias="subType")
-    item: Reference | None = None
-    team: Reference | None = None
-    owner: Reference | None = None
-    priority: Reference | None = None
-    service_location: Reference | None = Field(default=None, alias="serviceLocation")
-    source: Reference | None = None
+    type: ReferenceField = None
+    sub_type: ReferenceField = Field(default=None, alias="subType")
+    item: ReferenceField = None
+    team: ReferenceField = None
+    owner: ReferenceField = None
+    priority: ReferenceField = None
+    service_location: ReferenceField = Field(default=None, alias="serviceLocation")
+    source: ReferenceField = None
     required_date: datetime | None = Field(default=None, alias="requiredDate")
     budget_hours: float | None = Field(default=None, alias="budgetHours")
-    opportunity: Reference | None = None
-    agreement: Reference | None = None
+    opportunity: ReferenceField = None
+    agreement: ReferenceField = None
     agreement_type: str | None = Field(default=None, alias="agreementType")
     severity: str | None = None
     impact: str | None = None
@@ -119,14 +120,14 @@ class Ticket(CWModel):
     lag_nonworking_days_flag: bool | None = Field(default=None, alias="lagNonworkingDaysFlag")
     estimated_start_date: datetime | None = Field(default=None, alias="estimatedStartDate")
     duration: int | None = None
-    location: Reference | None = None
-    department: Reference | None = None
+    location: ReferenceField = None
+    department: ReferenceField = None
     mobile_guid: str | None = Field(default=None, alias="mobileGuid")
-    sla: Reference | None = None
+    sla: ReferenceField = None
     sla_status: str | None = Field(default=None, alias="slaStatus")
     request_for_change_flag: bool | None = Field(default=None, alias="requestForChangeFlag")
-    currency: Reference | None = None
-    merged_parent_ticket: Reference | None = Field(default=None, alias="mergedParentTicket")
+    currency: ReferenceField = None
+    merged_parent_ticket: ReferenceField = Field(default=None, alias="mergedParentTicket")
     integrator_tags: list[str] | None = Field(default=None, alias="integratorTags")
     info: InfoLinks = Field(default=None, alias="_info")
     escalation_start_date_utc: str | None = Field(default=None, alias="escalationStartDateUTC")
@@ -141,7 +142,7 @@ class Ticket(CWModel):
     resolution_hours: float | None = Field(default=None, alias="resolutionHours")
     resolved_by: str | None = Field(default=None, alias="resolvedBy")
     minutes_waiting: int | None = Field(default=None, alias="minutesWaiting")
-    custom_fields: list[CustomFieldValue] | None = Field(default=None, alias="customFields")
+    custom_fields: Annotated[list[CustomFieldValue] | None, Nested()] = Field(default=None, alias="customFields")
 
 
 class Board(CWModel):
@@ -149,32 +150,32 @@ class Board(CWModel):
 
     id: int | None = None
     name: str | None = None  # required on create
-    location: Reference | None = None  # required on create
-    department: Reference | None = None  # required on create
+    location: ReferenceField = None  # required on create
+    department: ReferenceField = None  # required on create
     inactive_flag: bool | None = Field(default=None, alias="inactiveFlag")
-    sign_off_template: Reference | None = Field(default=None, alias="signOffTemplate")
+    sign_off_template: ReferenceField = Field(default=None, alias="signOffTemplate")
     send_to_contact_flag: bool | None = Field(default=None, alias="sendToContactFlag")
-    contact_template: Reference | None = Field(default=None, alias="contactTemplate")
+    contact_template: ReferenceField = Field(default=None, alias="contactTemplate")
     send_to_resource_flag: bool | None = Field(default=None, alias="sendToResourceFlag")
-    resource_template: Reference | None = Field(default=None, alias="resourceTemplate")
+    resource_template: ReferenceField = Field(default=None, alias="resourceTemplate")
     project_flag: bool | None = Field(default=None, alias="projectFlag")
     show_dependencies_flag: bool | None = Field(default=None, alias="showDependenciesFlag")
     show_estimates_flag: bool | None = Field(default=None, alias="showEstimatesFlag")
-    board_icon: Reference | None = Field(default=None, alias="boardIcon")
+    board_icon: ReferenceField = Field(default=None, alias="boardIcon")
     bill_tickets_after_closed_flag: bool | None = Field(default=None, alias="billTicketsAfterClosedFlag")
     bill_ticket_separately_flag: bool | None = Field(default=None, alias="billTicketSeparatelyFlag")
     bill_unapproved_time_expense_flag: bool | None = Field(default=None, alias="billUnapprovedTimeExpenseFlag")
     override_billing_setup_flag: bool | None = Field(default=None, alias="overrideBillingSetupFlag")
-    dispatch_member: Reference | None = Field(default=None, alias="dispatchMember")
-    service_manager_member: Reference | None = Field(default=None, alias="serviceManagerMember")
-    duty_manager_member: Reference | None = Field(default=None, alias="dutyManagerMember")
-    oncall_member: Reference | None = Field(default=None, alias="oncallMember")
-    work_role: Reference | None = Field(default=None, alias="workRole")
-    work_type: Reference | None = Field(default=None, alias="workType")
+    dispatch_member: ReferenceField = Field(default=None, alias="dispatchMember")
+    service_manager_member: ReferenceField = Field(default=None, alias="serviceManagerMember")
+    duty_manager_member: ReferenceField = Field(default=None, alias="dutyManagerMember")
+    oncall_member: ReferenceField = Field(default=None, alias="oncallMember")
+    work_role: ReferenceField = Field(default=None, alias="workRole")
+    work_type: ReferenceField = Field(default=None, alias="workType")
     bill_time: str | None = Field(default=None, alias="billTime")
     bill_expense: str | None = Field(default=None, alias="billExpense")
     bill_product: str | None = Field(default=None, alias="billProduct")
-    auto_close_status: Reference | None = Field(default=None, alias="autoCloseStatus")
+    auto_close_status: ReferenceField = Field(default=None, alias="autoCloseStatus")
     auto_assign_new_tickets_flag: bool | None = Field(default=None, alias="autoAssignNewTicketsFlag")
     auto_assign_new_ec_tickets_flag: bool | None = Field(default=None, alias="autoAssignNewECTicketsFlag")
     auto_assign_new_portal_tickets_flag: bool | None = Field(default=None, alias="autoAssignNewPortalTicketsFlag")
@@ -194,7 +195,7 @@ class Board(CWModel):
     email_connector_allow_reopen_closed_flag: bool | None = Field(
         default=None, alias="emailConnectorAllowReopenClosedFlag"
     )
-    email_connector_reopen_status: Reference | None = Field(default=None, alias="emailConnectorReopenStatus")
+    email_connector_reopen_status: ReferenceField = Field(default=None, alias="emailConnectorReopenStatus")
     email_connector_reopen_resources_flag: bool | None = Field(default=None, alias="emailConnectorReopenResourcesFlag")
     email_connector_new_ticket_no_match_flag: bool | None = Field(
         default=None, alias="emailConnectorNewTicketNoMatchFlag"

@@ -8,10 +8,11 @@ aliases on the wire, all optional, unknown fields kept. Not for: requests (``man
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import Field
 
-from cwdesk.manage.models.base import CustomFieldValue, CWModel, InfoLinks, Reference
+from cwdesk.manage.models.base import CustomFieldValue, CWModel, InfoLinks, Nested, ReferenceField
 
 __all__ = [
     "CallbackEntry",
@@ -39,7 +40,7 @@ class SystemInfo(CWModel):
     version: str | None = None
     is_cloud: bool | None = Field(default=None, alias="isCloud")
     server_time_zone: str | None = Field(default=None, alias="serverTimeZone")
-    license_bits: list[LicenseBit] | None = Field(default=None, alias="licenseBits")
+    license_bits: Annotated[list[LicenseBit] | None, Nested()] = Field(default=None, alias="licenseBits")
     cloud_region: str | None = Field(default=None, alias="cloudRegion")
     max_work_flow_records_allowed: int | None = Field(default=None, alias="maxWorkFlowRecordsAllowed")
 
@@ -72,8 +73,8 @@ class Member(CWModel):
     middle_initial: str | None = Field(default=None, alias="middleInitial")
     last_name: str | None = Field(default=None, alias="lastName")  # required on create
     hire_date: datetime | None = Field(default=None, alias="hireDate")  # required on create
-    country: Reference | None = None
-    photo: Reference | None = None
+    country: ReferenceField = None
+    photo: ReferenceField = None
     office_email: str | None = Field(default=None, alias="officeEmail")
     mobile_email: str | None = Field(default=None, alias="mobileEmail")
     home_email: str | None = Field(default=None, alias="homeEmail")
@@ -86,41 +87,41 @@ class Member(CWModel):
     home_phone: str | None = Field(default=None, alias="homePhone")
     home_extension: str | None = Field(default=None, alias="homeExtension")
     default_phone: str | None = Field(default=None, alias="defaultPhone")  # required on create
-    security_role: Reference | None = Field(default=None, alias="securityRole")  # required on create
+    security_role: ReferenceField = Field(default=None, alias="securityRole")  # required on create
     office365: MemberOffice365 | None = None
     mapi_name: str | None = Field(default=None, alias="mapiName")
     calendar_sync_integration_flag: bool | None = Field(default=None, alias="calendarSyncIntegrationFlag")
     authentication_service_type: str | None = Field(default=None, alias="authenticationServiceType")
     timebased_one_time_password_activated: bool | None = Field(default=None, alias="timebasedOneTimePasswordActivated")
     enable_ldap_authentication_flag: bool | None = Field(default=None, alias="enableLdapAuthenticationFlag")
-    ldap_configuration: Reference | None = Field(default=None, alias="ldapConfiguration")
+    ldap_configuration: ReferenceField = Field(default=None, alias="ldapConfiguration")
     ldap_user_name: str | None = Field(default=None, alias="ldapUserName")
-    directional_sync: Reference | None = Field(default=None, alias="directionalSync")
-    sso_settings: Reference | None = Field(default=None, alias="ssoSettings")
+    directional_sync: ReferenceField = Field(default=None, alias="directionalSync")
+    sso_settings: ReferenceField = Field(default=None, alias="ssoSettings")
     signature: str | None = None
     phone_integration_type: str | None = Field(default=None, alias="phoneIntegrationType")
     use_browser_language_flag: bool | None = Field(default=None, alias="useBrowserLanguageFlag")
     title: str | None = None
-    report_card: Reference | None = Field(default=None, alias="reportCard")
+    report_card: ReferenceField = Field(default=None, alias="reportCard")
     enable_mobile_flag: bool | None = Field(default=None, alias="enableMobileFlag")
-    type: Reference | None = None
-    time_zone: Reference | None = Field(default=None, alias="timeZone")
+    type: ReferenceField = None
+    time_zone: ReferenceField = Field(default=None, alias="timeZone")
     partner_portal_flag: bool | None = Field(default=None, alias="partnerPortalFlag")
     sts_user_admin_url: str | None = Field(default=None, alias="stsUserAdminUrl")
     toast_notification_flag: bool | None = Field(default=None, alias="toastNotificationFlag")
     member_personas: list[int] | None = Field(default=None, alias="memberPersonas")
     admin_flag: bool | None = Field(default=None, alias="adminFlag")
-    structure_level: Reference | None = Field(default=None, alias="structureLevel")
-    security_location: Reference | None = Field(default=None, alias="securityLocation")
-    default_location: Reference | None = Field(default=None, alias="defaultLocation")
-    default_department: Reference | None = Field(default=None, alias="defaultDepartment")
-    reports_to: Reference | None = Field(default=None, alias="reportsTo")
+    structure_level: ReferenceField = Field(default=None, alias="structureLevel")
+    security_location: ReferenceField = Field(default=None, alias="securityLocation")
+    default_location: ReferenceField = Field(default=None, alias="defaultLocation")
+    default_department: ReferenceField = Field(default=None, alias="defaultDepartment")
+    reports_to: ReferenceField = Field(default=None, alias="reportsTo")
     restrict_location_flag: bool | None = Field(default=None, alias="restrictLocationFlag")
     restrict_department_flag: bool | None = Field(default=None, alias="restrictDepartmentFlag")
-    work_role: Reference | None = Field(default=None, alias="workRole")
-    work_type: Reference | None = Field(default=None, alias="workType")
-    time_approver: Reference | None = Field(default=None, alias="timeApprover")
-    expense_approver: Reference | None = Field(default=None, alias="expenseApprover")
+    work_role: ReferenceField = Field(default=None, alias="workRole")
+    work_type: ReferenceField = Field(default=None, alias="workType")
+    time_approver: ReferenceField = Field(default=None, alias="timeApprover")
+    expense_approver: ReferenceField = Field(default=None, alias="expenseApprover")
     billable_forecast: float | None = Field(default=None, alias="billableForecast")
     daily_capacity: float | None = Field(default=None, alias="dailyCapacity")
     hourly_cost: float | None = Field(default=None, alias="hourlyCost")
@@ -140,9 +141,9 @@ class Member(CWModel):
     days_tolerance: int | None = Field(default=None, alias="daysTolerance")
     minimum_hours: float | None = Field(default=None, alias="minimumHours")
     time_sheet_start_date: str | None = Field(default=None, alias="timeSheetStartDate")
-    service_default_location: Reference | None = Field(default=None, alias="serviceDefaultLocation")
-    service_default_department: Reference | None = Field(default=None, alias="serviceDefaultDepartment")
-    service_default_board: Reference | None = Field(default=None, alias="serviceDefaultBoard")
+    service_default_location: ReferenceField = Field(default=None, alias="serviceDefaultLocation")
+    service_default_department: ReferenceField = Field(default=None, alias="serviceDefaultDepartment")
+    service_default_board: ReferenceField = Field(default=None, alias="serviceDefaultBoard")
     restrict_service_default_location_flag: bool | None = Field(
         default=None, alias="restrictServiceDefaultLocationFlag"
     )
@@ -152,9 +153,9 @@ class Member(CWModel):
     excluded_service_board_ids: list[int] | None = Field(default=None, alias="excludedServiceBoardIds")
     teams: list[int] | None = None
     service_board_team_ids: list[int] | None = Field(default=None, alias="serviceBoardTeamIds")
-    project_default_location: Reference | None = Field(default=None, alias="projectDefaultLocation")
-    project_default_department: Reference | None = Field(default=None, alias="projectDefaultDepartment")
-    project_default_board: Reference | None = Field(default=None, alias="projectDefaultBoard")
+    project_default_location: ReferenceField = Field(default=None, alias="projectDefaultLocation")
+    project_default_department: ReferenceField = Field(default=None, alias="projectDefaultDepartment")
+    project_default_board: ReferenceField = Field(default=None, alias="projectDefaultBoard")
     restrict_project_default_location_flag: bool | None = Field(
         default=None, alias="restrictProjectDefaultLocationFlag"
     )
@@ -162,17 +163,17 @@ class Member(CWModel):
         default=None, alias="restrictProjectDefaultDepartmentFlag"
     )
     excluded_project_board_ids: list[int] | None = Field(default=None, alias="excludedProjectBoardIds")
-    schedule_default_location: Reference | None = Field(default=None, alias="scheduleDefaultLocation")
-    schedule_default_department: Reference | None = Field(default=None, alias="scheduleDefaultDepartment")
+    schedule_default_location: ReferenceField = Field(default=None, alias="scheduleDefaultLocation")
+    schedule_default_department: ReferenceField = Field(default=None, alias="scheduleDefaultDepartment")
     schedule_capacity: float | None = Field(default=None, alias="scheduleCapacity")
-    service_location: Reference | None = Field(default=None, alias="serviceLocation")
+    service_location: ReferenceField = Field(default=None, alias="serviceLocation")
     restrict_schedule_flag: bool | None = Field(default=None, alias="restrictScheduleFlag")
     hide_member_in_dispatch_portal_flag: bool | None = Field(default=None, alias="hideMemberInDispatchPortalFlag")
-    calendar: Reference | None = None
-    sales_default_location: Reference | None = Field(default=None, alias="salesDefaultLocation")
+    calendar: ReferenceField = None
+    sales_default_location: ReferenceField = Field(default=None, alias="salesDefaultLocation")
     restrict_default_sales_territory_flag: bool | None = Field(default=None, alias="restrictDefaultSalesTerritoryFlag")
-    warehouse: Reference | None = None
-    warehouse_bin: Reference | None = Field(default=None, alias="warehouseBin")
+    warehouse: ReferenceField = None
+    warehouse_bin: ReferenceField = Field(default=None, alias="warehouseBin")
     restrict_default_warehouse_flag: bool | None = Field(default=None, alias="restrictDefaultWarehouseFlag")
     restrict_default_warehouse_bin_flag: bool | None = Field(default=None, alias="restrictDefaultWarehouseBinFlag")
     company_activity_tab_format: str | None = Field(default=None, alias="companyActivityTabFormat")
@@ -191,7 +192,7 @@ class Member(CWModel):
     copy_column_layouts_and_filters: bool | None = Field(default=None, alias="copyColumnLayoutsAndFilters")
     from_member_rec_id: int | None = Field(default=None, alias="fromMemberRecId")
     from_member_template_rec_id: int | None = Field(default=None, alias="fromMemberTemplateRecId")
-    custom_fields: list[CustomFieldValue] | None = Field(default=None, alias="customFields")
+    custom_fields: Annotated[list[CustomFieldValue] | None, Nested()] = Field(default=None, alias="customFields")
 
 
 class SecurityRole(CWModel):
@@ -219,19 +220,19 @@ class Location(CWModel):
 
     id: int | None = None
     owner_level_id: int | None = Field(default=None, alias="ownerLevelId")
-    structure_level: Reference | None = Field(default=None, alias="structureLevel")  # required on create
+    structure_level: ReferenceField = Field(default=None, alias="structureLevel")  # required on create
     name: str | None = None  # required on create
-    manager: Reference | None = None
-    reports_to: Reference | None = Field(default=None, alias="reportsTo")
+    manager: ReferenceField = None
+    reports_to: ReferenceField = Field(default=None, alias="reportsTo")
     sales_rep: str | None = Field(default=None, alias="salesRep")
-    time_zone_setup: Reference | None = Field(default=None, alias="timeZoneSetup")
-    calendar: Reference | None = None
+    time_zone_setup: ReferenceField = Field(default=None, alias="timeZoneSetup")
+    calendar: ReferenceField = None
     override_address_line1: str | None = Field(default=None, alias="overrideAddressLine1")
     override_address_line2: str | None = Field(default=None, alias="overrideAddressLine2")
     override_city: str | None = Field(default=None, alias="overrideCity")
     override_state: str | None = Field(default=None, alias="overrideState")
     override_zip: str | None = Field(default=None, alias="overrideZip")
-    override_country: Reference | None = Field(default=None, alias="overrideCountry")
+    override_country: ReferenceField = Field(default=None, alias="overrideCountry")
     override_phone_number: str | None = Field(default=None, alias="overridePhoneNumber")
     override_fax_number: str | None = Field(default=None, alias="overrideFaxNumber")
     owa_url: str | None = Field(default=None, alias="owaUrl")
@@ -266,7 +267,7 @@ class TimeZoneSetup(CWModel):
 
     id: int | None = None
     name: str | None = None  # required on create
-    time_zone: Reference | None = Field(default=None, alias="timeZone")  # required on create
+    time_zone: ReferenceField = Field(default=None, alias="timeZone")  # required on create
     offset: float | None = None
     default_flag: bool | None = Field(default=None, alias="defaultFlag")
     daylight_savings_flag: bool | None = Field(default=None, alias="daylightSavingsFlag")

@@ -410,6 +410,10 @@ class Collection(_CollectionRules[M]):
                     window.append(pool.submit(self._numbered_page, ordered, number))
                     number += 1
                 page = window.pop(0).result()
+                # Ask for the next page before handing this one over: it is in flight while the caller decodes.
+                if number <= pages:
+                    window.append(pool.submit(self._numbered_page, ordered, number))
+                    number += 1
                 if page:
                     yield page
 
@@ -652,6 +656,10 @@ class AsyncCollection(_CollectionRules[M]):
                     window.append(asyncio.ensure_future(self._numbered_page(ordered, number)))
                     number += 1
                 page = await window.pop(0)
+                # Ask for the next page before handing this one over: it is in flight while the caller decodes.
+                if number <= pages:
+                    window.append(asyncio.ensure_future(self._numbered_page(ordered, number)))
+                    number += 1
                 if page:
                     yield page
         finally:

@@ -48,7 +48,7 @@ def _measures(db: Path) -> list[Measure]:
     return [
         Measure(("P1", "P1s"), [py, "-m", "bench.bulk_pace"], [py, "-m", "bench.bulk_pace", "--contacts", "60",
                 "--seed-contacts", "20"], 300, "P1 <= 1.05 x-floor, 0 failed"),
-        Measure(("P2", "P2f", "P3"), [py, "-m", "bench.export_peers"], [py, "-m", "bench.export_peers", "--seed",
+        Measure(("P2", "P2f", "P3", "P3n"), [py, "-m", "bench.export_peers"], [py, "-m", "bench.export_peers", "--seed",
                 "300", "--rounds", "3"], 420, "P2 >= 5x, P2f <= 1.2, P3 <= 0.5"),
         Measure(("P4", "P4s"), [py, "-m", "bench.conditions_p95", "--db", str(db)], [py, "-m",
                 "bench.conditions_p95", "--companies", "1000", "--rounds", "20", "--db", str(db)], 300, "P4 <= 20 ms"),

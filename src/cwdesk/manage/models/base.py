@@ -14,9 +14,8 @@
 - ``decode_page(Model, items)``: the whole page in one validation call (fast path); if that fails, the good
   records again in one call and each odd record on its own, kept with its offending fields moved aside
   (``model_extra``) and a logged warning — one odd record never fails a page. The cyclic garbage collector is
-  paused while a page is decoded (decoding makes no cycles; its thousands of new objects would otherwise trigger
-  collections that scan them, about 13% of the time); it is resumed when the last concurrent decode ends, and left
-  alone when the application had turned it off itself.
+  paused while a page is decoded (``cwdesk.collector``: decoding makes no cycles, and collections scanning its
+  thousands of new objects took about 13% of the time).
 - ``api_name(Model, name)``: a snake_case or camelCase field name -> the API's name, or None if unknown.
 
 Not for: requests or query building (``manage/resources``).
@@ -24,17 +23,16 @@ Not for: requests or query building (``manage/resources``).
 
 from __future__ import annotations
 
-import gc
 import logging
-import threading
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from functools import cache
 from typing import Annotated, Any, ClassVar, TypeAlias, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler, SkipValidation, TypeAdapter, ValidationError
 from pydantic_core import core_schema
+
+from cwdesk import collector
 
 __all__ = [
     "CWModel",
@@ -94,14 +92,20 @@ def _nested_shape(annotation: Any) -> tuple[type[CWModel], bool]:
     raise TypeError(f"Nested() needs a CWModel, a list of one, or either | None; got {annotation!r}")
 
 
+def _build_one(model: type[CWModel], item: Any) -> Any:
+    if type(item) is not dict:
+        return item
+    try:
+        # The validator itself: model_validate's own Python wrapper was a fifth of a first read.
+        return model.__pydantic_validator__.validate_python(item)
+    except ValidationError:
+        return decode_record(model, item)
+
+
 def _build_nested(model: type[CWModel], many: bool, value: Any) -> Any:
-    if value is None:
-        return None
-    if many:
-        if not any(type(item) is dict for item in value):
-            return value
-        return [item if isinstance(item, CWModel) else decode_record(model, item) for item in value]
-    return decode_record(model, value) if type(value) is dict else value
+    if many and value is not None and any(type(item) is dict for item in value):
+        return [_build_one(model, item) for item in value]
+    return value if many else _build_one(model, value)
 
 
 class _NestedField:
@@ -115,6 +119,8 @@ class _NestedField:
             return self
         fields = record.__dict__
         value = fields.get(self.name)
+        if value is None or isinstance(value, CWModel):
+            return value
         built = _build_nested(self.model, self.many, value)
         if built is not value:
             fields[self.name] = built
@@ -146,8 +152,10 @@ class CWModel(BaseModel):
 
     def build_nested(self) -> None:
         """Build every nested record still kept as received (comparisons and printing do this themselves)."""
+        fields = self.__dict__
         for attr in self.__cwdesk_nested__:
-            getattr(self, attr)
+            if fields.get(attr) is not None:
+                getattr(self, attr)
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, CWModel):
@@ -287,32 +295,9 @@ def decode_record(model: type[M], item: Any) -> M:
         return record
 
 
-_collector_lock = threading.Lock()
-_collector_pauses = 0
-_collector_was_on = False
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """``gc`` off for the block; the last of concurrent blocks (threads) turns it back on if it was on before."""
-    global _collector_pauses, _collector_was_on
-    with _collector_lock:
-        if _collector_pauses == 0:
-            _collector_was_on = gc.isenabled()
-            gc.disable()
-        _collector_pauses += 1
-    try:
-        yield
-    finally:
-        with _collector_lock:
-            _collector_pauses -= 1
-            if _collector_pauses == 0 and _collector_was_on:
-                gc.enable()
-
-
 def decode_page(model: type[M], items: Iterable[Any]) -> list[M]:
     """A page of records into models: one validation call for the page, record by record only if it fails."""
-    with _collector_paused():
+    with collector.paused():
         return _decode_page(model, items)
 
 

@@ -6,8 +6,10 @@ import logging
 from typing import Any
 
 import pytest
+from pydantic import Field
 
 from cwdesk.manage.models import Company, Contact, ContactCommunicationItem, Reference, decode_page
+from cwdesk.manage.models.base import ReferenceField
 
 STATUS = {"id": 1, "name": "Active", "_info": {"status_href": "https://cw.example/statuses/1"}}
 
@@ -92,3 +94,16 @@ def test_an_odd_member_inside_a_reference_is_set_aside_when_it_is_read(caplog: p
 def test_json_input_is_built_at_once() -> None:
     company = Company.model_validate_json('{"id": 1, "status": {"id": 1, "name": "Active"}}')
     assert isinstance(company.__dict__["status"], Reference)
+
+
+def test_a_subclass_with_its_own_fields_keeps_nested_records_lazy_and_defaults_empty() -> None:
+    class MyCompany(Company):
+        my_field: str | None = Field(default=None, alias="myField")
+        billing_site: ReferenceField = Field(default=None, alias="billingSite")  # declared again
+
+    (company,) = decode_page(MyCompany, [_company(myField="x", billingSite={"id": 2, "name": "Main"})])
+    assert company.my_field == "x"
+    assert company.status is not None and company.status.name == "Active"
+    assert company.billing_site is not None and company.billing_site.name == "Main"
+    empty = MyCompany()
+    assert empty.status is None and empty.billing_site is None and empty.to_api() == {}

@@ -116,7 +116,9 @@ class _NestedField:
 
     def __get__(self, record: CWModel | None, owner: type[CWModel]) -> Any:
         if record is None:
-            return self
+            # As for any pydantic field: the class has no such attribute. Otherwise a subclass's field collection
+            # would take this descriptor for the field's default.
+            raise AttributeError(f"type object {owner.__name__!r} has no attribute {self.name!r}")
         fields = record.__dict__
         value = fields.get(self.name)
         if value is None or isinstance(value, CWModel):

@@ -71,8 +71,8 @@ def decode_json(response: httpx.Response) -> Any:
     try:
         # orjson parses a 1,000-record page in about 60% of json's time; what it refuses (NaN, a charset other
         # than UTF-8) still gets Python's json on the text decoded with the answer's charset, which has the last
-        # word. One difference is accepted: an integer
-        # past 64 bits comes back as a float; no ConnectWise number is that large (ids are 32-bit).
+        # word. One difference is accepted: an integer past 64 bits comes back as a float; no ConnectWise number
+        # is that large (ids are 32-bit).
         with collector.paused():
             return orjson.loads(response.content)
     except orjson.JSONDecodeError:

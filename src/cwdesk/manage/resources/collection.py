@@ -33,6 +33,7 @@ import dataclasses
 import difflib
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from itertools import islice
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeAlias, TypeVar
 
 from cwdesk._http.errors import ConfigurationError, QueryTooLongError, UnexpectedResponseError
@@ -243,6 +244,17 @@ class _CollectionRules(Generic[M]):
             raise ConfigurationError(f"A record id must be a non-negative int, got {record_id!r}")
         return record_id
 
+    @staticmethod
+    def _numbered(query: ListQuery) -> tuple[dict[str, Any], ListQuery]:
+        """For numbered pages fetched concurrently: the filters ``/count`` takes, and the query in a stable order."""
+        count_params = {
+            k: v for k, v in query.params.items() if k in ("conditions", "childConditions", "customFieldConditions")
+        }
+        if not query.forward_only:
+            return count_params, query
+        # Forward-only paging orders by id itself; numbered pages need that order asked for.
+        return count_params, dataclasses.replace(query, params={**query.params, "orderBy": "id asc"})
+
     def _query(self, **options: Any) -> ListQuery:
         return build_query(self.model, self._path, **options)
 
@@ -394,26 +406,16 @@ class Collection(_CollectionRules[M]):
         return body if isinstance(body, list) else []
 
     def _concurrent_pages(self, query: ListQuery, concurrency: int) -> Iterator[RawPage]:
-        count_params = {
-            k: v for k, v in query.params.items() if k in ("conditions", "childConditions", "customFieldConditions")
-        }
-        total = self._count(count_params)
-        pages = -(-total // query.page_size)
-        ordered = query
-        if query.forward_only:  # numbered pages need a stable order: id
-            ordered = dataclasses.replace(query, params={**query.params, "orderBy": "id asc"})
+        count_params, ordered = self._numbered(query)
+        numbers = iter(range(1, -(-self._count(count_params) // query.page_size) + 1))
         with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="cwdesk-page") as pool:
-            window: RawWindow = []
-            number = 1
-            while number <= pages or window:
-                while number <= pages and len(window) < concurrency:
-                    window.append(pool.submit(self._numbered_page, ordered, number))
-                    number += 1
+            window: RawWindow = [pool.submit(self._numbered_page, ordered, n) for n in islice(numbers, concurrency)]
+            while window:
                 page = window.pop(0).result()
                 # Ask for the next page before handing this one over: it is in flight while the caller decodes.
-                if number <= pages:
-                    window.append(pool.submit(self._numbered_page, ordered, number))
-                    number += 1
+                following = next(numbers, None)
+                if following is not None:
+                    window.append(pool.submit(self._numbered_page, ordered, following))
                 if page:
                     yield page
 
@@ -638,28 +640,18 @@ class AsyncCollection(_CollectionRules[M]):
         return body if isinstance(body, list) else []
 
     async def _concurrent_pages(self, query: ListQuery, concurrency: int) -> AsyncIterator[RawPage]:
-        count_params = {
-            k: v for k, v in query.params.items() if k in ("conditions", "childConditions", "customFieldConditions")
-        }
-        total = await self._count(count_params)
-        pages = -(-total // query.page_size)
-        ordered = (
-            query
-            if not query.forward_only
-            else dataclasses.replace(query, params={**query.params, "orderBy": "id asc"})
-        )
-        window: AsyncRawWindow = []
-        number = 1
+        count_params, ordered = self._numbered(query)
+        numbers = iter(range(1, -(-(await self._count(count_params)) // query.page_size) + 1))
+        window: AsyncRawWindow = [
+            asyncio.ensure_future(self._numbered_page(ordered, n)) for n in islice(numbers, concurrency)
+        ]
         try:
-            while number <= pages or window:
-                while number <= pages and len(window) < concurrency:
-                    window.append(asyncio.ensure_future(self._numbered_page(ordered, number)))
-                    number += 1
+            while window:
                 page = await window.pop(0)
                 # Ask for the next page before handing this one over: it is in flight while the caller decodes.
-                if number <= pages:
-                    window.append(asyncio.ensure_future(self._numbered_page(ordered, number)))
-                    number += 1
+                following = next(numbers, None)
+                if following is not None:
+                    window.append(asyncio.ensure_future(self._numbered_page(ordered, following)))
                 if page:
                     yield page
         finally:

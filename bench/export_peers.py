@@ -73,20 +73,22 @@ def main() -> None:
         assert served.ca_pem is not None
         os.environ["SSL_CERT_FILE"] = os.environ["REQUESTS_CA_BUNDLE"] = str(served.ca_pem)
         with served.control() as control:
+            paths = {"companies": "company/companies", "contacts": "company/contacts"}
             totals = {
                 kind: int(control.get(f"{served.manage_url}/{path}/count", headers=_headers()).json()["count"])
-                for kind, path in (("companies", "company/companies"), ("contacts", "company/contacts"))
+                for kind, path in paths.items()
             }
+            pages_of = {kind: -(-total // PAGE) for kind, total in totals.items()}
             page_json = control.get(
                 f"{served.manage_url}/company/companies", params={"pageSize": PAGE}, headers=_headers()
             ).json()
             # Warm the sandbox (its database pages and query plans) so neither export pays for a cold server.
-            for path in ("company/companies", "company/contacts"):
-                for number in range(1, -(-totals[path.split("/")[1]] // PAGE) + 1):
+            for kind, path in paths.items():
+                for number in range(1, pages_of[kind] + 1):
                     control.get(
                         f"{served.manage_url}/{path}", params={"pageSize": PAGE, "page": number}, headers=_headers()
                     )
-        pages = sum(-(-total // PAGE) for total in totals.values())
+        pages = sum(pages_of.values())
         floor_s = pages * args.latency / 1000 / args.concurrency
 
         # cwdesk: the SDK's rate is raised from the ~200/min default to the sandbox's (unlimited) pace, as a user

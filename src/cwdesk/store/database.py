@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
 from cwdesk.home import data_dir
+
+if TYPE_CHECKING:
+    from cwdesk.store.schema import SchemaStatus
 
 metadata = sa.MetaData()
 
@@ -85,8 +90,7 @@ def open_database(url: str | None = None, *, check_identity: bool | None = None)
             identity.refuse_if_vanished(engine.url)
         if file is not None and not missing:
             check_integrity(engine)
-        with engine.connect() as conn:
-            status = schema.schema_status(conn)
+        status = _first_contact(engine)
         if with_identity and not status.has_tables:
             identity.refuse_if_vanished(engine.url)
         for note in schema.upgrade_store(engine):
@@ -95,11 +99,30 @@ def open_database(url: str | None = None, *, check_identity: bool | None = None)
             identity.confirm_identity(engine)
     except Exception as error:
         engine.dispose()
-        problem = describe_database_error(error, engine.url)
+        problem = describe_database_error(error, engine.url, raised_by_store=True)
         if problem is None:
             raise
         raise problem from error
     return engine
+
+
+# A PostgreSQL server that is restarting refuses connections for a few seconds: connecting again is always safe.
+CONNECT_DELAYS = (0.5, 1.0, 2.0)
+
+
+def _first_contact(engine: sa.Engine) -> SchemaStatus:
+    from cwdesk.store import schema
+
+    for delay in (*CONNECT_DELAYS, None):
+        try:
+            with engine.connect() as conn:
+                return schema.schema_status(conn)
+        except sa.exc.OperationalError:
+            if delay is None or engine.dialect.name == "sqlite":
+                raise
+            log.info("The store is not reachable yet; connecting again in %.1f s", delay)
+            time.sleep(delay)
+    raise AssertionError("unreachable: the last attempt raises")
 
 
 def check_integrity(engine: sa.Engine) -> None:
@@ -111,5 +134,6 @@ def check_integrity(engine: sa.Engine) -> None:
     if rows != ["ok"]:
         raise StoreCorrupt(
             f"The store ({hide_password(engine.url)}) failed its integrity check ({rows[0][:120]}). Restore it from a "
-            "backup, or move the file away to start an empty store; `cwdesk store check` shows the details."
+            "backup, or move the file away and run `cwdesk store adopt` to start an empty store "
+            "(`cwdesk store check --full` lists the damage)."
         )

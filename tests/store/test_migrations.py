@@ -112,3 +112,61 @@ def test_a_store_from_a_newer_release_is_refused_with_one_line(tmp_path: Path) -
     assert "revision 0099, made by a newer cwdesk" in message
     assert f"up to {schema.head_revision()}" in message
     assert "Upgrade cwdesk" in message
+
+
+def test_two_processes_opening_an_old_store_at_once_upgrade_it_once(tmp_path: Path) -> None:
+    import threading
+
+    old = create_engine(_url(tmp_path))
+    build_old_store(old, "before_309e49a")
+    old.dispose()
+    engines: list[sa.Engine] = []
+    errors: list[BaseException] = []
+
+    def start() -> None:
+        try:
+            engines.append(open_database(_url(tmp_path)))
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=start) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    assert len(engines) == 3
+    assert len(list(tmp_path.glob("cwdesk.db.before-*"))) == 1  # one upgrade, one copy
+    assert_old_rows_kept(engines[0])
+    with engines[0].connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM store_identity")).scalar_one() == 1
+    for engine in engines:
+        engine.dispose()
+
+
+def test_a_failed_upgrade_leaves_the_store_as_it_was(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    old = create_engine(_url(tmp_path))
+    build_old_store(old, "before_309e49a")
+    old.dispose()
+    from alembic import command
+
+    real_upgrade = command.upgrade
+
+    def upgrade_then_fail(config: object, revision: str) -> None:
+        real_upgrade(config, revision)  # type: ignore[arg-type]
+        raise RuntimeError("the power went out")
+
+    monkeypatch.setattr(command, "upgrade", upgrade_then_fail)
+    with pytest.raises(RuntimeError, match="power went out"):
+        open_database(_url(tmp_path))
+    monkeypatch.undo()
+    check = create_engine(_url(tmp_path))
+    with check.connect() as conn:
+        tables = set(sa.inspect(conn).get_table_names())
+        declared = {c["name"]: str(c["type"]) for c in sa.inspect(conn).get_columns("sync_records")}["data"]
+    check.dispose()
+    assert "alembic_version" not in tables and "store_identity" not in tables
+    assert declared == "JSON"
+    engine = open_database(_url(tmp_path))
+    assert_old_rows_kept(engine)
+    engine.dispose()

@@ -18,9 +18,12 @@ Not for: the tables themselves (each area's module) or faults and identity (``st
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import command
@@ -28,6 +31,7 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from cwdesk.store.database import sqlite_file
 from cwdesk.store.problems import StoreTooNew, hide_password
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -85,35 +89,65 @@ def refuse_if_newer(status: SchemaStatus, url: sa.URL) -> None:
 def upgrade_store(engine: sa.Engine) -> list[str]:
     """Bring the store to the newest revision; return notes for the user (empty when it was already there)."""
     head = head_revision()
-    is_postgres = engine.dialect.name == "postgresql"
     with engine.connect() as conn:
         status = schema_status(conn)
     refuse_if_newer(status, engine.url)
     if status.revision == head:
         return []
     notes: list[str] = []
-    if engine.dialect.name == "sqlite" and status.has_tables:
-        copy = copy_before_upgrade(engine, status.revision or BASELINE)
-        if copy is not None:
-            notes.append(f"A copy of the store before the upgrade was saved as {copy}.")
-    with engine.begin() as conn:
-        if is_postgres:
-            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _UPGRADE_LOCK})
-            status = schema_status(conn)  # another process may have upgraded while we waited for the lock
-            refuse_if_newer(status, engine.url)
-            if status.revision == head:
-                return []
-        config = alembic_config(conn)
+    with _upgrade_lock(engine) as conn:
+        status = schema_status(conn)  # another process may have upgraded while we waited for the lock
+        refuse_if_newer(status, engine.url)
+        if status.revision == head:
+            return []
         if status.revision is None and not status.has_tables:
             create_new_store(conn)
             return []
+        if engine.dialect.name == "sqlite":
+            # (Readers may still read while we hold the write lock, so the copy is taken inside it.)
+            copy = copy_before_upgrade(engine, status.revision or BASELINE)
+            if copy is not None:
+                notes.append(f"A copy of the store before the upgrade was saved as {copy}.")
+        config = alembic_config(conn)
         if status.baseline_without_version:
             command.stamp(config, BASELINE)
         command.upgrade(config, "head")
-    before = status.revision or (BASELINE + " (release 44623af, no version table)" if status.has_tables else None)
-    if before is not None:
-        notes.insert(0, f"Upgraded the store ({hide_password(engine.url)}) from schema revision {before} to {head}.")
+    before = status.revision or BASELINE + " (release 44623af, no version table)"
+    notes.insert(0, f"Upgraded the store ({hide_password(engine.url)}) from schema revision {before} to {head}.")
     return notes
+
+
+@contextmanager
+def _upgrade_lock(engine: sa.Engine) -> Iterator[sa.Connection]:
+    """One transaction holding the store's write lock, so concurrent starts upgrade once and a failure undoes all.
+
+    PostgreSQL: an advisory lock held to the end of the transaction (its DDL is transactional). SQLite: a
+    connection of its own on which the driver leaves transactions to us and ``BEGIN IMMEDIATE`` takes the write
+    lock at once (SQLAlchemy's pysqlite "serializable isolation / transactional DDL" recipe), so the DDL is part
+    of the transaction too.
+    """
+    file = sqlite_file(engine.url)
+    if engine.dialect.name == "sqlite" and file is not None:
+        locked = sa.create_engine(engine.url, poolclass=sa.pool.NullPool, connect_args={"timeout": 60})
+
+        @sa.event.listens_for(locked, "connect")
+        def _driver_leaves_transactions_to_us(dbapi_connection: Any, _record: object) -> None:
+            dbapi_connection.isolation_level = None
+
+        @sa.event.listens_for(locked, "begin")
+        def _take_the_write_lock(conn: sa.Connection) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        try:
+            with locked.begin() as conn:
+                yield conn
+        finally:
+            locked.dispose()
+        return
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _UPGRADE_LOCK})
+        yield conn
 
 
 def create_new_store(conn: sa.Connection) -> None:
@@ -132,10 +166,9 @@ def create_new_store(conn: sa.Connection) -> None:
 
 def copy_before_upgrade(engine: sa.Engine, revision: str) -> Path | None:
     """A consistent copy of a SQLite store file next to it (None for an in-memory database)."""
-    database = engine.url.database
-    if not database or database == ":memory:":
+    source = sqlite_file(engine.url)
+    if source is None:
         return None
-    source = Path(database)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     target = source.with_name(f"{source.name}.before-{revision}-{stamp}")
     backup_sqlite(source, target)

@@ -6,7 +6,8 @@ the same kind of line. The CLI prints the line and exits (2 when the store must 
 1 when one operation failed); the console prints it at start-up. Never a traceback, never a password: URLs are
 shown with ``hide_password``.
 
-The SQLite messages matched here are SQLite's own result-code texts (``sqlite3_errstr``: SQLITE_FULL "database or
+The SQLite messages matched here are SQLite's own result-code texts (``sqlite3ErrStr`` in sqlite/sqlite
+``src/main.c``; each one is also produced for real by tests/store/test_store_faults.py: SQLITE_FULL "database or
 disk is full", SQLITE_READONLY "attempt to write a readonly database", SQLITE_NOTADB "file is not a database",
 SQLITE_CORRUPT "database disk image is malformed", SQLITE_CANTOPEN "unable to open database file"), which Python's
 ``sqlite3`` passes through as the exception text. PostgreSQL's lost connection is psycopg's ``OperationalError``

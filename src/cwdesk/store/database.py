@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from cwdesk.home import data_dir
+from cwdesk.store.problems import StoreCorrupt, describe_database_error, hide_password
 
 if TYPE_CHECKING:
     from cwdesk.store.schema import SchemaStatus
@@ -77,8 +78,8 @@ def open_database(url: str | None = None, *, check_identity: bool | None = None)
     compares the store with this machine's note, so a replaced or deleted store is refused, not recreated.
     Raises ``StoreError`` (its text is the one line to show) when the store cannot be used.
     """
+    # (Imported here: both modules build on this one's ``metadata`` and helpers.)
     from cwdesk.store import identity, schema
-    from cwdesk.store.problems import describe_database_error
 
     target = url or database_url()
     with_identity = url is None if check_identity is None else check_identity
@@ -127,8 +128,6 @@ def _first_contact(engine: sa.Engine) -> SchemaStatus:
 
 def check_integrity(engine: sa.Engine) -> None:
     """SQLite's ``PRAGMA quick_check`` (the b-tree structure without the index contents): ``StoreCorrupt`` if bad."""
-    from cwdesk.store.problems import StoreCorrupt, hide_password
-
     with engine.connect() as conn:
         rows = [str(row[0]) for row in conn.exec_driver_sql("PRAGMA quick_check").all()]
     if rows != ["ok"]:

@@ -17,6 +17,7 @@ import pytest
 
 from cwdesk.sandbox.automate_api import SANDBOX_TWO_FACTOR_CODE, AutomateAPI
 from cwdesk.sandbox.http import SandboxRequest
+from cwdesk.sandbox.seed_automate import AutomateDemoSeeder
 
 CLIENT_ID = "3f1c2d9e-0000-4000-8000-000000000001"
 SPEC_PATH = Path(__file__).resolve().parents[2] / "src" / "cwdesk" / "spec" / "automate-core.json"
@@ -62,7 +63,7 @@ class Emulator:
     def __init__(self) -> None:
         self.clock = Clock()
         self.api = AutomateAPI(sqlite3.connect(":memory:"), self.clock)
-        self.api.seed_clients(ROWS, random.Random(7))
+        AutomateDemoSeeder(self.api.backend).seed_clients(ROWS, random.Random(7))
         self.token = ""
 
     def call(

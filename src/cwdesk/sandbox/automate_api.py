@@ -111,7 +111,7 @@ _ROUTES: tuple[_Route, ...] = (
         delete="_reset_location_extra_field",
     ),
     _route("/computers", get="_list_computers"),
-    _route("/computers/{id}", patch="_patch_computer"),
+    _route("/computers/{id}", get="_get_computer", patch="_patch_computer"),
     _route("/groups", get="_list_groups", post="_create_group"),
     _route("/groups/{id}", get="_get_group", put="_put_group", patch="_patch_group", delete="_delete_group"),
     _route("/groupcomputers", get="_list_group_computers", post="_create_group_computer"),
@@ -122,13 +122,15 @@ _ROUTES: tuple[_Route, ...] = (
         patch="_patch_group_computer",
         delete="_delete_group_computer",
     ),
+    _route("/patchinformation", get="_patch_information"),
+    _route("/featureflags", get="_list_feature_flags", post="_post_feature_flag"),
 )
 
 # Calls answered without a bearer token (they are how a client gets one).
 _UNAUTHENTICATED = {"_auth_information", "_token", "_refresh"}
 # Calls answered without a ClientId header: getting a token (connectwise-rest src/Automate.ts getToken sends none)
 # and asking the server how to authenticate (gavsto Connect-AutomateAPI.ps1 reads the ClientID from GET /APIToken).
-_NO_CLIENT_ID: set[str] = set()
+_NO_CLIENT_ID = {"_auth_information", "_token"}
 
 # The list parameters in their flat form (gavsto Get-AutomateAPIGeneric.ps1) and their spec form (options.*).
 _OPTION_ALIASES = {

@@ -4,6 +4,9 @@ Tables are prefixed ``cwa_`` in the connection the Manage backend uses. Records 
 bundled ``automate-core.json`` (``LabTech.Models.*``, PascalCase); a list is filtered with a condition evaluated in
 Python over the rendered records (Automate data sets are small), ordered and paged here. Every rule about records
 (writable fields and their types, unique names, what a delete refuses) lives here and raises ``AutomateError``.
+Three answers are emulated by analogy, as no source shows a real server giving them (docs/automate.md): PATCH of a
+client's extra field (the spec has the Locations form only), ``PATCH /Computers/{id}`` with a ``Location/Id``
+operation (moving a computer), and ``GET /Computers/{id}`` (the list's record).
 Not for: HTTP (routes, auth headers, query parameters, ``{"Message": ...}`` bodies: ``sandbox/automate_api.py``),
 seeding (``sandbox/seed_automate.py``), parsing conditions (``cwdesk.conditions``).
 """
@@ -20,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
-from cwdesk.conditions import AllOf, AnyOf, Comparison, Condition, Raw, parse
+from cwdesk.conditions import AllOf, AnyOf, Comparison, Condition, Raw, field_paths, parse
 from cwdesk.sandbox.backend.spec import spec_path
 
 __all__ = [
@@ -32,7 +35,9 @@ __all__ = [
     "AutomateError",
     "ListQuery",
     "PatchOperation",
+    "default_of",
     "iso",
+    "matches",
 ]
 
 MAX_PAGE_SIZE = 1000
@@ -377,7 +382,7 @@ class AutomateBackend:
         records: Callable[[str, list[Any]], list[dict[str, Any]]],
         *,
         pushdown: dict[str, str] | None = None,
-        matching_view: Callable[[list[dict[str, Any]]], list[dict[str, Any]]] | None = None,
+        matching_view: Callable[[list[dict[str, Any]], Condition], list[dict[str, Any]]] | None = None,
     ) -> list[dict[str, Any]]:
         """Filter, order and page ``records`` as every Automate list endpoint does.
 
@@ -394,7 +399,7 @@ class AutomateBackend:
         if query.ids is not None:
             rows = [r for r in rows if str(r.get("Id")) in query.ids]
         if cond is not None:
-            views = matching_view(rows) if matching_view is not None else rows
+            views = matching_view(rows, cond) if matching_view is not None else rows
             rows = [row for row, view in zip(rows, views, strict=True) if matches(cond, view)]
         rows = _order(rows, query.order_by)
         start = (query.page - 1) * query.page_size
@@ -463,12 +468,15 @@ class AutomateBackend:
             matching_view=self._clients_with_locations,
         )
 
-    def _clients_with_locations(self, clients: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def _clients_with_locations(self, clients: list[dict[str, Any]], cond: Condition) -> list[dict[str, Any]]:
         """Clients as a condition sees them: with their locations under ``Location`` and ``Locations``.
 
         gavsto/AutomateAPI ``Public/Get-AutomateClient.ps1`` filters clients on ``Location.Name`` and
         ``Location.Id``; a client matches when one of its locations does (the spec's Client has ``Locations``).
         """
+        heads = {re.split(r"[./]", path, maxsplit=1)[0].lower() for path in field_paths(cond)}
+        if not heads & {"location", "locations"}:
+            return clients
         by_client: dict[str, list[dict[str, Any]]] = {}
         rows = [tuple(r) for r in self.db.execute("SELECT id, client_id, name, data FROM cwa_locations ORDER BY id")]
         for location in self._location_records(rows):

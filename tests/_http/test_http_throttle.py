@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from cwdesk._http.throttle import Throttle, throttle_for
+from cwdesk.store import open_database
 from cwdesk.store.shared_throttle import DatabasePacingStore
 
 
@@ -140,7 +141,9 @@ def _two_processes(tmp_path: Path, now: list[float], **settings: Any) -> tuple[T
     """Two throttles on one credential, each with its own store connection, as two processes would have."""
     url = f"sqlite:///{tmp_path / 'cwdesk.db'}"
     return tuple(  # type: ignore[return-value]
-        Throttle(clock=lambda: now[0], key="manage:host/acme/pub", shared=DatabasePacingStore(url), **settings)
+        Throttle(
+            clock=lambda: now[0], key="manage:host/acme/pub", shared=DatabasePacingStore(open_database(url)), **settings
+        )
         for _ in range(2)
     )
 

@@ -54,10 +54,7 @@ def test_four_bulk_jobs_on_one_credential_share_the_rate_limit(tmp_path: Path) -
     app_home.mkdir()
     with serve(sandbox_home, "--seed", "24", "--rate-limit", f"{RATE}/min", "--rate-burst", str(BURST)) as served:
         companies = [[i for i in range(1, 25) if i % PROCESSES == n] for n in range(PROCESSES)]
-        # The app's database exists already, as on any machine where cwdesk has run once.
-        first = _bulk_commands(app_home, served.base, [[1]])[0]
-        assert first.wait(timeout=60) == 0, first.stderr.read() if first.stderr else ""
-        served.clear_log()
+        # A fresh machine: the four processes also make the app's database together (it is upgraded once).
         started = time.monotonic()
         processes = _bulk_commands(app_home, served.base, companies)
         outcomes = [(p.wait(timeout=240), p.stdout.read() if p.stdout else "", p.stderr.read() if p.stderr else "")
@@ -74,9 +71,10 @@ def test_four_bulk_jobs_on_one_credential_share_the_rate_limit(tmp_path: Path) -
     floor = max(0.0, (served_calls - BURST) * 60.0 / RATE)
     share = refused / len(log)
     print(f"P8-test: {len(log)} calls, {refused} answered 429 ({share:.1%}), wall {wall:.1f} s, floor {floor:.1f} s")
-    # Paced from one schedule, the four processes stay near the limit: the server refuses few calls (measured here
-    # 1.6-4 % shared, 5.5 % when each process paced alone; P8 in `make bench` compares both at 300/min).
-    assert share < 0.10, f"{refused} of {len(log)} calls were answered 429"
+    # Paced from one schedule, the four processes stay near the limit and the server refuses few calls: measured
+    # here 1.6-8 % (the learning's first overshoot on a fresh store is most of it). A bound, not a figure: P8 in
+    # `make bench` compares shared and alone at 300/min (4.5 % against 16.7 % of calls answered 429).
+    assert share < 0.15, f"{refused} of {len(log)} calls were answered 429"
     # They paced from one state: one row for the credential, which counted every 429 any of them was answered.
     engine = sa.create_engine(f"sqlite:///{app_home / 'cwdesk.db'}")
     with engine.connect() as conn:

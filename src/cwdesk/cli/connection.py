@@ -122,10 +122,10 @@ def _keep_secret_out_of_logs(client: _Client) -> _Client:
 
 def _share_rate_limits() -> None:
     """One rate limit per credential for the console, the CLI and scheduled runs on this app's database (M6)."""
-    from cwdesk.store.database import database_url
+    from cwdesk.store import open_database
     from cwdesk.store.shared_throttle import share_rate_limits
 
-    share_rate_limits(database_url())
+    share_rate_limits(open_database())
 
 
 def manage_client(profile: str | None = None) -> ManageClient:

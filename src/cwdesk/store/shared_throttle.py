@@ -9,9 +9,9 @@ in one row of the app's database, and every reservation reads and writes it in o
   processes never plan from the same copy; waiting for the lock uses SQLite's busy timeout.
 - PostgreSQL (many machines): ``SELECT ... FOR UPDATE`` on the credential's row.
 
-The table is a cache of live state, not records: it is created here when missing (outside the schema
-migrations), and dropping it loses nothing but a few seconds of learning. Rows hold no secret: the key is the
-credential's identity (host, company, public key), never a private key.
+The table (migration ``0005``) holds live state, not records: dropping its rows loses nothing but a few seconds of
+learning. Rows hold no secret: the key is the credential's identity (host, company, public key), never a private
+key.
 
 Not for: the pacing arithmetic (the throttle), nor a cap on requests in flight across processes (each process keeps
 its own concurrency cap).
@@ -28,14 +28,15 @@ from typing import TypeVar
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
+from cwdesk.store.database import metadata
+
 __all__ = ["DatabasePacingStore", "share_rate_limits"]
 
 _T = TypeVar("_T")
 
-_metadata = sa.MetaData()
 throttle_state = sa.Table(
     "throttle_state",
-    _metadata,
+    metadata,
     sa.Column("key", sa.String(400), primary_key=True),
     sa.Column("state", sa.Text, nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
@@ -45,12 +46,12 @@ throttle_state = sa.Table(
 class DatabasePacingStore:
     """A ``SharedPacingStore`` on the app's database (SQLite file or PostgreSQL)."""
 
-    def __init__(self, url: str | sa.URL) -> None:
-        url = sa.make_url(url)
-        self._sqlite = url.get_backend_name() == "sqlite"
+    def __init__(self, engine: sa.Engine) -> None:
+        """On the store ``engine`` opened (checked and upgraded) by ``open_database``."""
+        self._sqlite = engine.url.get_backend_name() == "sqlite"
         if self._sqlite:
-            # Its own engine: transactions here begin IMMEDIATE, which the store's engine must not do for reads.
-            self._engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+            # Its own engine on the same file: transactions here begin IMMEDIATE, which the store's must not do.
+            self._engine = sa.create_engine(engine.url, connect_args={"check_same_thread": False, "timeout": 30})
 
             @sa.event.listens_for(self._engine, "connect")
             def _manual_transactions(dbapi_connection: object, _record: object) -> None:
@@ -62,8 +63,7 @@ class DatabasePacingStore:
                 connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         else:
-            self._engine = sa.create_engine(url, pool_pre_ping=True, pool_size=2)
-        _metadata.create_all(self._engine)
+            self._engine = engine
 
     def update(self, key: str, change: Callable[[str | None], tuple[str, _T]]) -> _T:
         """Read ``key``'s state, apply ``change`` and write the result, as one transaction across processes."""
@@ -89,15 +89,16 @@ class DatabasePacingStore:
         return result
 
     def close(self) -> None:
-        self._engine.dispose()
+        if self._sqlite:
+            self._engine.dispose()
 
 
 _shared: DatabasePacingStore | None = None
 _shared_lock = threading.Lock()
 
 
-def share_rate_limits(url: str | sa.URL) -> bool:
-    """Make every throttle of this process pace from the database at ``url`` (once per process).
+def share_rate_limits(engine: sa.Engine) -> bool:
+    """Make every throttle of this process pace from the store ``engine`` (once per process).
 
     Off when ``CWDESK_SHARED_RATE_LIMIT=0``; returns whether the rate limits are shared.
     """
@@ -108,6 +109,6 @@ def share_rate_limits(url: str | sa.URL) -> bool:
         return False
     with _shared_lock:
         if _shared is None:
-            _shared = DatabasePacingStore(url)
+            _shared = DatabasePacingStore(engine)
             share_throttles(_shared)
     return True

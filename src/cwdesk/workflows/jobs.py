@@ -96,6 +96,7 @@ __all__ = [
     "StepFailed",
     "StepRecord",
     "StepState",
+    "adopt_orphaned_jobs",
     "afollow_events",
     "cancel_job",
     "create_job",
@@ -104,6 +105,7 @@ __all__ = [
     "get_kind",
     "last_runs",
     "list_jobs",
+    "orphaned_jobs",
     "plan_rollback",
     "read_events",
     "register_kind",
@@ -1225,6 +1227,44 @@ def resume_in_background(engine: sa.Engine, job_id: int, *, client: Any, force: 
     thread = threading.Thread(target=run, args=(client, None), name=f"cwdesk-job-{job_id}", daemon=False)
     thread.start()
     return thread
+
+
+def orphaned_jobs(engine: sa.Engine) -> list[JobSummary]:
+    """Jobs left ``running`` by a runner that is gone: its process died on this host, or (another host) its
+    heartbeat is older than ``STALE_AFTER``. A live runner's heartbeat beats during its steps, so it is never one."""
+    now = _now()
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(jobs.c.id, jobs.c.runner, jobs.c.heartbeat_at).where(jobs.c.state == JobState.running.value)
+        ).all()
+        found: list[JobSummary] = []
+        for row in rows:
+            alive = _runner_is_alive(row.runner)
+            heartbeat = _aware(row.heartbeat_at)
+            stale = heartbeat is None or now - heartbeat > STALE_AFTER
+            if alive is False or (alive is None and stale):
+                found.append(_load_summary(conn, int(row.id)))
+    return found
+
+
+def adopt_orphaned_jobs(
+    engine: sa.Engine, *, client_for: Callable[[JobSummary], Any | None]
+) -> list[tuple[int, threading.Thread]]:
+    """Resume each orphaned job this process can run, on its own thread; returns the jobs taken and their threads.
+
+    ``client_for(summary)`` gives the SDK client for the job, or ``None`` to leave it (another product, another
+    ConnectWise than the job's target). A job another process adopts first is left to it.
+    """
+    taken: list[tuple[int, threading.Thread]] = []
+    for summary in orphaned_jobs(engine):
+        client = client_for(summary)
+        if client is None:
+            continue
+        try:
+            taken.append((summary.id, resume_in_background(engine, summary.id, client=client)))
+        except JobError:
+            continue  # adopted by another process just now, or no longer orphaned
+    return taken
 
 
 def rollback_in_background(engine: sa.Engine, job_id: int, *, client: Any, force: bool = False) -> threading.Thread:

@@ -56,22 +56,37 @@ def test_resume_after_the_last_id_seen(sandbox_client: ManageClient) -> None:
 
 def test_create_update_and_delete_a_company(sandbox_client: ManageClient) -> None:
     created = sandbox_client.companies.create(
-        {"identifier": "NewCo1", "name": "New Co", "status": {"name": "Active"}, "city": "Chicago"}
+        {
+            "identifier": "NewCo1",
+            "name": "New Co",
+            "status": {"name": "Active"},
+            "city": "Chicago",
+            "site": {"name": "Main"},
+        }
     )
     assert created.id is not None and created.identifier == "NewCo1"
+    assert created.site is not None and created.site.name == "Main"
     updated = sandbox_client.companies.update(created.id, {"phone_number": "312-555-0100", "website": "newco.example"})
     assert updated.phone_number == "312-555-0100"
     assert sandbox_client.companies.get(created.id).website == "newco.example"
     sandbox_client.companies.delete(created.id)
+    # A deleted company still answers, marked deleted (docs/connectwise.md, "Companies").
+    assert sandbox_client.companies.get(created.id).deleted_flag is True
     with pytest.raises(NotFoundError):
-        sandbox_client.companies.get(created.id)
+        sandbox_client.contacts.get(999_999)
 
 
 def test_a_duplicate_identifier_is_an_invalid_object_error_with_field_errors(sandbox_client: ManageClient) -> None:
     existing = next(sandbox_client.companies.list(limit=1))
     with pytest.raises(InvalidObjectError) as caught:
         sandbox_client.companies.create(
-            {"identifier": existing.identifier, "name": "Dup", "status": {"name": "Active"}, "city": "X"}
+            {
+                "identifier": existing.identifier,
+                "name": "Dup",
+                "status": {"name": "Active"},
+                "city": "X",
+                "site": {"name": "Main"},
+            }
         )
     assert caught.value.errors
 
@@ -101,7 +116,7 @@ def test_a_create_is_not_resent_after_a_server_error(sandbox: Any, sandbox_clien
     before = sandbox_client.companies.count()
     sandbox.faults.fail_next(method="POST", path_contains="/company/companies", status=503, count=1)
     with pytest.raises(ServerError):
-        sandbox_client.companies.create({"identifier": "Once1", "name": "Once", "city": "X"})
+        sandbox_client.companies.create({"identifier": "Once1", "name": "Once", "city": "X", "site": {"name": "Main"}})
     assert sandbox_client.companies.count() == before
 
 

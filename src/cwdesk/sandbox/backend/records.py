@@ -41,17 +41,29 @@ class ManageError(Exception):
 
 @dataclass
 class Problems:
-    """Field errors collected while checking one record."""
+    """Field errors collected while checking one record: one error per problem.
+
+    A real server answers a ticket pointing at a missing company with exactly one error,
+    ``{"code": "NotFound", "message": "company 19299 not found", "resource": "ticket", "field": "company/id"}``
+    under ``{"code": "InvalidObject", "message": "ticket object is invalid"}`` (rapid7/insightconnect-plugins
+    ``plugins/connectwise/unit_test/responses/ticket_company_not_found.json.resp``), so a field that already has a
+    problem gets no second one (no "company is required" after "company 19299 not found").
+    """
 
     resource: str
+    """The record's kind as the server names it in errors: ``ticket``, ``company``."""
     errors: list[dict[str, str]] = field(default_factory=list)
 
     def add(self, code: str, field_name: str, message: str) -> None:
         self.errors.append({"code": code, "message": message, "resource": self.resource, "field": field_name})
 
-    def raise_if_any(self, label: str) -> None:
+    def has(self, field_name: str) -> bool:
+        """Whether ``field_name`` (or a path inside it, ``company/id``) already has a problem."""
+        return any(e["field"].split("/")[0].lower() == field_name.lower() for e in self.errors)
+
+    def raise_if_any(self) -> None:
         if self.errors:
-            raise ManageError(400, "InvalidObject", f"{label} object is invalid", self.errors)
+            raise ManageError(400, "InvalidObject", f"{self.resource} object is invalid", self.errors)
 
 
 def timestamp(moment: datetime) -> str:
@@ -94,7 +106,7 @@ def check_scalar(prop: Property, value: Any, problems: Problems) -> Any:
             problems.add("InvalidField", name, f"{name} must be one of {', '.join(prop.enum)}; '{value}' is not.")
             return None
         if prop.max_length is not None and len(value) > prop.max_length:
-            problems.add("InvalidField", name, f"{name} is limited to {prop.max_length} characters.")
+            problems.add("InvalidField", name, max_length_message(name, prop.max_length))
             return None
         return value
     if prop.kind == "datetime":
@@ -104,28 +116,69 @@ def check_scalar(prop: Property, value: Any, problems: Problems) -> Any:
             return None
         return timestamp(moment)
     if prop.kind == "boolean":
-        if not isinstance(value, bool):
+        bound = bind_boolean(value)
+        if bound is None:
             problems.add("InvalidField", name, f"{name} must be true or false.")
-            return None
-        return value
+        return bound
     if prop.kind == "integer":
-        if isinstance(value, bool) or not isinstance(value, int):
+        number = bind_number(value)
+        if number is None or number != int(number):
             problems.add("InvalidField", name, f"{name} must be a whole number.")
             return None
-        return value
+        return int(number)
     if prop.kind == "number":
-        if isinstance(value, bool) or not isinstance(value, int | float):
+        number = bind_number(value)
+        if number is None:
             problems.add("InvalidField", name, f"{name} must be a number.")
-            return None
-        return value
+        return number
     return value
 
 
+def max_length_message(name: str, limit: int) -> str:
+    """The .NET validation text a real server gives for a string that is too long: "The field accountNumber must be
+    a string with a maximum length of 41." (Mwbergamo/SolutionsHub ``register/api/customers.php``, a live probe)."""
+    return f"The field {name} must be a string with a maximum length of {limit}."
+
+
+# Value binding. The server deserialises bodies with Json.NET (its errors are Json.NET's own text: "Could not find
+# member 'page' on object of type 'FilterValues'. Path 'page', line 1, position 50.", mark-rootcs/CWM-API-Gateway-MCP
+# ``api_gateway/api_gateway.log``), and Json.NET binds a JSON string holding a number or true/false to a numeric
+# or boolean property. So "5" is 5 and "true" is true here too.
+def bind_boolean(value: Any) -> bool | None:
+    """A boolean, or a string ``true``/``false`` in any case, as a bool; None for anything else."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    return None
+
+
+def bind_number(value: Any) -> int | float | None:
+    """A number, or a string holding one (``"5"``, ``"2.50"``), as a number; None for anything else."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            return int(text)
+        except ValueError:
+            pass
+        try:
+            number = float(text)
+        except ValueError:
+            return None
+        return number if number == number and number not in (float("inf"), float("-inf")) else None
+    return None
+
+
 def missing_required(schema: str, record: dict[str, Any], problems: Problems) -> None:
-    """One ``MissingRequiredField`` per required field left out or empty (spec ``required``)."""
+    """One ``MissingRequiredField`` per required field left out or empty (spec ``required``), unless that field
+    already has a problem (a reference that was not found is one problem, not two)."""
     for name in required(schema):
         value = record.get(name)
-        if value is None or value == "" or value == {}:
+        if (value is None or value == "" or value == {}) and not problems.has(name):
             problems.add("MissingRequiredField", name, f"{name} is required.")
 
 

@@ -139,3 +139,30 @@ async def test_async_client_lists_and_counts(sandbox: Any) -> None:
         names = [co.name async for co in cw.companies.list(order_by="name", page_size=2)]
         assert names == sorted(names)
         assert len(names) == await cw.companies.count()
+
+
+def test_replace_of_a_company_as_read_leaves_out_its_types(sandbox_client: ManageClient) -> None:
+    """A real server refuses a PUT carrying ``types`` ("typeIds can only be used when creating a new company.",
+    Mwbergamo/SolutionsHub register/api/customers.php); ``replace`` of the record as read still succeeds."""
+    company = sandbox_client.companies.get(2)
+    assert company.types
+    replaced = sandbox_client.companies.replace(2, company.model_copy(update={"city": "Dayton"}))
+    assert replaced.city == "Dayton"
+    assert replaced.types == company.types
+
+
+async def test_async_replace_of_a_company_as_read_leaves_out_its_types(sandbox: Any) -> None:
+    async with AsyncManageClient(
+        **sandbox.manage_credentials, transport=sandbox.async_transport(), rate_per_minute=600_000
+    ) as cw:
+        company = await cw.companies.get(2)
+        replaced = await cw.companies.replace(2, company.model_copy(update={"city": "Dayton"}))
+        assert replaced.city == "Dayton" and replaced.types == company.types
+
+
+def test_forward_only_paging_stops_on_the_empty_link_of_the_last_page(sandbox_client: ManageClient) -> None:
+    """Every forward-only page carries a Link header, the last one empty (christaylorcodes/ConnectWiseManageAPI
+    Public/Invoke/Invoke-CWMAllResult.ps1); the SDK reads each record once and stops."""
+    ids = [co.id for co in sandbox_client.companies.list(page_size=3)]
+    assert ids == sorted(set(ids))
+    assert len(ids) == sandbox_client.companies.count()

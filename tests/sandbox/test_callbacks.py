@@ -1,4 +1,5 @@
-"""S5: callbacks registered at /system/callbacks are delivered on create/update/delete, signed per NOTES.md §10."""
+"""S5: callbacks registered at /system/callbacks are delivered on create/update/delete, signed per
+docs/connectwise.md ("Callbacks")."""
 
 from __future__ import annotations
 

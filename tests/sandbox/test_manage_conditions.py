@@ -1,4 +1,4 @@
-"""S1: the conditions grammar of NOTES.md §3 evaluated by the Manage emulator, and its errors."""
+"""S1: the conditions grammar of docs/connectwise.md ("Conditions") evaluated by the Manage emulator, and its errors."""
 
 from __future__ import annotations
 

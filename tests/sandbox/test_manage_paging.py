@@ -1,4 +1,5 @@
-"""S1: navigable paging with ConnectWise's Link header (NOTES.md §4, §11), page sizes, and forward-only paging."""
+"""S1: navigable paging with ConnectWise's Link header (docs/connectwise.md, "Paging"), page sizes, and forward-only
+paging."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from cwdesk.sandbox import Sandbox
 
 Connect = Callable[..., httpx.Client]
 
-# pyconnectwise reads Link headers with exactly this pattern (NOTES.md §4).
+# pyconnectwise reads Link headers with exactly this pattern (docs/connectwise.md, "Paging").
 PYCONNECTWISE_LINK = re.compile(r'page=(\d+)>; rel="(.*?)"')
 
 

@@ -345,7 +345,7 @@ def _url(request: SandboxRequest, pairs: list[tuple[str, str]]) -> str:
 
 
 def _navigable_links(request: SandboxRequest, page: int, page_size: int, total: int) -> str:
-    """RFC 5988 links with the request's own parameters and ``page`` last (NOTES.md §11)."""
+    """RFC 5988 links with the request's own parameters and ``page`` last (docs/connectwise.md, "Paging")."""
     last = max(1, math.ceil(total / page_size))
     kept = [(k, v) for k, v in request.query if k.lower() != "page"]
     links: list[str] = []

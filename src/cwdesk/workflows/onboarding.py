@@ -79,7 +79,7 @@ KIND = "onboarding"
 DEFAULT_SITE_NAME = "Main Office"
 DEFAULT_BOARD = "Service Desk"
 COMPANY_NAME_MAX = 50
-TICKET_SUMMARY_MAX = 100  # Ticket.summary "max 100" (NOTES.md §7)
+TICKET_SUMMARY_MAX = 100  # Ticket.summary "max 100" (docs/connectwise.md, "Required fields on create")
 
 
 @dataclass(frozen=True)
@@ -184,7 +184,7 @@ def _date(value: Any, where: str, problems: Problems) -> date | None:
 
 
 def _cw_datetime(day: date) -> str:
-    # Bodies carry ISO-8601 UTC datetimes, yyyy-MM-ddTHH:mm:ssZ (NOTES.md §3).
+    # Bodies carry ISO-8601 UTC datetimes, yyyy-MM-ddTHH:mm:ssZ (docs/connectwise.md, "Value binding").
     return datetime(day.year, day.month, day.day, tzinfo=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

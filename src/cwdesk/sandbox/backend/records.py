@@ -81,7 +81,8 @@ def parse_datetime(text: str) -> datetime | None:
 
 
 def unknown_member(name: str, schema: str) -> ManageError:
-    """What ConnectWise answers for a body member its version does not have (NOTES.md §1, a real log)."""
+    """What ConnectWise answers for a body member its version does not have (docs/connectwise.md, "Status codes
+    and error bodies")."""
     return ManageError(
         400,
         "ConnectWiseApi",

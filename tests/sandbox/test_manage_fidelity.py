@@ -173,6 +173,8 @@ def test_numbers_and_booleans_sent_as_strings_are_bound(manage: httpx.Client) ->
     patched = manage.patch("/finance/agreements/1", json=[{"op": "replace", "path": "billAmount", "value": "125.50"}])
     assert patched.status_code == 200
     assert patched.json()["billAmount"] == 125.5
+    as_text = manage.patch("/company/contacts/1", json=[{"op": "replace", "path": "title", "value": 42}])
+    assert as_text.status_code == 200 and as_text.json()["title"] == "42"
     not_a_number = manage.patch(
         "/finance/agreements/1", json=[{"op": "replace", "path": "billAmount", "value": "lots"}]
     )

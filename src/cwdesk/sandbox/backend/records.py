@@ -97,6 +97,8 @@ def check_scalar(prop: Property, value: Any, problems: Problems) -> Any:
         return None
     name = prop.name
     if prop.kind == "string":
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            value = str(value)  # Json.NET binds a JSON number to a string property as its text (see bind_number)
         if not isinstance(value, str):
             problems.add("InvalidField", name, f"{name} must be text.")
             return None

@@ -79,7 +79,9 @@ def test_patch_of_a_company_types_is_refused_with_the_same_message(manage: httpx
 
 def test_deleted_company_is_marked_deleted_and_get_still_answers(sandbox: Sandbox, manage: httpx.Client) -> None:
     """rapid7/insightconnect-plugins plugins/connectwise/unit_test/responses/get_company.json.resp: a GET of a
-    company answered ``deletedFlag: true``, ``dateDeleted`` and ``deletedBy``."""
+    company answered ``deletedFlag: true``, ``dateDeleted`` and ``deletedBy``; KerkhoffTechnologies/
+    django-connectwise djconnectwise/sync.py: "Companies are deleted by setting deleted_flag = True" and company
+    lists are read with ``deletedFlag=False``."""
     assert manage.delete("/company/companies/8").status_code == 204
     answered = manage.get("/company/companies/8")
     assert answered.status_code == 200
@@ -226,6 +228,17 @@ def test_search_body_member_the_model_lacks_is_refused_as_json_net_does(manage: 
     assert response.status_code == 400
     assert response.json()["code"] == "ConnectWiseApi"
     assert response.json()["message"].startswith("Could not find member 'page' on object of type 'FilterValues'.")
+
+
+def test_company_info_of_an_unknown_company_is_200_with_null(sandbox: Sandbox) -> None:
+    """KerkhoffTechnologies/django-connectwise djconnectwise/api.py (CompanyInfoManager): "CW returns None if
+    company ID is unknown." -- a 2xx whose JSON body is null."""
+    with httpx.Client(transport=sandbox.transport()) as bare:
+        response = bare.get(sandbox.base_url + "/login/companyinfo/NoSuchCompany")
+        known = bare.get(sandbox.base_url + "/login/companyinfo/sandbox")
+    assert response.status_code == 200
+    assert response.json() is None
+    assert known.json()["Codebase"] == "v4_6_release/"
 
 
 def test_api_answers_carry_api_current_version(manage: httpx.Client) -> None:

@@ -286,7 +286,9 @@ class ManageAPI:
 
     def _company_info(self, company: str, request: SandboxRequest) -> SandboxResponse:
         if company.lower() != self.company.lower():
-            return error(404, "NotFound", f"Company {company} not found")
+            # A real server answers an unknown company id with 200 and a JSON null: "CW returns None if company ID
+            # is unknown." (KerkhoffTechnologies/django-connectwise djconnectwise/api.py, CompanyInfoManager).
+            return SandboxResponse.json(200, None)
         return SandboxResponse.json(
             200,
             {

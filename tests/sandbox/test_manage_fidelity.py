@@ -242,6 +242,7 @@ def test_company_info_of_an_unknown_company_is_200_with_null(sandbox: Sandbox) -
 
 
 def test_api_answers_carry_api_current_version(manage: httpx.Client) -> None:
-    """Issue 11 asks for the header; its value's format is unverified (docs/sandbox.md)."""
+    """christaylorcodes/ConnectWiseManageAPI ConnectWiseManageAPI/Public/Invoke/Invoke-CWMWebRequest.ps1 reads
+    ``api-current-version`` from a successful answer's headers; the value's format is unverified (docs/sandbox.md)."""
     assert manage.get("/company/companies/1").headers["api-current-version"] == "2025.1"
     assert manage.get("/company/companies/99999").headers["api-current-version"] == "2025.1"

@@ -33,8 +33,9 @@ API_ROOT = "/v4_6_release/apis/3.0"
 VERSION = "v2025.1.10431"
 API_VERSION = "2025.1"
 MEDIA_TYPE = f"application/vnd.connectwise.com+json; version={API_VERSION}; charset=utf-8"
-#: Sent on every API answer. The value's format is unverified (no recorded answer carries it here): the version
-#: the media type names is used (docs/sandbox.md, "Unverified").
+#: Sent on every API answer: christaylorcodes/ConnectWiseManageAPI Public/Invoke/Invoke-CWMWebRequest.ps1 saves
+#: ``$Result.Headers.'api-current-version'`` from the first successful answer. Its value's format is not recorded:
+#: the media type's version is used (docs/sandbox.md, "Unverified").
 _VERSION_HEADERS = {"api-current-version": API_VERSION}
 DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 1000

@@ -6,6 +6,8 @@ listed in docs/sandbox.md ("Unverified") and not tested here as facts.
 
 from __future__ import annotations
 
+import json
+
 import httpx
 
 from cwdesk.sandbox import Sandbox
@@ -224,10 +226,25 @@ def test_ticket_search_answers_200_and_pages_forward_only(manage: httpx.Client) 
 def test_search_body_member_the_model_lacks_is_refused_as_json_net_does(manage: httpx.Client) -> None:
     """mark-rootcs/CWM-API-Gateway-MCP api_gateway/api_gateway.log (2025-03-18 07:18:41): ``{"page": 1}`` in the
     body answered 400 ``ConnectWiseApi`` "Could not find member 'page' on object of type 'FilterValues'..."."""
-    response = manage.post("/service/tickets/search", json={"conditions": "id > 1", "page": 1})
+    logged_body = json.dumps({"conditions": 'summary contains "rocks"', "page": 1, "pageSize": 50})
+    response = manage.post("/service/tickets/search", content=logged_body, headers={"content-type": "application/json"})
     assert response.status_code == 400
-    assert response.json()["code"] == "ConnectWiseApi"
-    assert response.json()["message"].startswith("Could not find member 'page' on object of type 'FilterValues'.")
+    assert response.json() == {
+        "code": "ConnectWiseApi",
+        "message": "Could not find member 'page' on object of type 'FilterValues'. Path 'page', line 1, position 50."
+        "Check your accept header to make sure you are using the correct version.",
+    }
+
+
+def test_unknown_member_of_a_record_says_where_it_is_in_the_body(manage: httpx.Client) -> None:
+    """The same Json.NET wording (mark-rootcs/CWM-API-Gateway-MCP api_gateway/api_gateway.log) for a record's
+    body, over several lines."""
+    body = '{\n  "identifier": "Zed1",\n  "colour": "red"\n}'
+    response = manage.post("/company/companies", content=body, headers={"content-type": "application/json"})
+    assert response.json()["message"] == (
+        "Could not find member 'colour' on object of type 'Company'. Path 'colour', line 3, position 9."
+        "Check your accept header to make sure you are using the correct version."
+    )
 
 
 def test_company_info_of_an_unknown_company_is_200_with_null(sandbox: Sandbox) -> None:

@@ -24,7 +24,13 @@ from urllib.parse import quote, urlencode
 from cwdesk.sandbox.backend.kinds import KINDS, Kind
 from cwdesk.sandbox.backend.manage import ManageBackend, Query
 from cwdesk.sandbox.backend.query import QueryError
-from cwdesk.sandbox.backend.records import HREF_PREFIX, ManageError, pick_fields, unknown_member
+from cwdesk.sandbox.backend.records import (
+    HREF_PREFIX,
+    ManageError,
+    locate_unknown_member,
+    pick_fields,
+    unknown_member,
+)
 from cwdesk.sandbox.backend.spec import path_methods
 from cwdesk.sandbox.http import SandboxRequest, SandboxResponse
 
@@ -101,6 +107,7 @@ class ManageAPI:
         try:
             return self._route(request, match.group(1), member)
         except ManageError as exc:
+            locate_unknown_member(exc, request.body.decode("utf-8", "replace"))
             return error(exc.status, exc.code, exc.message, exc.errors)
         except QueryError as exc:
             return error(400, exc.code, exc.message)
@@ -208,7 +215,7 @@ class ManageAPI:
         for name in body:
             if str(name).lower() not in allowed:
                 # Real answer to {"page": 1} in the body: the same log, 2025-03-18 07:18:41.
-                raise unknown_member(str(name), "FilterValues")
+                raise unknown_member(str(name), "FilterValues", top_level=True)
         for key, value in given.items():
             if value is not None and not isinstance(value, str):
                 raise ManageError(400, "InvalidObject", f"{key} must be text.")

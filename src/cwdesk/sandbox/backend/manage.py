@@ -324,7 +324,7 @@ class ManageBackend:
         for key, value in body.items():
             prop = known_property(kind.schema, key)
             if prop is None:
-                raise unknown_member(key, kind.schema)
+                raise unknown_member(key, kind.schema, top_level=True)
             if prop.name in ("id", "_info"):
                 continue
             if prop.name == "typeIds":

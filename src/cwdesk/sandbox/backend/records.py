@@ -8,6 +8,7 @@ Not for: storage (``manage.py``) or HTTP.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -31,6 +32,8 @@ class ManageError(Exception):
         self.code = code
         self.message = message
         self.errors = errors or []
+        self.unknown_member: tuple[str, str] | None = None
+        """(member, schema) when the body's top level has a member the model lacks (see ``unknown_member``)."""
 
     def body(self) -> dict[str, Any]:
         body: dict[str, Any] = {"code": self.code, "message": self.message}
@@ -80,15 +83,72 @@ def parse_datetime(text: str) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def unknown_member(name: str, schema: str) -> ManageError:
+_ACCEPT_HINT = "Check your accept header to make sure you are using the correct version."
+
+
+def unknown_member(name: str, schema: str, *, top_level: bool = False) -> ManageError:
     """What ConnectWise answers for a body member its version does not have (docs/connectwise.md, "Status codes
-    and error bodies")."""
-    return ManageError(
-        400,
-        "ConnectWiseApi",
-        f"Could not find member '{name}' on object of type '{schema}'. "
-        "Check your accept header to make sure you are using the correct version.",
+    and error bodies"). For a member of the body's top level the HTTP layer adds Json.NET's location with
+    ``locate_unknown_member`` once it has the raw body."""
+    error = ManageError(
+        400, "ConnectWiseApi", f"Could not find member '{name}' on object of type '{schema}'. {_ACCEPT_HINT}"
     )
+    if top_level:
+        error.unknown_member = (name, schema)
+    return error
+
+
+def locate_unknown_member(error: ManageError, raw: str) -> None:
+    """Word ``error`` as Json.NET does, with where the member is in the raw body: "Could not find member 'page' on
+    object of type 'FilterValues'. Path 'page', line 1, position 50.Check your accept header ..." (the real text,
+    no space before "Check": mark-rootcs/CWM-API-Gateway-MCP api_gateway/api_gateway.log, 2025-03-18 07:18:41).
+    The position is the 0-based column of the name's closing quote: that gives the recorded 50 for the body that
+    call logged, ``{"conditions": "summary contains \\"rocks\\"", "page": 1, "pageSize": 50}``."""
+    if error.unknown_member is None:
+        return
+    name, schema = error.unknown_member
+    where = _top_level_key(raw, name)
+    if where is None:
+        return
+    line, position = where
+    error.message = (
+        f"Could not find member '{name}' on object of type '{schema}'. "
+        f"Path '{name}', line {line}, position {position}.{_ACCEPT_HINT}"
+    )
+
+
+def _top_level_key(raw: str, name: str) -> tuple[int, int] | None:
+    """(line, 0-based column of its closing quote) of the first member ``name`` of the top-level JSON object."""
+    depth, index, length = 0, 0, len(raw)
+    expecting_key = False
+    while index < length:
+        char = raw[index]
+        if char == '"':
+            end = index + 1
+            while end < length and raw[end] != '"':
+                end += 2 if raw[end] == "\\" else 1
+            token = raw[index : end + 1]
+            after = end + 1
+            if depth == 1 and expecting_key:
+                try:
+                    key = json.loads(token)
+                except ValueError:
+                    return None
+                if key == name:
+                    line = raw.count("\n", 0, end) + 1
+                    return line, end - (raw.rfind("\n", 0, end) + 1)
+            expecting_key = False
+            index = after
+            continue
+        if char in "{[":
+            depth += 1
+            expecting_key = char == "{" and depth == 1
+        elif char in "}]":
+            depth -= 1
+        elif char == "," and depth == 1:
+            expecting_key = True
+        index += 1
+    return None
 
 
 def check_scalar(prop: Property, value: Any, problems: Problems) -> Any:

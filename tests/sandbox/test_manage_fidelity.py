@@ -123,6 +123,16 @@ def test_too_long_strings_get_the_dotnet_message_with_the_spec_maximum(manage: h
     ]
 
 
+def test_contact_create_takes_types_by_id_alone(manage: httpx.Client) -> None:
+    """Mwbergamo/SolutionsHub register/api/customers.php (confirmed live): a contact is written with
+    ``types: [{id: 3}]``, "no name/description needed", and reads back with the type's name."""
+    created = manage.post(
+        "/company/contacts", json={"firstName": "Pat", "lastName": "Buyer", "company": {"id": 1}, "types": [{"id": 3}]}
+    )
+    assert created.status_code == 201
+    assert [(t["id"], bool(t["name"])) for t in created.json()["types"]] == [(3, True)]
+
+
 # ---------------------------------------------------------------------------------------------------- errors
 def test_get_of_a_missing_ticket_is_service_ticket_not_found(manage: httpx.Client) -> None:
     """rapid7/insightconnect-plugins plugins/connectwise/unit_test/responses/ticket_not_found.json.resp."""

@@ -23,18 +23,20 @@ from urllib.parse import quote, urlencode
 from cwdesk.sandbox.backend.kinds import KINDS, Kind
 from cwdesk.sandbox.backend.manage import ManageBackend, Query
 from cwdesk.sandbox.backend.query import QueryError
-from cwdesk.sandbox.backend.records import HREF_PREFIX, ManageError, pick_fields
+from cwdesk.sandbox.backend.records import API_ROOT as API_ROOT  # where clients and tests read it from
+from cwdesk.sandbox.backend.records import ManageError, pick_fields, public_hrefs
 from cwdesk.sandbox.backend.spec import path_methods
 from cwdesk.sandbox.http import SandboxRequest, SandboxResponse
 
 CODEBASE = "v4_6_release/"
-API_ROOT = "/v4_6_release/apis/3.0"
 VERSION = "v2025.1.10431"
 MEDIA_TYPE = "application/vnd.connectwise.com+json; version=2025.1; charset=utf-8"
 DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 1000
 
 _API_PATH = re.compile(r"^/[^/]+/apis/3\.0(/.*)$", re.IGNORECASE)
+#: ``GET /system/members/{identifier}``: a member by identifier (the GET subset's ``{memberIdentifier:regex(...)}``).
+_MEMBER_BY_IDENTIFIER = re.compile(r"^/system/members/([^/]*[^/0-9][^/]*)/?$", re.IGNORECASE)
 _COMPANY_INFO = re.compile(r"^/login/companyinfo/([^/]+)/?$", re.IGNORECASE)
 
 
@@ -92,7 +94,8 @@ class ManageAPI:
             return failure
         assert member is not None
         try:
-            return self._route(request, match.group(1), member)
+            # Real hrefs have ``apis/3.0//service/...`` (see ``reference_to``): a client following one must land.
+            return self._route(request, re.sub(r"/{2,}", "/", match.group(1)), member)
         except ManageError as exc:
             return error(exc.status, exc.code, exc.message, exc.errors)
         except QueryError as exc:
@@ -141,6 +144,12 @@ class ManageAPI:
             if request.method != "GET":
                 return error(405, "MethodNotAllowed", f"{request.method} is not allowed on /system/info.")
             return self._json(200, self.system_info(), request)
+        by_identifier = _MEMBER_BY_IDENTIFIER.match(path)
+        if by_identifier and by_identifier.group(1).lower() != "count":
+            if request.method != "GET":
+                return error(405, "MethodNotAllowed", f"{request.method} is not allowed here; use GET.")
+            member_record = self.backend.member_by_identifier(by_identifier.group(1))
+            return self._json(200, _fields(request, member_record), request)
         for route in self.routes:
             found = route.pattern.match(path)
             if found is None:
@@ -256,8 +265,7 @@ class ManageAPI:
         return self._text(status, json.dumps(data, separators=(",", ":")), request, {})
 
     def _text(self, status: int, text: str, request: SandboxRequest, headers: dict[str, str]) -> SandboxResponse:
-        if HREF_PREFIX in text:
-            text = text.replace(HREF_PREFIX, f"{request.base_url}{API_ROOT}/")
+        text = public_hrefs(text, request.base_url)
         return SandboxResponse(status, text.encode("utf-8"), {"content-type": MEDIA_TYPE, **headers})
 
     def system_info(self) -> dict[str, Any]:

@@ -12,14 +12,19 @@ Not for: rules about records (``backend/``); the seeded records are written in t
 
 from __future__ import annotations
 
+import json
 import random
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
+from cwdesk.sandbox.backend.defaults import fill, new_info
 from cwdesk.sandbox.backend.kinds import KINDS
 from cwdesk.sandbox.backend.manage import ManageBackend, reference_to
+from cwdesk.sandbox.backend.records import Problems
 from cwdesk.sandbox.backend.store import create_manage_tables, drop_indexes
+from cwdesk.sandbox.http import SandboxRequest, SandboxResponse
 
 #: Every seeded date is relative to this instant, so the data does not depend on the day it was made.
 ANCHOR = datetime(2025, 6, 2, 14, 30, tzinfo=UTC)
@@ -32,25 +37,30 @@ READ_ONLY_PRIVATE_KEY = "sandbox-readonly-private"
 
 
 class AutomateSeeder(Protocol):
+    """What the seed generator needs of the Automate emulator: seeding its clients, and its HTTP face, through
+    which the Manage side reads back how many computers each client got (``automate_computer_counts``)."""
+
     def seed_clients(self, rows: list[dict[str, Any]], rng: random.Random) -> None: ...
+
+    def handle(self, request: SandboxRequest) -> SandboxResponse: ...
 
 
 DEMO_CLIENTS: tuple[dict[str, Any], ...] = (
     {"identifier": "AcmeDental", "name": "Acme Dental Group", "status": "Active", "type": "Client",
      "city": "Tampa", "state": "FL", "zip": "33602", "address": "401 E Jackson St", "phone": "8135550142",
-     "agreement": ("Managed Service", 2450.0), "contacts": 3, "site": "Main Office"},
+     "agreement": ("Managed Service", 2450.0), "contacts": 3, "site": "Main Office", "billed_devices": 0},
     {"identifier": "BrightPath", "name": "BrightPath Logistics", "status": "Active", "type": "Client",
      "city": "Columbus", "state": "OH", "zip": "43215", "address": "88 N High St", "phone": "6145550188",
-     "agreement": ("Per Device", 1875.0), "contacts": 2, "site": "Warehouse"},
+     "agreement": ("Per Device", 1875.0), "contacts": 2, "site": "Warehouse", "billed_devices": 0},
     {"identifier": "CedarLaw", "name": "Cedar & Finch Law", "status": "Active", "type": "Client",
      "city": "Portland", "state": "OR", "zip": "97204", "address": "1120 SW 5th Ave", "phone": "5035550119",
      "agreement": ("Block Hours", 900.0), "contacts": 3, "site": "Main Office"},
     {"identifier": "DeltaMfg", "name": "Delta Precision Manufacturing", "status": "Active", "type": "Client",
      "city": "Grand Rapids", "state": "MI", "zip": "49503", "address": "250 Monroe Ave NW", "phone": "6165550173",
-     "agreement": ("Managed Service", 3980.0), "contacts": 2, "site": "Plant 1"},
+     "agreement": ("Managed Service", 3980.0), "contacts": 2, "site": "Plant 1", "billed_devices": -2},
     {"identifier": "EvergreenVet", "name": "Evergreen Veterinary Clinic", "status": "Active", "type": "Client",
      "city": "Boise", "state": "ID", "zip": "83702", "address": "901 W Bannock St", "phone": "2085550137",
-     "agreement": ("Per Device", 640.0), "contacts": 1, "site": "Clinic"},
+     "agreement": ("Per Device", 640.0), "contacts": 1, "site": "Clinic", "billed_devices": 3},
     {"identifier": "FultonCPA", "name": "Fulton Street CPAs", "status": "Inactive", "type": "Client",
      "city": "Albany", "state": "NY", "zip": "12207", "address": "75 State St", "phone": "5185550166",
      "agreement": ("Block Hours", 450.0), "contacts": 2, "site": "Main Office"},
@@ -61,6 +71,8 @@ DEMO_CLIENTS: tuple[dict[str, Any], ...] = (
      "city": "Charleston", "state": "SC", "zip": "29401", "address": "12 Meeting St", "phone": "8435550191",
      "agreement": None, "contacts": 1, "site": "Campus"},
 )  # fmt: skip
+# ``billed_devices``: how the device count billed on the agreement (its addition's quantity) differs from the
+# client's Automate computer count: 0 bills exactly what Automate manages, -2 bills two fewer, 3 bills three more.
 
 _FIRST = ("Ava", "Liam", "Maya", "Noah", "Priya", "Omar", "Grace", "Ethan", "Sofia", "Lucas", "Chloe", "Mateo",
           "Hannah", "Daniel", "Zoe", "Isaac", "Nora", "Caleb", "Leah", "Julian", "Aisha", "Ryan", "Elena", "Marcus",
@@ -174,6 +186,12 @@ class Seeder:
         self.automate_specs: list[dict[str, Any]] = []
         self._refs: dict[tuple[str, str, str], dict[str, Any]] = {}
         self.automate_seed = 0
+        # mobileGuids come from their own generator, so the rest of the data is drawn as before they existed.
+        self.guids = random.Random(0)
+        self.board_refs: dict[tuple[str, str, str], dict[str, Any]] = {}
+        """(board, kind, name) -> reference to that board's status, team or type."""
+        self.device_agreements: list[tuple[dict[str, Any], dict[str, Any]]] = []
+        """(demo client spec, its agreement) for the agreements billed per device."""
 
     # -------------------------------------------------------------------------------------------- helpers
     def _when(self, max_days: int = 1000) -> str:
@@ -183,8 +201,19 @@ class Seeder:
     def _record(self, kind: str, fields: dict[str, Any], who: str = "admin") -> dict[str, Any]:
         entered = self._when()
         record = {"id": self.ids(kind), **fields}
-        record["_info"] = {"lastUpdated": entered, "updatedBy": who, "dateEntered": entered, "enteredBy": who}
+        self._complete(kind, record, entered, who)
         return record
+
+    def _guid(self) -> str:
+        return str(uuid.UUID(int=self.guids.getrandbits(128), version=4))
+
+    def _complete(self, kind_name: str, record: dict[str, Any], entered: str, who: str) -> None:
+        """Fill what ConnectWise fills on a write (``backend/defaults.py``), as the backend does for the API."""
+        kind = KINDS[kind_name]
+        problems = Problems(resource=kind_name)
+        fill(kind, record, problems, now=ANCHOR, guid=self._guid)
+        problems.raise_if_any(kind.label)
+        record["_info"] = new_info(kind, entered, who, record["id"])
 
     def _ref(self, kind: str, name: str, schema: str) -> dict[str, Any]:
         key = (kind, name, schema)
@@ -214,10 +243,11 @@ class Seeder:
             ("Priority 5 - Next Time", "Gray"),
         ]
         entered = (ANCHOR - timedelta(days=3650)).strftime("%Y-%m-%dT%H:%M:%SZ")
-        info = {"lastUpdated": entered, "updatedBy": "admin", "dateEntered": entered, "enteredBy": "admin"}
-        self._save("priority", [{"id": self.ids("priority"), "name": n, "color": c, "sortOrder": i + 1,
-                   "defaultFlag": i == 2, "level": f"Level{i + 1}", "_info": dict(info)}
-                   for i, (n, c) in enumerate(stock)])  # fmt: skip
+        records = [{"id": self.ids("priority"), "name": n, "color": c, "sortOrder": i + 1, "defaultFlag": i == 2,
+                    "level": f"Level{i + 1}"} for i, (n, c) in enumerate(stock)]  # fmt: skip
+        for record in records:
+            self._complete("priority", record, entered, "admin")
+        self._save("priority", records)
 
     def setup(self) -> None:
         """Statuses, types, roles, members, locations, departments, boards, agreement types, API keys."""
@@ -270,12 +300,62 @@ class Seeder:
         self._save("board", [self._record("board", {"name": n, "location": location, "department": department,
                    "inactiveFlag": False, "projectFlag": n == "Projects"})
                    for n in ("Service Desk", "Projects", "Alerts")])  # fmt: skip
+        self.board_setup()
         agreement_types = [("Managed Service", 0.0), ("Block Hours", 0.0), ("Per Device", 0.0)]
         self._save("agreement_type", [self._record("agreement_type", {"name": n, "employeeCompRate": "Hourly",
                    "employeeCompNotExceed": "Billing", "invoicingCycle": "ContractYear", "billTime": "Billable",
                    "billExpenses": "Billable", "billProducts": "Billable", "billAmount": amount,
                    "applicationUnits": "Hours" if n == "Block Hours" else "Amount", "inactiveFlag": False,
                    "defaultFlag": n == "Managed Service"}) for n, amount in agreement_types])  # fmt: skip
+
+    #: Each board's statuses (name, closed), teams (name, leader, members; the first is the default) and types,
+    #: as an MSP sets them up; ticket statuses are a board's own (``.../service/boards/30/statuses/550``).
+    _STATUSES = (("New", False), ("In Progress", False), ("Waiting on Client", False), ("Closed - Resolved", True))
+    _TEAMS: ClassVar[dict[str, tuple[tuple[str, str, tuple[str, ...]], ...]]] = {
+        "Service Desk": (("Help Desk", "jsmith", ("jsmith", "mlopez")), ("Escalations", "akhan", ("akhan",))),
+        "Projects": (("Project Team", "akhan", ("akhan", "jsmith")),),
+        "Alerts": (("NOC", "mlopez", ("mlopez",)),),
+    }
+    _TYPES: ClassVar[dict[str, tuple[str, ...]]] = {
+        "Service Desk": ("Incident", "Request", "Problem"),
+        "Projects": ("Project",),
+        "Alerts": ("Alert",),
+    }
+
+    def board_setup(self) -> None:
+        """Every board's statuses, teams and types. Their dates are fixed rather than drawn, so the generator's
+        stream (and every other record) is the same as before boards had them."""
+        entered = (ANCHOR - timedelta(days=3000)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        statuses: list[dict[str, Any]] = []
+        teams: list[dict[str, Any]] = []
+        types: list[dict[str, Any]] = []
+        board_names: dict[int, str] = {}
+        for board_name in ("Service Desk", "Projects", "Alerts"):
+            board = self.by_name[("board", board_name)]
+            board_ref = reference_to(KINDS["board"], board, "BoardReference")
+            board_names[board["id"]] = board_name
+            for order, (name, closed) in enumerate(self._STATUSES):
+                statuses.append({"id": self.ids("board_status"), "name": name, "board": board_ref,
+                                 "sortOrder": order, "closedStatus": closed, "defaultFlag": order == 0})  # fmt: skip
+            for order, (name, leader, members) in enumerate(self._TEAMS[board_name]):
+                teams.append({"id": self.ids("board_team"), "name": name, "boardId": board["id"],
+                              "teamLeader": self._ref("member", leader, "MemberReference"),
+                              "members": [self.by_name[("member", m)]["id"] for m in members],
+                              "defaultFlag": order == 0, "locationId": board["location"]["id"]})  # fmt: skip
+            for order, name in enumerate(self._TYPES[board_name]):
+                types.append({"id": self.ids("board_type"), "name": name, "board": board_ref,
+                              "category": "Reactive", "defaultFlag": order == 0})  # fmt: skip
+        for kind_name, records in (("board_status", statuses), ("board_team", teams), ("board_type", types)):
+            for record in records:
+                self._complete(kind_name, record, entered, "admin")
+            self.backend.insert_seeded(KINDS[kind_name], records)
+            schema = {"board_status": "ServiceStatusReference", "board_team": "ServiceTeamReference",
+                      "board_type": "ServiceTypeReference"}[kind_name]  # fmt: skip
+            for record in records:
+                board_id = record["boardId"] if kind_name == "board_team" else record["board"]["id"]
+                self.board_refs[(board_names[board_id], kind_name, record["name"])] = reference_to(
+                    KINDS[kind_name], record, schema
+                )
 
     # ---------------------------------------------------------------------------------------------- clients
     def company(self, spec: dict[str, Any]) -> dict[str, Any]:
@@ -348,7 +428,7 @@ class Seeder:
             contacts.extend(people)
             if spec["agreement"]:
                 type_name, amount = spec["agreement"]
-                agreements.append(self._record("agreement", {
+                agreement = self._record("agreement", {
                     "name": f"{spec['name']} - {type_name}",
                     "type": self._ref("agreement_type", type_name, "AgreementTypeReference"),
                     "company": reference_to(KINDS["company"], company, "CompanyReference"),
@@ -357,13 +437,18 @@ class Seeder:
                     "cancelledFlag": spec["status"] == "Inactive", "billingCycle": {"id": 1, "name": "Monthly"},
                     "applicationUnits": "Hours" if type_name == "Block Hours" else "Amount",
                     "applicationUnlimitedFlag": type_name != "Block Hours",
-                }))  # fmt: skip
+                })  # fmt: skip
+                self.backend.agreement_type_defaults(agreement)
+                agreements.append(agreement)
+                if "billed_devices" in spec:
+                    self.device_agreements.append((spec, agreement))
             for number in range(self.rng.randint(0, 2)):
                 closed = number == 1
+                status = "Closed - Resolved" if closed else "New"
                 tickets.append(self._record("ticket", {
                     "summary": self.rng.choice(_TICKETS),
                     "board": self._ref("board", "Service Desk", "BoardReference"),
-                    "status": {"id": 4, "name": "Closed - Resolved"} if closed else {"id": 1, "name": "New"},
+                    "status": self.board_refs[("Service Desk", "board_status", status)],
                     "company": reference_to(KINDS["company"], company, "CompanyReference"),
                     "contact": reference_to(KINDS["contact"], people[0], "ContactReference"),
                     "owner": self._ref("member", self.rng.choice(owners), "MemberReference"),
@@ -375,8 +460,67 @@ class Seeder:
         self._save("site", sites)
         self._save("contact", contacts, key="id")
         self._save("agreement", agreements)
+        for ticket in tickets:
+            # The backend's own rule gives each ticket its board's default team, location and department and
+            # its company's site, as on a create through the API.
+            problems = Problems(resource="ticket")
+            self.backend.ticket_rules(ticket, problems, creating=True)
+            problems.raise_if_any("Ticket")
         self._save("ticket", tickets, key="id")
         self.automate_specs = [s for s in DEMO_CLIENTS if s["type"] == "Client" and s["status"] == "Active"]
+        self.demo_details(companies, tickets)
+
+    _NOTES = (
+        "Prefers email over phone for non-urgent issues.",
+        "After-hours contact is the office manager.",
+        "Quarterly business review scheduled each March.",
+        "Front door code is kept in the documentation.",
+    )
+
+    def demo_details(self, companies: list[dict[str, Any]], tickets: list[dict[str, Any]]) -> None:
+        """Ticket notes, company notes and account teams of the demo set (drawn after everything else)."""
+        notes = []
+        for ticket in tickets:
+            owner = self.by_name[("member", ticket["owner"]["identifier"])]
+            texts = [("detailDescriptionFlag", f"Client reports: {ticket['summary'].lower()}.")]
+            if ticket.get("closedFlag"):
+                texts.append(("resolutionFlag", "Resolved remotely; client confirmed."))
+            for flag, text in texts:
+                created = ticket["_info"]["dateEntered"]
+                note = {"id": self.ids("ticket_note"), "ticketId": ticket["id"], "text": text, flag: True,
+                        "member": reference_to(KINDS["member"], owner, "MemberReference"),
+                        "dateCreated": created, "createdBy": owner["identifier"],
+                        "internalFlag": True, "externalFlag": flag == "resolutionFlag"}  # fmt: skip
+                self._complete("ticket_note", note, created, owner["identifier"])
+                notes.append(note)
+        self.backend.insert_seeded(KINDS["ticket_note"], notes)
+        company_notes, teams = [], []
+        managers = ("jsmith", "akhan", "mlopez")
+        for number, company in enumerate(companies):
+            company_ref = reference_to(KINDS["company"], company, "CompanyReference")
+            company_notes.append(self._record("company_note", {
+                "text": self.rng.choice(self._NOTES), "company": company_ref, "flagged": number % 3 == 0,
+                "type": {"id": 1, "name": "General"}}))  # fmt: skip
+            member = self.by_name[("member", managers[number % len(managers)])]
+            teams.append(self._record("company_team", {
+                "company": company_ref, "teamRole": {"id": 1, "name": "Account Manager"},
+                "member": reference_to(KINDS["member"], member, "MemberReference"),
+                "contact": company["defaultContact"], "accountManagerFlag": True, "techFlag": True}))  # fmt: skip
+        self.backend.insert_seeded(KINDS["company_note"], company_notes)
+        self.backend.insert_seeded(KINDS["company_team"], teams)
+
+    def device_additions(self, computers: dict[str, int]) -> None:
+        """Per-device lines on the demo agreements: the quantity billed is the client's Automate computer count
+        plus its ``billed_devices`` offset, so some clients are billed for what Automate manages and some not."""
+        additions = []
+        for spec, agreement in self.device_agreements:
+            quantity = max(0, computers.get(spec["name"], 0) + spec["billed_devices"])
+            additions.append(self._record("agreement_addition", {
+                "product": {"id": 1, "identifier": "MGD-WORKSTATION"}, "description": "Managed workstation",
+                "quantity": float(quantity), "unitPrice": 45.0, "unitCost": 12.0, "billCustomer": "Billable",
+                "effectiveDate": agreement["startDate"], "agreementId": agreement["id"],
+                "agreementStatus": agreement["agreementStatus"]}))  # fmt: skip
+        self.backend.insert_seeded(KINDS["agreement_addition"], additions)
 
     def many(self, count: int) -> None:
         """``count`` generated companies with about 5 contacts each."""
@@ -437,6 +581,35 @@ class Seeder:
         self.automate.seed_clients(rows, random.Random(self.automate_seed))
 
 
+def automate_computer_counts(automate: AutomateSeeder) -> dict[str, int]:
+    """How many computers each Automate client has, read as any client reads them: a token, then
+    ``GET /Computers`` page by page (the emulator's internals are its own)."""
+    from cwdesk.sandbox.automate_api import AUTOMATE_PREFIX, SANDBOX_PASSWORD, SANDBOX_USER
+
+    headers = {"clientid": "5b3a6f2e-1c4d-4e8f-9a0b-7c6d5e4f3a21", "content-type": "application/json"}
+
+    def call(method: str, path: str, query: list[tuple[str, str]], body: bytes = b"") -> Any:
+        request = SandboxRequest(method, AUTOMATE_PREFIX + path, query, headers, body, "http://seed.invalid")
+        response = automate.handle(request)
+        if response.status >= 300:
+            raise RuntimeError(f"Automate answered {response.status} to {method} {path} while seeding.")
+        return json.loads(response.body)
+
+    credentials = json.dumps({"UserName": SANDBOX_USER, "Password": SANDBOX_PASSWORD}).encode()
+    token = call("POST", "/apitoken", [], credentials)["AccessToken"]
+    headers["authorization"] = f"Bearer {token}"
+    counts: dict[str, int] = {}
+    page = 1
+    while True:
+        computers = call("GET", "/computers", [("pagesize", "1000"), ("page", str(page))])
+        for computer in computers:
+            name = str((computer.get("Client") or {}).get("Name", ""))
+            counts[name] = counts.get(name, 0) + 1
+        if len(computers) < 1000:
+            return counts
+        page += 1
+
+
 def seed(
     backend: ManageBackend,
     data: str | int | None,
@@ -475,3 +648,13 @@ def seed(
             backend.db.execute("ROLLBACK")
         raise
     seeder.seed_automate()
+    if seeder.device_agreements:
+        computers = automate_computer_counts(automate) if automate is not None else {}
+        backend.db.execute("BEGIN")
+        try:
+            seeder.device_additions(computers)
+            backend.db.execute("COMMIT")
+        except BaseException:
+            if backend.db.in_transaction:
+                backend.db.execute("ROLLBACK")
+            raise

@@ -388,3 +388,40 @@ def test_callback_entities_have_hrefs_on_the_sandbox_base_url(
     assert "cwsandbox://" not in entity_text
     entity = json.loads(entity_text)
     assert entity["board"]["_info"]["board_href"].startswith(f"{sandbox.base_url}{API_ROOT}//service/boards/")
+
+
+# ------------------------------------------------------------------------------------- contact communications
+def test_contact_communications_are_the_contacts_items(manage: httpx.Client) -> None:
+    # djcw API_CONTACT_COMMUNICATION_LIST: id, contactId, type, value, defaultFlag, communicationType.
+    contact = manage.get("/company/contacts/1").json()
+    assert contact["_info"]["communications_href"].endswith("/company/contacts/1/communications")
+    listed = manage.get("/company/contacts/1/communications").json()
+    assert [(c["id"], c["value"]) for c in listed] == [(i["id"], i["value"]) for i in contact["communicationItems"]]
+    assert all(c["contactId"] == 1 and c["_info"]["contactMobileGuid"] == contact["mobileGuid"] for c in listed)
+    assert manage.get("/company/contacts/1/communications/count").json() == {"count": len(listed)}
+    assert manage.get(f"/company/contacts/1/communications/{listed[0]['id']}").json() == listed[0]
+    assert manage.get("/company/contacts/1/communications/99").status_code == 404
+
+
+def test_contact_communications_can_be_added_changed_and_removed(manage: httpx.Client) -> None:
+    # christaylorcodes/ConnectWiseManageAPI Docs/New-CWMContactCommunication.md posts type and value.
+    added = manage.post("/company/contacts/1/communications", json={"type": {"name": "Cell"}, "value": "5550001111"})
+    assert added.status_code == 201
+    item = added.json()
+    assert item["communicationType"] == "Phone" and item["type"]["id"] == 3
+    found = manage.get("/company/contacts", params={"childConditions": 'communicationItems/value="5550001111"'})
+    assert [c["id"] for c in found.json()] == [1]
+    changed = manage.patch(
+        f"/company/contacts/1/communications/{item['id']}",
+        json=[{"op": "replace", "path": "value", "value": "5550002222"}],
+    )
+    assert changed.json()["value"] == "5550002222"
+    assert manage.delete(f"/company/contacts/1/communications/{item['id']}").status_code == 204
+    values = [i["value"] for i in manage.get("/company/contacts/1").json()["communicationItems"]]
+    assert "5550002222" not in values
+    missing = manage.post("/company/contacts/1/communications", json={"type": {"name": "Email"}})
+    assert missing.status_code == 400
+    assert missing.json()["errors"][0] == {
+        "code": "MissingRequiredField", "message": "value is required.", "resource": "contactCommunication",
+        "field": "value",
+    }  # fmt: skip

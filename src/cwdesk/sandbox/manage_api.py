@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from cwdesk.sandbox.backend.communications import ContactCommunications
 from cwdesk.sandbox.backend.kinds import KINDS, Kind
 from cwdesk.sandbox.backend.manage import ManageBackend, Query
 from cwdesk.sandbox.backend.query import QueryError
@@ -37,6 +38,7 @@ MAX_PAGE_SIZE = 1000
 _API_PATH = re.compile(r"^/[^/]+/apis/3\.0(/.*)$", re.IGNORECASE)
 #: ``GET /system/members/{identifier}``: a member by identifier (the GET subset's ``{memberIdentifier:regex(...)}``).
 _MEMBER_BY_IDENTIFIER = re.compile(r"^/system/members/([^/]*[^/0-9][^/]*)/?$", re.IGNORECASE)
+_COMMUNICATIONS = re.compile(r"^/company/contacts/(\d+)/communications(?:/(count|\d+))?/?$", re.IGNORECASE)
 _COMPANY_INFO = re.compile(r"^/login/companyinfo/([^/]+)/?$", re.IGNORECASE)
 
 
@@ -76,6 +78,7 @@ class ManageAPI:
         self.backend = backend
         self.company = company
         self.routes = _routes()
+        self.communications = ContactCommunications(backend)
         self.after_write: Callable[[SandboxRequest], None] | None = None
 
     # -------------------------------------------------------------------------------------------------- entry
@@ -144,6 +147,9 @@ class ManageAPI:
             if request.method != "GET":
                 return error(405, "MethodNotAllowed", f"{request.method} is not allowed on /system/info.")
             return self._json(200, self.system_info(), request)
+        communications = _COMMUNICATIONS.match(path)
+        if communications:
+            return self._communications(request, int(communications.group(1)), communications.group(2), member)
         by_identifier = _MEMBER_BY_IDENTIFIER.match(path)
         if by_identifier and by_identifier.group(1).lower() != "count":
             if request.method != "GET":
@@ -191,6 +197,43 @@ class ManageAPI:
             saved = backend.patch(kind, record_id, _body(request), parent_id=parent_id, member=member)
             return self._json(200, saved, request)
         backend.delete(kind, record_id, parent_id=parent_id, member=member)
+        return SandboxResponse(204)
+
+    def _communications(
+        self, request: SandboxRequest, contact_id: int, tail: str | None, member: dict[str, Any]
+    ) -> SandboxResponse:
+        """A contact's communications (``backend/communications.py``); methods per the reconstructed spec."""
+        view, method = self.communications, request.method
+        template = "/company/contacts/{parentId}/communications" + ("" if tail is None else "/count" if
+                                                                    tail.lower() == "count" else "/{id}")  # fmt: skip
+        allowed = path_methods(template)
+        if method not in allowed:
+            return error(405, "MethodNotAllowed", f"{method} is not allowed here; use {', '.join(sorted(allowed))}.")
+        if tail is None and method == "GET":
+            if any(request.param(name) for name in ("conditions", "childConditions", "customFieldConditions")):
+                raise ManageError(
+                    400, "InvalidObject", "The sandbox lists a contact's communications without conditions: "
+                    "filter on the contact instead (childConditions=communicationItems/...).",
+                )  # fmt: skip
+            page_size = min(max(_int_param(request, "pageSize", DEFAULT_PAGE_SIZE), 1), MAX_PAGE_SIZE)
+            page = max(_int_param(request, "page", 1), 1)
+            records = view.find(contact_id)
+            shown = records[(page - 1) * page_size : page * page_size]
+            link = _navigable_links(request, page, page_size, len(records))
+            text = json.dumps([_fields(request, r) for r in shown], separators=(",", ":"))
+            return self._text(200, text, request, {"link": link} if link else {})
+        if tail is None:
+            return self._json(201, view.create(contact_id, _body(request), member), request)
+        if tail.lower() == "count":
+            return self._json(200, {"count": len(view.find(contact_id))}, request)
+        item_id = int(tail)
+        if method == "GET":
+            return self._json(200, _fields(request, view.get(contact_id, item_id)), request)
+        if method == "PUT":
+            return self._json(200, view.replace(contact_id, item_id, _body(request), member), request)
+        if method == "PATCH":
+            return self._json(200, view.patch(contact_id, item_id, _body(request), member), request)
+        view.delete(contact_id, item_id, member)
         return SandboxResponse(204)
 
     def _search(self, request: SandboxRequest, kind: Kind) -> SandboxResponse:

@@ -21,7 +21,6 @@ statuses or a company's site (``manage.py``).
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -133,7 +132,7 @@ def fill(kind: Kind, record: dict[str, Any], problems: Problems, *, now: datetim
     """Complete ``record`` in place: defaults for what is missing, derived fields, the custom field list."""
     for name, value in DEFAULTS.get(kind.name, {}).items():
         if name not in record:
-            record[name] = copy.deepcopy(value) if isinstance(value, dict | list) else value
+            record[name] = _copy(value) if isinstance(value, dict) else value
     if kind.name in _GUID_KINDS and "mobileGuid" not in record:
         record["mobileGuid"] = guid()
     if kind.name in CUSTOM_FIELDS:
@@ -146,6 +145,11 @@ def fill(kind: Kind, record: dict[str, Any], problems: Problems, *, now: datetim
         _contact(record)
     elif kind.name == "agreement_addition":
         _addition(record)
+
+
+def _copy(value: dict[str, Any]) -> dict[str, Any]:
+    # A plain recursive copy (the defaults are JSON): several times faster than copy.deepcopy on 60,000 records.
+    return {key: _copy(inner) if isinstance(inner, dict) else inner for key, inner in value.items()}
 
 
 def _ticket(record: dict[str, Any]) -> None:

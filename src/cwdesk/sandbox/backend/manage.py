@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import orjson
+
 from cwdesk.sandbox.backend.defaults import fill, new_info
 from cwdesk.sandbox.backend.kinds import BOARD_SCOPED, CATALOGS, COMMUNICATION_TYPES, KINDS, REFERENCE_KINDS, Kind
 from cwdesk.sandbox.backend.query import (
@@ -239,7 +241,7 @@ class ManageBackend:
         rows = []
         items: list[tuple[Any, ...]] = []
         for record in records:
-            rows.append((record["id"], _parent_of(kind, record), json.dumps(record, separators=(",", ":"))))
+            rows.append((record["id"], _parent_of(kind, record), orjson.dumps(record).decode()))
             if kind.name == "contact":
                 items.extend(_item_rows(record))
         self.db.executemany(f"INSERT INTO {kind.table} (id, parent_id, data) VALUES (?, ?, ?)", rows)
@@ -247,7 +249,8 @@ class ManageBackend:
             self.db.executemany("INSERT INTO mg_contact_item VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", items)
 
     def _store(self, kind: Kind, record: dict[str, Any], parent_id: int | None, *, insert: bool) -> None:
-        data = json.dumps(record, separators=(",", ":"))
+        # orjson: the same compact JSON several times faster (non-ASCII kept as UTF-8, which SQLite's JSON reads).
+        data = orjson.dumps(record).decode()
         if insert:
             self.db.execute(
                 f"INSERT INTO {kind.table} (id, parent_id, data) VALUES (?, ?, ?)", (record["id"], parent_id, data)

@@ -425,3 +425,18 @@ def test_contact_communications_can_be_added_changed_and_removed(manage: httpx.C
         "code": "MissingRequiredField", "message": "value is required.", "resource": "contactCommunication",
         "field": "value",
     }  # fmt: skip
+
+
+def test_priority_and_country_references_look_as_recorded(manage: httpx.Client) -> None:
+    # rapid7 get_ticket_by_id.json.resp: "priority": {"id": 8, "name": "Priority 4 - Low", "sort": 4, "_info":
+    # {"priority_href": ...}}; get_company.json.resp: "country": {"id": 1, "name": "United States", "_info":
+    # {"country_href": ".../company/countries/1"}}.
+    ticket = manage.post("/service/tickets", json={"summary": "Sorted", "company": {"id": 1}}).json()
+    assert ticket["priority"]["sort"] == 3
+    assert ticket["priority"]["_info"]["priority_href"].endswith(f"/service/priorities/{ticket['priority']['id']}")
+    company = manage.post(
+        "/company/companies", json={"identifier": "Abroad", "name": "Abroad", "country": {"name": "Canada"}}
+    ).json()
+    assert company["country"]["id"] == 2
+    assert company["country"]["_info"]["country_href"].endswith("//company/countries/2")
+    assert manage.get("/company/companies/1").json()["country"]["_info"]["country_href"].endswith("/countries/1")

@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, Protocol
 
 from cwdesk.sandbox.backend.defaults import fill, new_info
-from cwdesk.sandbox.backend.kinds import KINDS
+from cwdesk.sandbox.backend.kinds import KINDS, catalog_reference
 from cwdesk.sandbox.backend.manage import ManageBackend, reference_to
 from cwdesk.sandbox.backend.records import Problems
 from cwdesk.sandbox.backend.store import create_manage_tables, drop_indexes
@@ -34,6 +34,9 @@ PUBLIC_KEY = "sandbox-public"
 PRIVATE_KEY = "sandbox-private"
 READ_ONLY_PUBLIC_KEY = "sandbox-readonly-public"
 READ_ONLY_PRIVATE_KEY = "sandbox-readonly-private"
+
+
+_US = catalog_reference("CountryReference", 1, "United States")
 
 
 class AutomateSeeder(Protocol):
@@ -364,7 +367,7 @@ class Seeder:
             "status": self._ref("company_status", spec["status"], "CompanyStatusReference"),
             "types": [self._ref("company_type", spec["type"], "CompanyTypeReference")],
             "addressLine1": spec["address"], "city": spec["city"], "state": spec["state"], "zip": spec["zip"],
-            "country": {"id": 1, "name": "United States"}, "phoneNumber": spec["phone"],
+            "country": _US, "phoneNumber": spec["phone"],
             "website": f"www.{spec['identifier'].lower()}.example",
             "timeZoneSetup": self._ref("time_zone", "US Eastern", "TimeZoneSetupReference"),
             "territory": self._ref("location", "Main", "SystemLocationReference"),
@@ -376,7 +379,7 @@ class Seeder:
         return self._record("site", {
             "name": name, "addressLine1": company.get("addressLine1"), "city": company.get("city"),
             "stateReference": {"identifier": company.get("state"), "name": company.get("state")},
-            "zip": company.get("zip"), "country": {"id": 1, "name": "United States"},
+            "zip": company.get("zip"), "country": _US,
             "phoneNumber": company.get("phoneNumber"), "primaryAddressFlag": True, "defaultBillingFlag": True,
             "defaultShippingFlag": True, "defaultMailingFlag": True, "inactiveFlag": False,
             "company": reference_to(KINDS["company"], company, "CompanyReference"),

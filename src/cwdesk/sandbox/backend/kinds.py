@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cwdesk.sandbox.backend.records import HREF_PREFIX
+
 
 @dataclass(frozen=True)
 class Column:
@@ -68,6 +70,9 @@ class Kind:
     """Fields joined by a space to form the ``name`` of a reference to this kind."""
     reference_extra: tuple[str, ...] = ()
     """Extra fields copied into references (``identifier`` for companies and members)."""
+    reference_renamed: tuple[tuple[str, str], ...] = ()
+    """Fields copied into references under another name: a priority's ``sortOrder`` is its reference's ``sort``
+    (``"priority": {"id": 8, "name": "Priority 4 - Low", "sort": 4}`` in get_ticket_by_id.json.resp)."""
     callback_type: str | None = None
     """The ``type`` a callback registers for (``company``, ``contact``, ``ticket``, ...)."""
     parent_field: str | None = None
@@ -244,7 +249,14 @@ KINDS: dict[str, Kind] = {
             parent="company",
         ),
         # Not in manage-core.json (the reconstructed spec has it); seeded with ConnectWise's five stock priorities.
-        Kind("priority", "/service/priorities", "Priority", "Priority", _text("name")),
+        Kind(
+            "priority",
+            "/service/priorities",
+            "Priority",
+            "Priority",
+            _text("name"),
+            reference_renamed=(("sortOrder", "sort"),),
+        ),
         Kind(
             "member",
             "/system/members",
@@ -317,6 +329,20 @@ CATALOGS: dict[str, tuple[tuple[int, str], ...]] = {
     "CorporateStructureLevelReference": ((1, "Corporate"), (2, "Region")),
     "BillingCycleReference": ((1, "Monthly"), (2, "Quarterly"), (3, "Annually")),
 }
+
+#: The hrefs of catalog references whose path is known: ``"country": {"id": 1, "name": "United States", "_info":
+#: {"country_href": ".../company/countries/1"}}`` (rapid7/insightconnect-plugins get_company.json.resp).
+CATALOG_HREFS: dict[str, tuple[str, str]] = {"CountryReference": ("country_href", "/company/countries")}
+
+
+def catalog_reference(schema: str, entry_id: int, name: str) -> dict[str, object]:
+    """A reference to a catalog entry as ConnectWise embeds it (with its href where the path is known)."""
+    ref: dict[str, object] = {"id": entry_id, "name": name}
+    if schema in CATALOG_HREFS:
+        key, path = CATALOG_HREFS[schema]
+        ref["_info"] = {key: f"{HREF_PREFIX}{path}/{entry_id}"}
+    return ref
+
 
 #: The communication type each communication type name belongs to (ContactCommunicationItem.communicationType).
 COMMUNICATION_TYPES = {"Email": "Email", "Direct": "Phone", "Cell": "Phone", "Fax": "Fax"}

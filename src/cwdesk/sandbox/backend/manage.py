@@ -19,7 +19,15 @@ from typing import Any
 import orjson
 
 from cwdesk.sandbox.backend.defaults import fill, new_info
-from cwdesk.sandbox.backend.kinds import BOARD_SCOPED, CATALOGS, COMMUNICATION_TYPES, KINDS, REFERENCE_KINDS, Kind
+from cwdesk.sandbox.backend.kinds import (
+    BOARD_SCOPED,
+    CATALOGS,
+    COMMUNICATION_TYPES,
+    KINDS,
+    REFERENCE_KINDS,
+    Kind,
+    catalog_reference,
+)
 from cwdesk.sandbox.backend.query import (
     Param,
     child_conditions_sql,
@@ -372,7 +380,7 @@ class ManageBackend:
         if catalog:
             for entry_id, name in catalog:
                 if given.get("id") == entry_id or str(given.get("name", "")).lower() == name.lower():
-                    return {"id": entry_id, "name": name}
+                    return catalog_reference(schema, entry_id, name)
             shown = given.get("id", given.get("name"))
             problems.add("InvalidField", field_name, f"{field_name}: {shown!r} is not one of the known values.")
             return None
@@ -638,6 +646,9 @@ def reference_to(kind: Kind, record: dict[str, Any], schema: str) -> dict[str, A
         ref["summary"] = name
     elif "name" in allowed:
         ref["name"] = name
+    for source, target in kind.reference_renamed:
+        if target in allowed and record.get(source) is not None:
+            ref[target] = record[source]
     path = kind.path.replace("{parentId}", str(_parent_of(kind, record) or ""))
     # Recorded hrefs have a double slash after apis/3.0 (".../apis/3.0//service/boards/30", every reference in
     # rapid7/insightconnect-plugins plugins/connectwise/unit_test/responses/*.json.resp): the path keeps its slash.

@@ -587,18 +587,20 @@ class Seeder:
 def automate_computer_counts(automate: AutomateSeeder) -> dict[str, int]:
     """How many computers each Automate client has, read as any client reads them: a token, then
     ``GET /Computers`` page by page (the emulator's internals are its own)."""
-    from cwdesk.sandbox.automate_api import AUTOMATE_PREFIX, SANDBOX_PASSWORD, SANDBOX_USER
+    # The sandbox's published Automate login (server.py; `cwdesk sandbox serve` prints it). Imported here: the
+    # server module imports this one.
+    from cwdesk.sandbox.server import AUTOMATE_PASSWORD, AUTOMATE_USERNAME, CLIENT_ID
 
-    headers = {"clientid": "5b3a6f2e-1c4d-4e8f-9a0b-7c6d5e4f3a21", "content-type": "application/json"}
+    headers = {"clientid": CLIENT_ID, "content-type": "application/json"}
 
     def call(method: str, path: str, query: list[tuple[str, str]], body: bytes = b"") -> Any:
-        request = SandboxRequest(method, AUTOMATE_PREFIX + path, query, headers, body, "http://seed.invalid")
+        request = SandboxRequest(method, "/cwa/api/v1" + path, query, headers, body, "http://seed.invalid")
         response = automate.handle(request)
         if response.status >= 300:
             raise RuntimeError(f"Automate answered {response.status} to {method} {path} while seeding.")
         return json.loads(response.body)
 
-    credentials = json.dumps({"UserName": SANDBOX_USER, "Password": SANDBOX_PASSWORD}).encode()
+    credentials = json.dumps({"UserName": AUTOMATE_USERNAME, "Password": AUTOMATE_PASSWORD}).encode()
     token = call("POST", "/apitoken", [], credentials)["AccessToken"]
     headers["authorization"] = f"Bearer {token}"
     counts: dict[str, int] = {}

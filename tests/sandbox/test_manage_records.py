@@ -440,3 +440,34 @@ def test_priority_and_country_references_look_as_recorded(manage: httpx.Client) 
     assert company["country"]["id"] == 2
     assert company["country"]["_info"]["country_href"].endswith("//company/countries/2")
     assert manage.get("/company/companies/1").json()["country"]["_info"]["country_href"].endswith("/countries/1")
+
+
+def test_custom_field_conditions_compare_numbers_booleans_and_dates(manage: httpx.Client) -> None:
+    values = [{"id": 4, "value": True}, {"id": 3, "value": 12}, {"id": 2, "value": "2024-05-01T00:00:00Z"}]
+    manage.patch("/company/companies/1", json=[{"op": "replace", "path": "customFields", "value": values}])
+
+    def found(condition: str) -> list[int]:
+        return [c["id"] for c in manage.get("/company/companies", params={"customFieldConditions": condition}).json()]
+
+    assert found('caption="Managed Backup" AND value=true') == [1]
+    assert found('caption="Endpoint Count" AND value > 10') == [1]
+    assert found('caption="Endpoint Count" AND value > 12') == []
+    assert found('caption="Onboarded Date" AND value > [2024-01-01T00:00:00Z]') == [1]
+    assert found("id=4 AND value=false") == []
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/service/tickets/1", "/company/contacts/1", "/finance/agreements/1", "/system/members/2",
+     "/company/companies/1/sites/1", "/service/boards/1/statuses/1", "/service/boards/1/teams/1",
+     "/service/tickets/1/notes/1", "/finance/agreements/1/additions/1", "/company/companies/1/notes/1",
+     "/company/companies/1/teams/1"],
+)  # fmt: skip
+def test_a_record_as_read_can_be_put_back_unchanged(manage: httpx.Client, path: str) -> None:
+    # Clients such as connectwise-rest's replace* and the SDK's replace() send back what GET returned: every
+    # filled field, reference _info and custom field list must be accepted and come back the same.
+    record = manage.get(path).json()
+    saved = manage.put(path, json=record)
+    assert saved.status_code == 200, saved.text
+    after = saved.json()
+    assert {k: v for k, v in after.items() if k != "_info"} == {k: v for k, v in record.items() if k != "_info"}

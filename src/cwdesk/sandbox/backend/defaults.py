@@ -25,7 +25,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from cwdesk.sandbox.backend.kinds import Kind
+from cwdesk.sandbox.backend.kinds import Kind, catalog_info
 from cwdesk.sandbox.backend.records import HREF_PREFIX, Problems, parse_datetime, timestamp
 
 #: The currency every recorded ticket and company carries (get_ticket_by_id.json.resp, get_company.json.resp).
@@ -42,7 +42,7 @@ CURRENCY: dict[str, Any] = {
     "displayIdFlag": False,
     "rightAlign": False,
     "name": "US Dollars",
-    "_info": {"currency_href": f"{HREF_PREFIX}/finance/currencies/7"},
+    "_info": catalog_info("CurrencyReference", 7) or {},
 }
 
 _TICKET_ZERO = ("estimatedExpenseCost", "estimatedExpenseRevenue", "estimatedProductCost", "estimatedProductRevenue",

@@ -330,17 +330,30 @@ CATALOGS: dict[str, tuple[tuple[int, str], ...]] = {
     "BillingCycleReference": ((1, "Monthly"), (2, "Quarterly"), (3, "Annually")),
 }
 
-#: The hrefs of catalog references whose path is known: ``"country": {"id": 1, "name": "United States", "_info":
-#: {"country_href": ".../company/countries/1"}}`` (rapid7/insightconnect-plugins get_company.json.resp).
-CATALOG_HREFS: dict[str, tuple[str, str]] = {"CountryReference": ("country_href", "/company/countries")}
+#: The hrefs of references to setup records the sandbox does not serve, where the path is known:
+#: ``"country": {"id": 1, "name": "United States", "_info": {"country_href": ".../company/countries/1"}}`` and
+#: ``"currency": {..., "_info": {"currency_href": ".../finance/currencies/7"}}`` (rapid7/insightconnect-plugins
+#: get_company.json.resp, get_ticket_by_id.json.resp).
+CATALOG_HREFS: dict[str, tuple[str, str]] = {
+    "CountryReference": ("country_href", "/company/countries"),
+    "CurrencyReference": ("currency_href", "/finance/currencies"),
+}
+
+
+def catalog_info(schema: str, entry_id: object) -> dict[str, str] | None:
+    """The ``_info`` of a reference to a setup record the sandbox does not serve, or None when its path is unknown."""
+    if schema not in CATALOG_HREFS or not isinstance(entry_id, int):
+        return None
+    key, path = CATALOG_HREFS[schema]
+    return {key: f"{HREF_PREFIX}{path}/{entry_id}"}
 
 
 def catalog_reference(schema: str, entry_id: int, name: str) -> dict[str, object]:
     """A reference to a catalog entry as ConnectWise embeds it (with its href where the path is known)."""
     ref: dict[str, object] = {"id": entry_id, "name": name}
-    if schema in CATALOG_HREFS:
-        key, path = CATALOG_HREFS[schema]
-        ref["_info"] = {key: f"{HREF_PREFIX}{path}/{entry_id}"}
+    info = catalog_info(schema, entry_id)
+    if info:
+        ref["_info"] = info
     return ref
 
 

@@ -26,6 +26,7 @@ from cwdesk.sandbox.backend.kinds import (
     KINDS,
     REFERENCE_KINDS,
     Kind,
+    catalog_info,
     catalog_reference,
 )
 from cwdesk.sandbox.backend.query import (
@@ -384,7 +385,11 @@ class ManageBackend:
             shown = given.get("id", given.get("name"))
             problems.add("InvalidField", field_name, f"{field_name}: {shown!r} is not one of the known values.")
             return None
-        return {key: val for key, val in given.items() if key.lower() in allowed and key != "_info"}
+        free = {key: val for key, val in given.items() if key.lower() in allowed and key != "_info"}
+        info = catalog_info(schema, free.get("id"))
+        if info:
+            free["_info"] = info
+        return free
 
     def _lookup(self, kind: Kind, given: dict[str, Any]) -> dict[str, Any] | None:
         lowered = {str(k).lower(): v for k, v in given.items()}

@@ -273,7 +273,6 @@ def test_agreement_status_is_filled_and_searchable(manage: httpx.Client) -> None
     ).json()  # fmt: skip
     assert expired["agreementStatus"] == "Expired"
     assert expired["billTime"] == "Billable"  # taken from the agreement type
-    assert expired["_info"]["additions_href"].endswith(f"/finance/agreements/{expired['id']}/additions")
 
 
 def automate_computers(sandbox: Sandbox) -> dict[str, int]:

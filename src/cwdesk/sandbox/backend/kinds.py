@@ -171,7 +171,6 @@ KINDS: dict[str, Kind] = {
                 *_UPDATED,
             ),
             callback_type="agreement",
-            links=(("additions_href", "/finance/agreements/{id}/additions"),),
         ),
         Kind("agreement_type", "/finance/agreements/types", "AgreementType", "AgreementType", _text("name")),
         Kind(

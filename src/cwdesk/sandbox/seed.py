@@ -21,8 +21,10 @@ from typing import Any, ClassVar, Protocol
 
 from cwdesk.sandbox.backend.defaults import fill, new_info
 from cwdesk.sandbox.backend.kinds import KINDS, catalog_reference
-from cwdesk.sandbox.backend.manage import ManageBackend, reference_to
+from cwdesk.sandbox.backend.manage import ManageBackend
 from cwdesk.sandbox.backend.records import Problems
+from cwdesk.sandbox.backend.references import reference_to
+from cwdesk.sandbox.backend.related import agreement_type_defaults, ticket_rules
 from cwdesk.sandbox.backend.store import create_manage_tables, drop_indexes
 from cwdesk.sandbox.http import SandboxRequest, SandboxResponse
 
@@ -441,7 +443,7 @@ class Seeder:
                     "applicationUnits": "Hours" if type_name == "Block Hours" else "Amount",
                     "applicationUnlimitedFlag": type_name != "Block Hours",
                 })  # fmt: skip
-                self.backend.agreement_type_defaults(agreement)
+                agreement_type_defaults(self.backend.db, agreement)
                 agreements.append(agreement)
                 if "billed_devices" in spec:
                     self.device_agreements.append((spec, agreement))
@@ -467,7 +469,7 @@ class Seeder:
             # The backend's own rule gives each ticket its board's default team, location and department and
             # its company's site, as on a create through the API.
             problems = Problems(resource="ticket")
-            self.backend.ticket_rules(ticket, problems, creating=True)
+            ticket_rules(self.backend.db, ticket, problems, creating=True)
             problems.raise_if_any("Ticket")
         self._save("ticket", tickets, key="id")
         self.automate_specs = [s for s in DEMO_CLIENTS if s["type"] == "Client" and s["status"] == "Active"]

@@ -38,7 +38,6 @@ from cwdesk.sandbox.backend.query import (
 )
 from cwdesk.sandbox.backend.records import (
     COMPANY_IDENTIFIER,
-    HREF_PREFIX,
     MEMBER_IDENTIFIER_MAX,
     ManageError,
     Problems,
@@ -49,6 +48,9 @@ from cwdesk.sandbox.backend.records import (
     timestamp,
     unknown_member,
 )
+from cwdesk.sandbox.backend.references import default_reference, parent_of
+from cwdesk.sandbox.backend.references import reference_to as reference_to  # long imported from here
+from cwdesk.sandbox.backend.related import agreement_type_defaults, set_parent, ticket_rules
 from cwdesk.sandbox.backend.spec import Property, properties
 
 #: Fields a record never shows after a write (spec: "Only available for POST, will not be returned").
@@ -241,7 +243,7 @@ class ManageBackend:
         info["lastUpdated"] = timestamp(moment)
         info["updatedBy"] = _who(member)
         saved = {"id": current["id"], **record, "_info": info}
-        self._store(kind, saved, parent_id if parent_id is not None else _parent_of(kind, current), insert=False)
+        self._store(kind, saved, parent_id if parent_id is not None else parent_of(kind, current), insert=False)
         self._announce(kind, "updated", saved, member)
         return saved
 
@@ -250,7 +252,7 @@ class ManageBackend:
         rows = []
         items: list[tuple[Any, ...]] = []
         for record in records:
-            rows.append((record["id"], _parent_of(kind, record), orjson.dumps(record).decode()))
+            rows.append((record["id"], parent_of(kind, record), orjson.dumps(record).decode()))
             if kind.name == "contact":
                 items.extend(_item_rows(record))
         self.db.executemany(f"INSERT INTO {kind.table} (id, parent_id, data) VALUES (?, ?, ?)", rows)
@@ -301,7 +303,7 @@ class ManageBackend:
             if checked is not None:
                 record[prop.name] = checked
         if parent_id is not None and kind.parent_key:
-            self._set_parent(kind, record, parent_id)
+            set_parent(self.db, kind, record, parent_id)
         self._kind_rules(kind, record, problems, creating=creating, type_ids=type_ids, parent_id=parent_id)
         fill(kind, record, problems, now=now, guid=lambda: str(uuid.uuid4()))
         missing_required(kind.schema, record, problems)
@@ -451,160 +453,12 @@ class ManageBackend:
                     f"Member identifier '{identifier}' is too long: at most {MEMBER_IDENTIFIER_MAX} characters.",
                 )
         elif kind.name == "ticket":
-            self.ticket_rules(record, problems, creating=creating)
+            ticket_rules(self.db, record, problems, creating=creating)
         elif kind.name == "agreement" and creating:
-            self.agreement_type_defaults(record)
-
-    #: What a new agreement takes from its type when the create leaves it out (ConnectWise's agreement screen
-    #: fills these from the type; no recorded API answer shows it, so docs/sandbox.md lists it as unverified).
-    _FROM_AGREEMENT_TYPE = ("billTime", "billExpenses", "billProducts", "employeeCompRate", "employeeCompNotExceed",
-                            "invoicingCycle", "applicationUnits", "applicationLimit", "applicationCycle",
-                            "applicationUnlimitedFlag", "billingCycle", "oneTimeFlag")  # fmt: skip
-
-    def agreement_type_defaults(self, record: dict[str, Any]) -> None:
-        """Fill what ``record`` leaves out from its agreement type (also used by the seed generator)."""
-        agreement_type = record.get("type")
-        if not isinstance(agreement_type, dict) or not isinstance(agreement_type.get("id"), int):
-            return
-        row = self.db.execute("SELECT data FROM mg_agreement_type WHERE id = ?", (agreement_type["id"],)).fetchone()
-        if row is None:
-            return
-        type_record = json.loads(row[0])
-        for name in self._FROM_AGREEMENT_TYPE:
-            if name not in record and type_record.get(name) is not None:
-                record[name] = type_record[name]
-
-    def ticket_rules(self, record: dict[str, Any], problems: Problems, *, creating: bool) -> None:
-        """A ticket's status, team and type belong to its board; a new ticket takes the board's defaults.
-
-        Recorded tickets show it: ``status_href`` is ``.../service/boards/30/statuses/550`` and a ticket created
-        with only a status name got the board's team, location and department, and its company's site with the
-        site's address (create_ticket_few_parameters.json.resp, rapid7/insightconnect-plugins).
-        """
-        if creating and "board" not in record:
-            board_row = self.db.execute("SELECT data FROM mg_board ORDER BY id LIMIT 1").fetchone()
-            if board_row:
-                record["board"] = reference_to(KINDS["board"], json.loads(board_row[0]), "BoardReference")
-        board_ref = record.get("board")
-        board_id = board_ref.get("id") if isinstance(board_ref, dict) else None
-        if isinstance(board_id, int):
-            board = self.get(KINDS["board"], board_id)
-            for field_name, kind_name, schema in (
-                ("status", "board_status", "ServiceStatusReference"),
-                ("team", "board_team", "ServiceTeamReference"),
-                ("type", "board_type", "ServiceTypeReference"),
-            ):
-                self._on_board(record, field_name, KINDS[kind_name], schema, board, problems)
-            if creating and "status" not in record:
-                status = self._board_default(KINDS["board_status"], board_id, "ServiceStatusReference")
-                if status:
-                    record["status"] = status
-            if creating and "team" not in record:
-                team = self._board_default(KINDS["board_team"], board_id, "ServiceTeamReference", only_default=True)
-                if team:
-                    record["team"] = team
-            if creating:
-                for name in ("location", "department"):
-                    if name not in record and isinstance(board.get(name), dict):
-                        record[name] = board[name]
-            status_ref = record.get("status")
-            if isinstance(status_ref, dict) and isinstance(status_ref.get("id"), int):
-                status_row = self.db.execute(
-                    "SELECT c_closedstatus FROM mg_board_status WHERE id = ?", (status_ref["id"],)
-                ).fetchone()
-                if status_row and status_row[0]:
-                    record["closedFlag"] = True
-        if creating and "site" not in record:
-            self._ticket_site(record)
-        if "priority" not in record:
-            # ConnectWise gives a new ticket the priority marked default ("Priority 3 - Normal Response").
-            priority = self._default_reference("priority", "PriorityReference")
-            if priority:
-                record["priority"] = priority
-
-    def _on_board(
-        self,
-        record: dict[str, Any],
-        field_name: str,
-        kind: Kind,
-        schema: str,
-        board: dict[str, Any],
-        problems: Problems,
-    ) -> None:
-        """Keep ``record[field_name]`` only if it is one of the board's: by id when it has one, else by name."""
-        ref = {str(key).lower(): val for key, val in (record.get(field_name) or {}).items()}
-        if not ref:
-            return
-        row = None
-        if ref.get("id") is not None:
-            row = self.db.execute(
-                f"SELECT data FROM {kind.table} WHERE id = ? AND parent_id = ?", (ref["id"], board["id"])
-            ).fetchone()
-        elif ref.get("name"):
-            row = self.db.execute(
-                f"SELECT data FROM {kind.table} WHERE parent_id = ? AND c_name = ? ORDER BY id LIMIT 1",
-                (board["id"], ref["name"]),
-            ).fetchone()
-        if row is not None:
-            record[field_name] = reference_to(kind, json.loads(row[0]), schema)
-            return
-        names = [r[0] for r in self.db.execute(f"SELECT c_name FROM {kind.table} WHERE parent_id = ?", (board["id"],))]
-        shown = ref.get("name") or ref.get("id")
-        problems.add(
-            "InvalidField",
-            field_name,
-            f"{field_name}: {kind.label} {shown!r} is not on board '{board.get('name')}'; "
-            f"its {kind.label.lower()}s are: {', '.join(names) or 'none'}.",
-        )
-        record.pop(field_name, None)
-
-    def _board_default(
-        self, kind: Kind, board_id: int, schema: str, *, only_default: bool = False
-    ) -> dict[str, Any] | None:
-        order = "coalesce(json_extract(data, '$.defaultFlag'), 0) DESC, coalesce(json_extract(data, '$.sortOrder'), 0)"
-        where = " AND coalesce(json_extract(data, '$.defaultFlag'), 0) = 1" if only_default else ""
-        row = self.db.execute(
-            f"SELECT data FROM {kind.table} WHERE parent_id = ?{where} ORDER BY {order}, id LIMIT 1", (board_id,)
-        ).fetchone()
-        return reference_to(kind, json.loads(row[0]), schema) if row else None
-
-    def _ticket_site(self, record: dict[str, Any]) -> None:
-        company_ref = record.get("company")
-        if not isinstance(company_ref, dict) or not isinstance(company_ref.get("id"), int):
-            return
-        row = self.db.execute("SELECT data FROM mg_company WHERE id = ?", (company_ref["id"],)).fetchone()
-        site_ref = json.loads(row[0]).get("site") if row else None
-        if not isinstance(site_ref, dict) or not isinstance(site_ref.get("id"), int):
-            return
-        site_row = self.db.execute("SELECT data FROM mg_site WHERE id = ?", (site_ref["id"],)).fetchone()
-        if site_row is None:
-            return
-        site = json.loads(site_row[0])
-        record["site"] = reference_to(KINDS["site"], site, "SiteReference")
-        record.setdefault("siteName", site.get("name"))
-        for name in ("addressLine1", "addressLine2", "city", "zip", "country"):
-            if site.get(name) is not None:
-                record.setdefault(name, site[name])
-        state = site.get("stateReference")
-        if isinstance(state, dict) and state.get("identifier"):
-            record.setdefault("stateIdentifier", state["identifier"])
-
-    def _set_parent(self, kind: Kind, record: dict[str, Any], parent_id: int) -> None:
-        """A child names its parent as the URL gave it: a reference (``company``) or an id (``ticketId``)."""
-        key = kind.parent_key or ""
-        prop = known_property(kind.schema, key)
-        if prop is not None and prop.kind == "reference":
-            parent_kind = KINDS[kind.parent or ""]
-            record[key] = reference_to(parent_kind, self.get(parent_kind, parent_id), prop.ref or "")
-        else:
-            record[key] = parent_id
+            agreement_type_defaults(self.db, record)
 
     def _default_reference(self, kind_name: str, schema: str) -> dict[str, Any] | None:
-        kind = KINDS[kind_name]
-        row = self.db.execute(
-            f"SELECT data FROM {kind.table} ORDER BY coalesce(json_extract(data, '$.defaultFlag'), 0) DESC, id LIMIT 1"
-        ).fetchone()
-        return reference_to(kind, json.loads(row[0]), schema) if row else None
+        return default_reference(self.db, kind_name, schema)
 
     def _unique(self, kind: Kind, record: dict[str, Any], record_id: int | None, problems: Problems) -> None:
         for name in kind.unique:
@@ -640,40 +494,8 @@ class ManageBackend:
         return "read only" in str(role.get("name", "")).lower()
 
 
-def reference_to(kind: Kind, record: dict[str, Any], schema: str) -> dict[str, Any]:
-    """The reference ConnectWise embeds for ``record``: id, name (or summary), extras, and an href in ``_info``."""
-    allowed = properties(schema)
-    name = " ".join(str(record.get(part) or "") for part in kind.reference_name).strip()
-    ref: dict[str, Any] = {"id": record["id"]}
-    if "identifier" in allowed and record.get("identifier") is not None:
-        ref["identifier"] = record["identifier"]
-    if "summary" in allowed:
-        ref["summary"] = name
-    elif "name" in allowed:
-        ref["name"] = name
-    for source, target in kind.reference_renamed:
-        if target in allowed and record.get(source) is not None:
-            ref[target] = record[source]
-    path = kind.path.replace("{parentId}", str(_parent_of(kind, record) or ""))
-    # Recorded hrefs have a double slash after apis/3.0 (".../apis/3.0//service/boards/30", every reference in
-    # rapid7/insightconnect-plugins plugins/connectwise/unit_test/responses/*.json.resp): the path keeps its slash.
-    ref["_info"] = {kind.href_key(): f"{HREF_PREFIX}{path}/{record['id']}"}
-    if record.get("mobileGuid"):
-        ref["_info"]["mobileGuid"] = record["mobileGuid"]  # as references to companies, sites and contacts show
-    return ref
-
-
 def _who(member: dict[str, Any] | None) -> str:
     return str((member or {}).get("identifier") or "APIMember")
-
-
-def _parent_of(kind: Kind, record: dict[str, Any]) -> int | None:
-    if kind.parent_key is None:
-        return None
-    parent = record.get(kind.parent_key)
-    if isinstance(parent, int) and not isinstance(parent, bool):
-        return parent
-    return int(parent["id"]) if isinstance(parent, dict) and isinstance(parent.get("id"), int) else None
 
 
 def _item_rows(record: dict[str, Any]) -> list[tuple[Any, ...]]:

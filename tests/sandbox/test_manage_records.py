@@ -470,3 +470,13 @@ def test_a_record_as_read_can_be_put_back_unchanged(manage: httpx.Client, path: 
     assert saved.status_code == 200, saved.text
     after = saved.json()
     assert {k: v for k, v in after.items() if k != "_info"} == {k: v for k, v in record.items() if k != "_info"}
+
+
+def test_ticket_resources_is_text_in_conditions(manage: httpx.Client) -> None:
+    # mark-rootcs/CWM-API-Gateway-MCP api_gateway/api_gateway.log: conditions=resources/identifier='Jason' is 400
+    # {"code": "ApiFindCondition", "message": "resources/identifier is not a recognized name."}.
+    refused = manage.get("/service/tickets", params={"conditions": "resources/identifier='jsmith'"})
+    assert refused.status_code == 400
+    assert refused.json() == {"code": "ApiFindCondition", "message": "resources/identifier is not a recognized name."}
+    owned = manage.get("/service/tickets", params={"conditions": "resources contains 'jsmith'", "pageSize": 100})
+    assert owned.json() and all(t["owner"]["identifier"] == "jsmith" for t in owned.json())

@@ -106,9 +106,9 @@ def test_custom_field_conditions_match_caption_and_value_on_one_field(manage: ht
         if field["caption"] == "Backup Vendor":
             field["value"] = "Datto"
         if field["caption"] == "Account Tier":
-            field["value"] = "Gold"
+            field["value"] = "Platinum"
     assert manage.put("/company/companies/2", json=company).status_code == 200
-    tier = 'caption="Account Tier" AND value="Gold"'
+    tier = 'caption="Account Tier" AND value="Platinum"'
     assert ids(manage.get("/company/companies", params={"customFieldConditions": tier})) == [2]
     mixed = 'caption="Account Tier" AND value="Datto"'
     assert ids(manage.get("/company/companies", params={"customFieldConditions": mixed})) == []

@@ -97,3 +97,10 @@ def test_seeded_records_are_as_full_as_records_created_through_the_api(manage: h
     assert set(created["_info"]) == set(seeded["_info"])
     contact = manage.post("/company/contacts", json={"firstName": "Probe", "company": {"id": 1}}).json()
     assert set(contact) - set(manage.get("/company/contacts/1").json()) == set()
+
+
+def test_demo_clients_have_custom_field_values_to_filter_on(manage: httpx.Client) -> None:
+    gold = manage.get("/company/companies", params={"customFieldConditions": 'caption="Account Tier" AND value="Gold"'})
+    assert {c["identifier"] for c in gold.json()} == {"AcmeDental", "DeltaMfg"}
+    prospect = manage.get("/company/companies", params={"conditions": 'identifier="GranitePeak"'}).json()[0]
+    assert all("value" not in field for field in prospect["customFields"])

@@ -374,8 +374,18 @@ class Seeder:
             "timeZoneSetup": self._ref("time_zone", "US Eastern", "TimeZoneSetupReference"),
             "territory": self._ref("location", "Main", "SystemLocationReference"),
             "deletedFlag": False, "leadFlag": spec["type"] == "Prospect", "unsubscribeFlag": False,
-            "isVendorFlag": False,
+            "isVendorFlag": False, "customFields": self._company_custom_fields(spec),
         })  # fmt: skip
+
+    #: The demo clients' "Account Tier" per agreement type, so customFieldConditions finds demo data.
+    _TIERS: ClassVar[dict[str, str]] = {"Managed Service": "Gold", "Per Device": "Silver", "Block Hours": "Bronze"}
+
+    def _company_custom_fields(self, spec: dict[str, Any]) -> list[dict[str, Any]]:
+        agreement = spec.get("agreement")
+        if not agreement:
+            return []
+        return [{"caption": "Account Tier", "value": self._TIERS[agreement[0]]},
+                {"caption": "Managed Backup", "value": agreement[0] == "Managed Service"}]  # fmt: skip
 
     def site(self, company: dict[str, Any], name: str) -> dict[str, Any]:
         return self._record("site", {

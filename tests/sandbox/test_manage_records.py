@@ -165,9 +165,29 @@ def test_ticket_notes_are_written_by_the_api_member(manage: httpx.Client) -> Non
     assert manage.get("/service/tickets/99999/notes").status_code == 404
 
 
+def test_a_note_shown_nowhere_is_refused_as_a_real_server_refuses_it(manage: httpx.Client) -> None:
+    # rapid7 create_ticket_note_no_flag.json.resp (a note with only text) and expected/note_not_found.json.exp.
+    refused = manage.post("/service/tickets/1/notes", json={"text": "no flag"})
+    assert refused.status_code == 400
+    body = refused.json()
+    assert body["code"] == "InvalidObject"
+    assert body["errors"] == [
+        {
+            "code": "ServiceNote",
+            "message": "Please choose where to display the notes in order to save this record.",
+            "resource": "serviceNote",
+            "field": "detailDescriptionFlag, internalAnalysisFlag, resolutionFlag",
+        }
+    ]
+    missing = manage.get("/service/tickets/1/notes/404")
+    assert missing.status_code == 404
+    assert missing.json() == {"code": "NotFound", "message": "Service Note 404 not found"}
+
+
 def test_deleting_a_ticket_deletes_its_notes(sandbox: Sandbox, manage: httpx.Client) -> None:
     ticket = manage.post("/service/tickets", json={"summary": "Short-lived", "company": {"id": 1}}).json()
-    manage.post(f"/service/tickets/{ticket['id']}/notes", json={"text": "first"})
+    note = manage.post(f"/service/tickets/{ticket['id']}/notes", json={"text": "first", "detailDescriptionFlag": True})
+    assert note.status_code == 201
     assert manage.delete(f"/service/tickets/{ticket['id']}").status_code == 204
     left = sandbox.backend.db.execute("SELECT count(*) FROM mg_ticket_note WHERE parent_id = ?", (ticket["id"],))
     assert left.fetchone()[0] == 0

@@ -214,7 +214,7 @@ KINDS: dict[str, Kind] = {
             "ticket_note",
             "/service/tickets/{parentId}/notes",
             "ServiceNote",
-            "Note",
+            "Service Note",  # "Service Note 404 not found" (rapid7 expected/note_not_found.json.exp)
             columns=(*_text("createdBy"), *_bool("internalAnalysisFlag", "resolutionFlag", "detailDescriptionFlag")),
             parent="ticket",
             parent_field="ticketId",

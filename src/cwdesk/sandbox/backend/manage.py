@@ -50,7 +50,7 @@ from cwdesk.sandbox.backend.records import (
 )
 from cwdesk.sandbox.backend.references import default_reference, parent_of
 from cwdesk.sandbox.backend.references import reference_to as reference_to  # long imported from here
-from cwdesk.sandbox.backend.related import agreement_type_defaults, set_parent, ticket_rules
+from cwdesk.sandbox.backend.related import agreement_type_defaults, note_flags, set_parent, ticket_rules
 from cwdesk.sandbox.backend.spec import Property, properties
 
 #: Fields a record never shows after a write (spec: "Only available for POST, will not be returned").
@@ -287,7 +287,8 @@ class ManageBackend:
     ) -> dict[str, Any]:
         if not isinstance(body, dict):
             raise ManageError(400, "InvalidObject", f"The body must be a JSON object describing a {kind.label}.")
-        problems = Problems(resource=kind.label[0].lower() + kind.label[1:])
+        resource = kind.label.replace(" ", "")  # "Service Note" -> serviceNote (create_ticket_note_no_flag.json.resp)
+        problems = Problems(resource=resource[0].lower() + resource[1:])
         record: dict[str, Any] = {}
         type_ids: Any = None
         for key, value in body.items():
@@ -456,6 +457,8 @@ class ManageBackend:
             ticket_rules(self.db, record, problems, creating=creating)
         elif kind.name == "agreement" and creating:
             agreement_type_defaults(self.db, record)
+        elif kind.name == "ticket_note":
+            note_flags(record, problems)
 
     def _default_reference(self, kind_name: str, schema: str) -> dict[str, Any] | None:
         return default_reference(self.db, kind_name, schema)

@@ -1,4 +1,5 @@
-"""What a write takes from the records it refers to: a ticket's board statuses, team and site, an agreement's type.
+"""What a write takes from the records it refers to: a ticket's board statuses, team and site, an agreement's type;
+and the rules of ticket notes.
 
 These rules read other records, so they live beside the backend rather than in ``defaults.py`` (which only looks at
 the record itself); the seed generator applies them too, so seeded and created records are alike.
@@ -173,3 +174,15 @@ def set_parent(db: sqlite3.Connection, kind: Kind, record: dict[str, Any], paren
             record[key] = reference_to(parent_kind, parent, prop.ref or "")
     else:
         record[key] = parent_id
+
+
+#: Where a ticket note is shown; a note must be shown somewhere.
+NOTE_FLAGS = ("detailDescriptionFlag", "internalAnalysisFlag", "resolutionFlag")
+
+
+def note_flags(record: dict[str, Any], problems: Problems) -> None:
+    """A ticket note with none of the three flags set is refused, as a real server refuses it
+    (rapid7/insightconnect-plugins plugins/connectwise/unit_test/responses/create_ticket_note_no_flag.json.resp)."""
+    if not any(record.get(name) for name in NOTE_FLAGS):
+        message = "Please choose where to display the notes in order to save this record."
+        problems.add("ServiceNote", ", ".join(NOTE_FLAGS), message)

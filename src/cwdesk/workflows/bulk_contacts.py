@@ -27,6 +27,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from cwdesk.conditions import C, Condition, parse
+from cwdesk.manage.client import ManageClient
 from cwdesk.workflows import client_records as records
 from cwdesk.workflows.jobs import (
     Action,
@@ -123,7 +124,7 @@ def _bool_value(text: str, name: str, problems: Problems) -> bool | None:
     return None
 
 
-def parse_assignments(cw: Any, assignments: Iterable[str]) -> list[BulkChange]:
+def parse_assignments(cw: ManageClient, assignments: Iterable[str]) -> list[BulkChange]:
     """``FIELD=VALUE`` texts -> checked changes; raises ``InvalidInput`` listing every problem (reads only)."""
     problems = Problems("the fields to set")
     changes: list[BulkChange] = []
@@ -150,7 +151,7 @@ def parse_assignments(cw: Any, assignments: Iterable[str]) -> list[BulkChange]:
             problems.add(canonical, "needs a value (a name as ConnectWise shows it)")
         elif canonical == "type":
             # ContactType is named by its `description` (manage-core.json); a contact's types are a list.
-            types = records.lookup(cw, "contact type", "contact_types", name_field="description")
+            types = records.lookup("contact type", cw.contact_types, name_field="description")
             found = types.find(value) if types else None
             if types is not None and found is None:
                 problems.add("type", types.problem(value))
@@ -159,7 +160,7 @@ def parse_assignments(cw: Any, assignments: Iterable[str]) -> list[BulkChange]:
             else:
                 changes.append(BulkChange("type", "types", [{"name": value}], value))
         elif canonical == "relationship":
-            relationships = records.lookup(cw, "contact relationship", "contact_relationships")
+            relationships = records.lookup("contact relationship", cw.contact_relationships)
             found = relationships.find(value) if relationships else None
             if relationships is not None and found is None:
                 problems.add("relationship", relationships.problem(value))
@@ -211,7 +212,9 @@ def _chunks(ids: Sequence[int], size: int) -> Iterable[list[int]]:
         yield list(ids[start : start + size])
 
 
-def _companies(cw: Any, company_ids: Sequence[int] | None, where: Condition | str | None) -> list[dict[str, Any]]:
+def _companies(
+    cw: ManageClient, company_ids: Sequence[int] | None, where: Condition | str | None
+) -> list[dict[str, Any]]:
     fields = ["id", "name", "identifier"]
     if company_ids is not None:
         found: dict[int, dict[str, Any]] = {}
@@ -232,7 +235,7 @@ def _companies(cw: Any, company_ids: Sequence[int] | None, where: Condition | st
 
 
 def plan_bulk_contacts(
-    cw: Any,
+    cw: ManageClient,
     *,
     changes: Sequence[BulkChange],
     company_ids: Sequence[int] | None = None,
@@ -306,13 +309,13 @@ def _patch(changes: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     return {c["api_field"]: c["value"] for c in changes}
 
 
-def _update_contact(ctx: StepContext) -> Outcome:
+def _update_contact(ctx: StepContext[ManageClient]) -> Outcome:
     params = ctx.params
     changes = params["changes"]
     shown = ", ".join(f"{c['field']}={c['shown']}" for c in changes)
     if params.get("already"):
         return Outcome.skipped(f"already {shown}")
-    updated = records.update(ctx.client, "contacts", int(params["contact_id"]), _patch(changes))
+    updated = records.update(ctx.client.contacts, int(params["contact_id"]), _patch(changes))
     # Verify after write: the record the server answers with must hold every new value.
     wrong = [c["field"] for c in changes if not _matches(updated, c)]
     if wrong:
@@ -324,9 +327,9 @@ def _update_contact(ctx: StepContext) -> Outcome:
     return Outcome.done(shown, after={c["api_field"]: _shown(updated.get(c["api_field"])) for c in changes})
 
 
-def _find_contact_state(ctx: StepContext) -> Outcome | None:
+def _find_contact_state(ctx: StepContext[ManageClient]) -> Outcome | None:
     """After an unknown outcome: read the contact; if it already holds the values, do not patch again."""
-    current = records.get(ctx.client, "contacts", int(ctx.params["contact_id"]))
+    current = records.get(ctx.client.contacts, int(ctx.params["contact_id"]))
     changes = ctx.params["changes"]
     if all(_matches(current, c) for c in changes):
         shown = ", ".join(f"{c['field']}={c['shown']}" for c in changes)
@@ -376,7 +379,7 @@ def bulk_report(detail: JobDetail) -> list[dict[str, Any]]:
 
 def update_contacts(
     engine: sa.Engine | None,
-    cw: Any,
+    cw: ManageClient,
     *,
     changes: Sequence[BulkChange],
     company_ids: Sequence[int] | None = None,

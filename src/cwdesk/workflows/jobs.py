@@ -57,7 +57,7 @@ from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
 
@@ -350,11 +350,15 @@ class JobEvent:
         }
 
 
+ClientT = TypeVar("ClientT")
+"""The SDK client a kind's actions take (``ManageClient`` or ``AutomateClient``): ``StepContext[ManageClient]``."""
+
+
 @dataclass(frozen=True)
-class StepContext:
+class StepContext(Generic[ClientT]):
     """What an action sees: the SDK client, the job's params, its own step, and earlier steps' outcomes."""
 
-    client: Any
+    client: ClientT
     job_id: int
     job_params: Mapping[str, Any]
     step: StepRecord
@@ -376,12 +380,12 @@ class StepContext:
 
 
 @dataclass(frozen=True)
-class Action:
+class Action(Generic[ClientT]):
     """How to perform one kind of step. See the module docstring."""
 
-    run: Callable[[StepContext], Outcome]
-    find: Callable[[StepContext], Outcome | None] | None = None
-    undo: Callable[[StepContext], str] | None = None
+    run: Callable[[StepContext[ClientT]], Outcome]
+    find: Callable[[StepContext[ClientT]], Outcome | None] | None = None
+    undo: Callable[[StepContext[ClientT]], str] | None = None
     # Call ``find`` before ``run`` on every attempt, not only after an unknown outcome.
     find_first: bool = False
     # ``run`` creates a record: one found after an unknown outcome is taken as made by this job.
@@ -390,7 +394,7 @@ class Action:
     # ``find`` since the failed call may have landed; waits follow the SDK's backoff (``_http/retry.py``).
     retries: int = 0
     # Turns a final failure into the user's words (e.g. which state a half-done change left, how to repair it).
-    explain: Callable[[StepContext, BaseException], str] | None = None
+    explain: Callable[[StepContext[ClientT], BaseException], str] | None = None
 
 
 @dataclass(frozen=True)
@@ -398,7 +402,8 @@ class JobKind:
     """A kind of job: its actions by name and whether a failing step stops the job."""
 
     name: str
-    actions: Mapping[str, Action]
+    # The client type is the kind's ``product``; the runner hands each kind the client chosen for it.
+    actions: Mapping[str, Action[Any]]
     stop_on_error: bool = True
     description: str = ""
     # Which SDK client the actions expect in ``ctx.client``: "manage" (ManageClient) or "automate".
@@ -1036,7 +1041,7 @@ def _run_steps(
     return _finish(journal, JobState.succeeded, "Finished.")
 
 
-def _attempt(action: Action, ctx: StepContext) -> Outcome:
+def _attempt(action: Action[Any], ctx: StepContext[Any]) -> Outcome:
     """One step: look first when the outcome may be unknown, then run; transient failures retried with backoff."""
     tries = 0
     while True:

@@ -352,9 +352,18 @@ class Collection(_CollectionRules[M]):
                 if limit is not None and seen >= limit:
                     return
 
-    def first(self, *, where: Condition | str | None = None, order_by: str | Sequence[str] | None = None) -> M | None:
-        """The first matching record, or None."""
-        return next(self.list(where=where, order_by=order_by, limit=1), None)
+    def first(
+        self,
+        *,
+        where: Condition | str | None = None,
+        order_by: str | Sequence[str] | None = None,
+        fields: Sequence[str] | str | None = None,
+    ) -> M | None:
+        """The first matching record as its model (``cw.companies.first(where=C("identifier") == "Acme")``), or None.
+
+        Without ``order_by`` "first" is the lowest id (forward-only paging runs in id order).
+        """
+        return next(self.list(where=where, order_by=order_by, fields=fields, limit=1), None)
 
     def _raw_pages(self, query: ListQuery, concurrency: int) -> Iterator[RawPage]:
         client = self._client
@@ -582,10 +591,14 @@ class AsyncCollection(_CollectionRules[M]):
         return [record async for record in self.list(**options)]
 
     async def first(
-        self, *, where: Condition | str | None = None, order_by: str | Sequence[str] | None = None
+        self,
+        *,
+        where: Condition | str | None = None,
+        order_by: str | Sequence[str] | None = None,
+        fields: Sequence[str] | str | None = None,
     ) -> M | None:
-        """The first matching record, or None."""
-        async for record in self.list(where=where, order_by=order_by, limit=1):
+        """The first matching record as its model, or None (the twin of ``Collection.first``)."""
+        async for record in self.list(where=where, order_by=order_by, fields=fields, limit=1):
             return record
         return None
 

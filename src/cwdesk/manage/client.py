@@ -42,12 +42,12 @@ from typing import Any
 
 import httpx
 
-from cwdesk import __version__
 from cwdesk._http.core import AsyncHTTPCore, HTTPCore, QueryParams, decode_json
-from cwdesk._http.errors import APIStatusError, ConfigurationError, UnexpectedResponseError
 from cwdesk._http.retry import RetryPolicy
 from cwdesk._http.throttle import Throttle, throttle_for
+from cwdesk._version import __version__
 from cwdesk.config import ManageCredentials
+from cwdesk.errors import APIStatusError, ConfigurationError, UnexpectedResponseError
 from cwdesk.manage.operations import AsyncManageOperations, ManageOperations
 from cwdesk.manage.paging import DEFAULT_PAGE_SIZE, PageWalk, checked_page_size, is_forward_only
 from cwdesk.manage.resources.company import (

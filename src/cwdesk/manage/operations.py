@@ -22,9 +22,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from cwdesk._http.errors import ConfigurationError
 from cwdesk._http.operations_index import Operation, OperationIndex, fill_path
 from cwdesk.conditions import Condition, render
+from cwdesk.errors import ConfigurationError
 
 if TYPE_CHECKING:
     from cwdesk.manage.client import AsyncManageClient, ManageClient

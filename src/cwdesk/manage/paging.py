@@ -23,8 +23,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from cwdesk._http.errors import ConfigurationError, UnexpectedResponseError
 from cwdesk._http.paging import next_link
+from cwdesk.errors import ConfigurationError, UnexpectedResponseError
 
 __all__ = ["DEFAULT_PAGE_SIZE", "FORWARD_ONLY_HEADERS", "PageWalk", "checked_page_size", "is_forward_only"]
 

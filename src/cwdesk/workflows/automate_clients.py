@@ -43,10 +43,10 @@ from typing import Any
 import sqlalchemy as sa
 import yaml
 
-from cwdesk._http.errors import NotFoundError
 from cwdesk.automate.client import AutomateClient
 from cwdesk.automate.models import Client, Computer, ExtraField, Group, Location
 from cwdesk.conditions import C
+from cwdesk.errors import NotFoundError
 from cwdesk.workflows.jobs import (
     Action,
     EventCallback,

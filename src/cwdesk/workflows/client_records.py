@@ -18,8 +18,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
-from cwdesk._http.errors import NotFoundError
 from cwdesk.conditions import C, Condition
+from cwdesk.errors import NotFoundError
 from cwdesk.manage.client import ManageClient
 from cwdesk.manage.models.base import CWModel
 from cwdesk.manage.resources.collection import Collection

@@ -61,8 +61,8 @@ from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
 
-from cwdesk._http.errors import APIConnectionError, RateLimitError, ServerError
 from cwdesk._http.retry import RetryPolicy, backoff_delay
+from cwdesk.errors import APIConnectionError, CWDeskError, RateLimitError, ServerError
 from cwdesk.store.jobs import job_events, job_steps, jobs
 
 __all__ = [
@@ -140,7 +140,7 @@ class StepState(StrEnum):
 DONE_STEP_STATES = frozenset({StepState.ok, StepState.skipped, StepState.rolled_back})
 
 
-class JobError(Exception):
+class JobError(CWDeskError):
     """A job cannot be found, started, resumed, cancelled or rolled back; the message says why and what to do."""
 
 
@@ -156,7 +156,7 @@ class JobStateError(JobError):
     """The job's state does not allow the request (e.g. resuming a job that succeeded)."""
 
 
-class StepFailed(Exception):
+class StepFailed(CWDeskError):
     """Raised by an action for a failure whose message is written for the user (what happened, how to repair).
 
     ``data`` is kept in the step's outcome (JSON, no secrets), e.g. the state a partial change left behind.

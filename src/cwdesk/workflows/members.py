@@ -28,8 +28,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from cwdesk._http.errors import APIStatusError, ConflictError, NotFoundError
 from cwdesk.conditions import C
+from cwdesk.errors import APIStatusError, ConflictError, NotFoundError
 from cwdesk.manage.client import ManageClient
 from cwdesk.workflows import client_records as records
 from cwdesk.workflows.jobs import (

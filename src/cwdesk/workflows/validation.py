@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from cwdesk._http.errors import ConfigurationError
+from cwdesk.errors import ConfigurationError
 from cwdesk.manage.resources.collection import Collection
 
 __all__ = [

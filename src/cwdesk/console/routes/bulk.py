@@ -14,11 +14,11 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from cwdesk._http.errors import CWDeskError
 from cwdesk.console.answers import failure, ok, refused
 from cwdesk.console.pages import connections_of
 from cwdesk.console.routes.jobs import start_job
 from cwdesk.console.security import Principal, audit, require
+from cwdesk.errors import CWDeskError
 from cwdesk.workflows import bulk_contacts as bulk
 from cwdesk.workflows import jobs
 

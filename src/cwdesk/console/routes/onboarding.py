@@ -17,11 +17,11 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from cwdesk._http.errors import CWDeskError
 from cwdesk.console.answers import failure, ok, refused
 from cwdesk.console.pages import connections_of, render
 from cwdesk.console.routes.jobs import start_job
 from cwdesk.console.security import Principal, audit, require
+from cwdesk.errors import CWDeskError
 from cwdesk.manage.client import ManageClient
 from cwdesk.manage.resources.collection import Collection
 from cwdesk.workflows import client_records as records

@@ -36,8 +36,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from itertools import islice
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeAlias, TypeVar
 
-from cwdesk._http.errors import ConfigurationError, QueryTooLongError, UnexpectedResponseError
 from cwdesk.conditions import AllOf, AnyOf, Comparison, Condition, ConditionSyntaxError, Raw, render
+from cwdesk.errors import ConfigurationError, QueryTooLongError, UnexpectedResponseError
 from cwdesk.manage.models.base import CWModel, api_name, decode_page, reference_fields, to_api_payload
 from cwdesk.manage.paging import DEFAULT_PAGE_SIZE, FORWARD_ONLY_HEADERS, checked_page_size
 from cwdesk.manage.patch import PatchOperation, patch_from_changes, patch_from_diff

@@ -57,9 +57,9 @@ from cwdesk.workflows.jobs import (
     Step,
     StepContext,
     StepFailed,
-    create_job,
     register_kind,
     run_job,
+    start_job,
 )
 from cwdesk.workflows.validation import InvalidInput, Problem, Problems
 
@@ -773,7 +773,7 @@ def onboard_client(
         return OnboardResult(None, None, steps)
     if engine is None:
         raise ValueError("onboard_client() needs the app's database engine unless dry_run=True")
-    job_id = create_job(engine, job_plan, created_by=created_by, target=f"automate:{cwa.root}")
+    job_id = start_job(engine, job_plan, client=cwa, created_by=created_by)
     summary = run_job(engine, job_id, client=cwa, on_event=on_event)
     return OnboardResult(job_id, summary, steps)
 

@@ -45,9 +45,9 @@ from cwdesk.workflows.jobs import (
     StepContext,
     StepFailed,
     StepState,
-    create_job,
     register_kind,
     run_job,
+    start_job,
 )
 from cwdesk.workflows.validation import InvalidInput, Problem, Problems, record_dict
 
@@ -445,6 +445,6 @@ def update_contacts(
         return BulkResult(plan=plan, job_id=None, summary=None)
     if engine is None:
         raise ValueError("update_contacts() needs the app's database engine unless dry_run=True")
-    job_id = create_job(engine, plan, created_by=created_by, target=records.target_of(cw))
+    job_id = start_job(engine, plan, client=cw, created_by=created_by)
     summary = run_job(engine, job_id, client=cw, on_event=on_event)
     return BulkResult(plan=plan, job_id=job_id, summary=summary)

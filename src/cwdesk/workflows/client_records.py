@@ -46,7 +46,6 @@ __all__ = [
     "get",
     "lookup",
     "site_by_name",
-    "target_of",
     "update",
     "update_company",
     "update_contact",
@@ -123,11 +122,6 @@ def lookup(what: str, resource: Collection[M], *, name_field: str = "name") -> L
         return Lookup.from_resource(what, resource, name_field=name_field)
     except NotFoundError:
         return None
-
-
-def target_of(cw: ManageClient) -> str:
-    """Which ConnectWise a client talks to (API base and company id, never keys), for the job record."""
-    return f"{cw.base_url} ({cw.credentials.company})"
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -4,7 +4,8 @@ What a job is
     A job is a *kind* (``"onboarding"``, ``"bulk_contacts"``...), its *params* (JSON, never secrets) and a *plan*:
     an ordered list of :class:`Step`. Each step has a natural ``key`` that names the record it touches
     (``"company:AcmeCorp"``, ``"contact:1234:inactiveFlag"``), an ``action`` name and JSON ``params``. The kind's
-    module registers a :class:`JobKind` that maps each action name to an :class:`Action`:
+    module registers a :class:`JobKind` that maps each action name to an :class:`Action` (``get_kind`` finds it
+    through ``BUILTIN_KINDS`` or the ``cwdesk.job_kinds`` entry-point group, also in a fresh process):
 
     - ``run(ctx) -> Outcome``: do the work through the SDK (``ctx.client``). Return ``Outcome.made(...)``,
       ``Outcome.done(...)`` or ``Outcome.skipped(...)``; raise (any exception, or :class:`StepFailed` for a
@@ -23,8 +24,11 @@ What a job is
     Steps read what earlier steps produced with ``ctx.outcome_of("company:AcmeCorp")["id"]``.
 
 How it runs
-    ``job_id = create_job(engine, plan)`` stores the job and its steps (state ``planned``). ``run_job(engine,
-    job_id, client=cw, on_event=print)`` claims it (only one process runs a job at a time), then for each step
+    ``job_id = start_job(engine, plan, client=cw, created_by=user)`` stores the job and its steps (state
+    ``planned``) with the ConnectWise it is made against and its creator (``create_job`` is the bare store call).
+    ``run_job(engine, job_id, client=cw, on_event=print)`` refuses a client for another ConnectWise than the job
+    was made on (``check_target``, unless ``force``), claims the job (only one process runs a job at a time), then
+    for each step
     writes ``running`` to the store *before* the call and its outcome (``ok``/``skipped``/``error``) *after*, so
     the store always knows which steps are done, which failed, and which one's outcome is unknown.
     The same call resumes a failed, partial, cancelled or crashed job: recorded steps are skipped. Kinds that
@@ -55,6 +59,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import importlib
+import importlib.metadata
 import os
 import socket
 import threading
@@ -69,10 +74,14 @@ from typing import Any, Generic, TypeVar
 import sqlalchemy as sa
 
 from cwdesk._http.retry import RetryPolicy, backoff_delay
+from cwdesk.automate.client import AutomateClient
 from cwdesk.errors import APIConnectionError, CWDeskError, RateLimitError, ServerError
+from cwdesk.manage.client import ManageClient
 from cwdesk.store.jobs import job_events, job_steps, jobs
 
 __all__ = [
+    "BUILTIN_KINDS",
+    "KIND_ENTRY_POINTS",
     "Action",
     "ChangedSince",
     "JobBusy",
@@ -84,6 +93,7 @@ __all__ = [
     "JobState",
     "JobStateError",
     "JobSummary",
+    "JobTargetError",
     "Outcome",
     "Plan",
     "RollbackPlan",
@@ -95,6 +105,8 @@ __all__ = [
     "StepState",
     "afollow_events",
     "cancel_job",
+    "check_target",
+    "connection_target",
     "create_job",
     "follow_events",
     "get_job",
@@ -108,6 +120,7 @@ __all__ = [
     "rollback_job",
     "run_job",
     "start_in_background",
+    "start_job",
 ]
 
 # A running job whose process shows no sign of life for this long may be taken over by another process.
@@ -164,6 +177,10 @@ class JobBusy(JobError):
 
 class JobStateError(JobError):
     """The job's state does not allow the request (e.g. resuming a job that succeeded)."""
+
+
+class JobTargetError(JobError):
+    """The job was made against another ConnectWise than the client given to resume or roll it back."""
 
 
 class ChangedSince(Exception):
@@ -435,6 +452,22 @@ class JobKind:
 _KINDS: dict[str, JobKind] = {}
 _KINDS_LOCK = threading.Lock()
 
+# The kinds cwdesk ships, and the module that registers each: ``get_kind`` imports it on first use, so a fresh
+# process (``cwdesk jobs resume``) finds every kind without importing every workflow up front.
+BUILTIN_KINDS: Mapping[str, str] = {
+    "onboarding": "cwdesk.workflows.onboarding",
+    "bulk_contacts": "cwdesk.workflows.bulk_contacts",
+    "primary_contact": "cwdesk.workflows.primary_contact",
+    "members.provision": "cwdesk.workflows.members",
+    "members.deprovision": "cwdesk.workflows.members",
+    "automate_clients.onboard": "cwdesk.workflows.automate_clients",
+}
+# Kinds from other packages: an entry point in this group named after the kind, pointing at a ``JobKind`` or at the
+# module that registers it, e.g. in that package's pyproject.toml:
+#   [project.entry-points."cwdesk.job_kinds"]
+#   my_kind = "my_package.jobs:MY_KIND"
+KIND_ENTRY_POINTS = "cwdesk.job_kinds"
+
 
 def register_kind(kind: JobKind) -> JobKind:
     """Make a kind known to the runner (each workflow module does this when imported)."""
@@ -443,27 +476,73 @@ def register_kind(kind: JobKind) -> JobKind:
     return kind
 
 
-def get_kind(name: str) -> JobKind:
-    """The registered kind ``name``, importing ``cwdesk.workflows.<name before the first dot>`` if needed.
+def _registered(name: str) -> JobKind | None:
+    with _KINDS_LOCK:
+        return _KINDS.get(name)
 
-    That convention lets ``cwdesk jobs resume`` in a fresh process find the actions of any kind.
-    """
-    with _KINDS_LOCK:
-        kind = _KINDS.get(name)
-    if kind is not None:
-        return kind
-    module = name.split(".", 1)[0]
-    try:
-        importlib.import_module(f"cwdesk.workflows.{module}")
-    except ModuleNotFoundError as exc:
-        # Only "no such workflow module" means an unknown kind; a broken import inside it must surface.
-        if exc.name != f"cwdesk.workflows.{module}":
-            raise
-    with _KINDS_LOCK:
-        kind = _KINDS.get(name)
+
+def _load_entry_point(name: str) -> None:
+    for entry in importlib.metadata.entry_points(group=KIND_ENTRY_POINTS, name=name):
+        loaded = entry.load()
+        if isinstance(loaded, JobKind):
+            if loaded.name != name:
+                raise JobError(
+                    f"The entry point {entry.value!r} in {KIND_ENTRY_POINTS!r} is named {name!r} but gives the "
+                    f"kind {loaded.name!r}: name the entry point after its kind."
+                )
+            register_kind(loaded)
+
+
+def get_kind(name: str) -> JobKind:
+    """The kind ``name``: registered in this process, else one of ``BUILTIN_KINDS`` (its module imported), else
+    from the ``cwdesk.job_kinds`` entry-point group. A broken import of the kind's module is raised as it is."""
+    kind = _registered(name)
+    if kind is None and name in BUILTIN_KINDS:
+        importlib.import_module(BUILTIN_KINDS[name])
+        kind = _registered(name)
     if kind is None:
-        raise JobError(f"Unknown job kind {name!r}: this version of cwdesk cannot run it.")
+        _load_entry_point(name)
+        kind = _registered(name)
+    if kind is None:
+        raise JobError(
+            f"Unknown job kind {name!r}: this version of cwdesk cannot run it. A kind from another package must be "
+            f"registered with register_kind() or declared in the {KIND_ENTRY_POINTS!r} entry-point group."
+        )
     return kind
+
+
+def connection_target(client: object) -> str | None:
+    """Which ConnectWise a client talks to, as a job records it (API base and company, or the Automate root; never
+    keys). ``None`` for anything else (a test double): such a job is not tied to a server."""
+    if isinstance(client, ManageClient):
+        return f"{client.base_url} ({client.credentials.company})"
+    if isinstance(client, AutomateClient):
+        return f"automate:{client.root}"
+    return None
+
+
+def start_job(engine: sa.Engine, plan: Plan, *, client: object, created_by: str | None) -> int:
+    """Store ``plan`` as a new job made by ``created_by`` against ``client``'s ConnectWise and return its id.
+
+    The one way the workflows, the CLI and the console create jobs: the target recorded here is what
+    :func:`run_job` and :func:`rollback_job` check before touching a server. Run it with ``run_job`` (this thread)
+    or ``start_in_background``.
+    """
+    return create_job(engine, plan, created_by=created_by, target=connection_target(client))
+
+
+def check_target(summary: JobSummary, client: object, *, force: bool = False) -> None:
+    """Refuse (:class:`JobTargetError`) to resume or roll back a job against another ConnectWise than the one it
+    was made on. ``run_job`` and ``rollback_job`` always call it; a caller may call it earlier (before asking the
+    user to confirm). ``force`` is for a server that moved."""
+    if force or not summary.target:
+        return
+    here = connection_target(client)
+    if here is not None and here != summary.target:
+        raise JobTargetError(
+            f"Job {summary.id} was made against {summary.target}, but this connection is {here}: choose the right "
+            "connection (CLI: --profile), or force it (CLI: --force) if the server moved."
+        )
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -941,12 +1020,10 @@ def run_job(
     :class:`JobStateError` if it succeeded or was rolled back. Step failures do not raise: they are recorded and
     the summary's state says ``failed`` or ``partial``.
     """
-    kind = None
     with engine.connect() as conn:
-        kind_name = conn.execute(sa.select(jobs.c.kind).where(jobs.c.id == job_id)).scalar_one_or_none()
-    if kind_name is None:
-        raise JobNotFound(f"No job {job_id}: `cwdesk jobs list` shows the jobs in this database.")
-    kind = get_kind(kind_name)
+        summary = _load_summary(conn, job_id)
+    kind = get_kind(summary.kind)
+    check_target(summary, client, force=force)
     runner = _runner_id()
     previous = _claim(engine, job_id, runner, allowed=RESUMABLE_STATES, force=force)
     journal = _Journal(engine, job_id, runner, on_event)
@@ -1253,6 +1330,7 @@ def rollback_job(
     except JobNotFound:
         raise JobNotFound(f"No job {job_id}: `cwdesk jobs list` shows the jobs in this database.") from None
     kind = get_kind(detail.summary.kind)
+    check_target(detail.summary, client, force=force)
     plan = plan_rollback(detail)
     allowed = frozenset({JobState.failed, JobState.partial, JobState.cancelled, JobState.succeeded})
     if detail.summary.state not in allowed and detail.summary.state is not JobState.running:

@@ -42,9 +42,9 @@ from cwdesk.workflows.jobs import (
     Step,
     StepContext,
     StepFailed,
-    create_job,
     register_kind,
     run_job,
+    start_job,
 )
 from cwdesk.workflows.validation import (
     InvalidInput,
@@ -439,7 +439,7 @@ def provision_member(
         return MemberJobResult(None, None, _calls(plan), checked.notes)
     if engine is None:
         raise ValueError("provision_member() needs the app's database engine unless dry_run=True")
-    job_id = create_job(engine, plan, created_by=created_by, target=records.target_of(cw))
+    job_id = start_job(engine, plan, client=cw, created_by=created_by)
     summary = run_job(engine, job_id, client=cw, on_event=on_event)
     return MemberJobResult(job_id, summary, _calls(plan), checked.notes)
 
@@ -466,7 +466,7 @@ def deprovision_member(
         return MemberJobResult(None, None, _calls(plan))
     if engine is None:
         raise ValueError("deprovision_member() needs the app's database engine unless dry_run=True")
-    job_id = create_job(engine, plan, created_by=created_by, target=records.target_of(cw))
+    job_id = start_job(engine, plan, client=cw, created_by=created_by)
     summary = run_job(engine, job_id, client=cw, on_event=on_event)
     return MemberJobResult(job_id, summary, _calls(plan))
 

@@ -46,9 +46,9 @@ from cwdesk.workflows.jobs import (
     Plan,
     Step,
     StepContext,
-    create_job,
     register_kind,
     run_job,
+    start_job,
 )
 from cwdesk.workflows.validation import (
     InvalidInput,
@@ -672,6 +672,6 @@ def onboard(
         return OnboardingResult(job_id=None, summary=None, calls=calls, notes=checked.notes)
     if engine is None:
         raise ValueError("onboard() needs the app's database engine unless dry_run=True")
-    job_id = create_job(engine, job_plan, created_by=created_by, target=records.target_of(cw))
+    job_id = start_job(engine, job_plan, client=cw, created_by=created_by)
     summary = run_job(engine, job_id, client=cw, on_event=on_event)
     return OnboardingResult(job_id=job_id, summary=summary, calls=calls, notes=checked.notes)

@@ -41,9 +41,9 @@ from cwdesk.workflows.jobs import (
     Step,
     StepContext,
     StepFailed,
-    create_job,
     register_kind,
     run_job,
+    start_job,
 )
 from cwdesk.workflows.validation import InvalidInput, Problem, record_dict
 
@@ -328,7 +328,7 @@ register_kind(
 def _run(
     engine: sa.Engine, cw: ManageClient, plan: Plan, on_event: EventCallback | None, created_by: str | None
 ) -> PrimaryResult:
-    job_id = create_job(engine, plan, created_by=created_by, target=records.target_of(cw))
+    job_id = start_job(engine, plan, client=cw, created_by=created_by)
     return PrimaryResult(plan=plan, job_id=job_id, summary=run_job(engine, job_id, client=cw, on_event=on_event))
 
 

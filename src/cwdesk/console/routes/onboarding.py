@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 
 from cwdesk.console.answers import failure, ok, refused
 from cwdesk.console.pages import connections_of, render
-from cwdesk.console.routes.jobs import start_job
+from cwdesk.console.routes.jobs import run_in_background
 from cwdesk.console.security import Principal, audit, require
 from cwdesk.errors import CWDeskError
 from cwdesk.manage.client import ManageClient
@@ -100,14 +100,14 @@ async def submit(request: Request, principal: Annotated[Principal, Depends(requi
     def create() -> int:
         checked = onboarding.check_onboarding(manage, plan)
         job_plan = onboarding.plan_onboarding(checked)
-        return int(jobs.create_job(request.app.state.engine, job_plan, created_by=principal.username))
+        return jobs.start_job(request.app.state.engine, job_plan, client=manage, created_by=principal.username)
 
     try:
         job_id = await run_in_threadpool(create)
     except CWDeskError as error:
         audit(request, principal, "onboard client", target=target, detail=plan, result="error", message=str(error))
         return failure(error)
-    start_job(request, job_id, onboarding.KIND)
+    run_in_background(request, job_id, onboarding.KIND)
     audit(request, principal, "onboard client", target=target, detail={"job": job_id}, result="ok",
           message=f"job {job_id} started")  # fmt: skip
     return ok(f"Onboarding started as job {job_id}.", job_id=job_id, url=f"/jobs/{job_id}")

@@ -19,6 +19,7 @@ from cwdesk.cli.jobs import cli_user, database, finish_job, run_with_progress
 from cwdesk.cli.output import OutputFormat, emit
 from cwdesk.cli.resources import Readable, add_read_commands
 from cwdesk.cli.sync import run_sync
+from cwdesk.manage.client import ManageClient
 from cwdesk.workflows.jobs import Plan, start_job
 from cwdesk.workflows.members import (
     EXPORT_COLUMNS,
@@ -50,7 +51,7 @@ def _print_plan(plan: Plan, notes: tuple[str, ...] = ()) -> None:
         typer.echo(f"  note: {note}")
 
 
-def _run_plan(cw: Any, plan: Plan, output: OutputFormat) -> None:
+def _run_plan(cw: ManageClient, plan: Plan, output: OutputFormat) -> None:
     engine = database()
     job_id = start_job(engine, plan, client=cw, created_by=cli_user())
     summary = run_with_progress(engine, job_id, client=cw)

@@ -33,7 +33,7 @@ from typing import Any
 
 import yaml
 
-from cwdesk._http.errors import ConfigurationError
+from cwdesk.errors import ConfigurationError
 from cwdesk.home import config_dir
 
 __all__ = [

@@ -17,10 +17,10 @@ import typer
 from rich.progress import Progress
 
 from cwdesk.cli import connection
-from cwdesk.cli.jobs import database, finish_job, run_with_progress
+from cwdesk.cli.jobs import cli_user, database, finish_job, run_with_progress
 from cwdesk.cli.output import EXIT_FAILURE, EXIT_PARTIAL, OutputFormat, emit, emit_object
 from cwdesk.workflows import automate_clients as w5
-from cwdesk.workflows.jobs import create_job
+from cwdesk.workflows.jobs import start_job
 from cwdesk.workflows.validation import InvalidInput, Problem
 
 app = typer.Typer(help="ConnectWise Automate: clients, their computers' health and extra fields.", no_args_is_help=True)
@@ -169,7 +169,7 @@ def onboard_command(
         emit([{"key": s.key, "action": s.action, "label": s.label} for s in plan.steps], output=output)
         return
     engine = database()
-    job_id = create_job(engine, plan, target=f"automate:{cwa.root}")
+    job_id = start_job(engine, plan, client=cwa, created_by=cli_user())
     typer.echo(f"Job {job_id}: {plan.title}", err=True)
     with connection.reporting_errors():
         summary = run_with_progress(engine, job_id, client=cwa, quiet=quiet)

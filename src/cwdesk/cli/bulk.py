@@ -10,11 +10,10 @@ from __future__ import annotations
 import typer
 
 from cwdesk.cli import connection
-from cwdesk.cli.jobs import database, exit_code_of, run_with_progress
+from cwdesk.cli.jobs import cli_user, database, exit_code_of, run_with_progress
 from cwdesk.cli.output import EXIT_USAGE, OutputFormat, emit
-from cwdesk.workflows import client_records
 from cwdesk.workflows.bulk_contacts import ContactFilter, bulk_report, parse_assignments, plan_bulk_contacts
-from cwdesk.workflows.jobs import create_job, get_job
+from cwdesk.workflows.jobs import get_job, start_job
 
 app = typer.Typer(help="Bulk changes (one call per record, at the server's pace, resumable).", no_args_is_help=True)
 
@@ -73,7 +72,7 @@ def contacts(
         emit(rows, output=output, columns=REPORT_COLUMNS)
         return
     engine = database()
-    job_id = create_job(engine, plan, target=client_records.target_of(cw))
+    job_id = start_job(engine, plan, client=cw, created_by=cli_user())
     typer.echo(f"Job {job_id}: {plan.title}", err=True)
     with connection.reporting_errors():
         summary = run_with_progress(engine, job_id, client=cw, quiet=quiet)

@@ -34,9 +34,9 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 import typer
 
 from cwdesk import config
-from cwdesk._http.errors import ConfigurationError, CWDeskError
 from cwdesk.cli.output import EXIT_FAILURE, EXIT_USAGE
 from cwdesk.conditions import ConditionSyntaxError
+from cwdesk.errors import ConfigurationError, CWDeskError
 from cwdesk.logs import register_secret
 
 if TYPE_CHECKING:

@@ -8,10 +8,10 @@ from __future__ import annotations
 import typer
 
 from cwdesk.cli import connection
-from cwdesk.cli.jobs import database, finish_job, run_with_progress
+from cwdesk.cli.jobs import cli_user, database, finish_job, run_with_progress
 from cwdesk.cli.output import OutputFormat, emit, emit_object
 from cwdesk.workflows import client_records
-from cwdesk.workflows.jobs import create_job
+from cwdesk.workflows.jobs import start_job
 from cwdesk.workflows.primary_contact import find_several_primaries, plan_repair_primaries, plan_set_primary
 
 app = typer.Typer(help="Contacts: primary contact, repair, add and edit.", no_args_is_help=True)
@@ -34,7 +34,7 @@ def set_primary(
             typer.echo(f"  - {step.label}")
         return
     engine = database()
-    job_id = create_job(engine, plan, target=client_records.target_of(cw))
+    job_id = start_job(engine, plan, client=cw, created_by=cli_user())
     with connection.reporting_errors():
         summary = run_with_progress(engine, job_id, client=cw, quiet=quiet)
     finish_job(summary, output=output)
@@ -59,7 +59,7 @@ def repair(
         typer.echo(f"Dry run: {len(cases)} company(ies) would be repaired; nothing was written.", err=True)
         return
     engine = database()
-    job_id = create_job(engine, plan_repair_primaries(cases), target=client_records.target_of(cw))
+    job_id = start_job(engine, plan_repair_primaries(cases), client=cw, created_by=cli_user())
     with connection.reporting_errors():
         summary = run_with_progress(engine, job_id, client=cw, quiet=quiet)
     finish_job(summary)

@@ -8,6 +8,7 @@ Not for: running or planning jobs (``cwdesk.workflows.jobs`` and the workflows d
 
 from __future__ import annotations
 
+import getpass
 import sys
 from typing import Any
 
@@ -19,7 +20,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from cwdesk.cli import connection
 from cwdesk.cli.output import EXIT_FAILURE, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, OutputFormat, emit, emit_object
 from cwdesk.store import open_database
-from cwdesk.workflows import client_records
 from cwdesk.workflows import jobs as job_runner
 from cwdesk.workflows.jobs import JobError, JobEvent, JobState, JobSummary
 
@@ -94,17 +94,20 @@ def client_for(kind_name: str) -> Any:
     return connection.automate_client() if product == "automate" else connection.manage_client()
 
 
+def cli_user() -> str:
+    """Who creates a job from the command line, as the job records it: ``cli:<login name>``."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no login name (a container without a passwd entry)
+        return "cli"
+
+
 def _check_target(summary: JobSummary, client: Any, *, force: bool) -> None:
-    """Refuse to resume or roll back a Manage job against another ConnectWise than the one it was made on."""
-    if job_runner.get_kind(summary.kind).product != "manage":
-        return  # other products record their own kind of target
-    here = client_records.target_of(client)
-    if summary.target and here and summary.target != here and not force:
-        connection.fail(
-            f"Job {summary.id} was made against {summary.target}, but this connection is {here}: "
-            "choose the right --profile, or pass --force if the server moved.",
-            code=EXIT_USAGE,
-        )
+    """The runner's check, asked before any prompt or progress display so a refusal is the first thing shown."""
+    try:
+        job_runner.check_target(summary, client, force=force)
+    except JobError as error:
+        connection.fail(str(error), code=EXIT_USAGE)
 
 
 def exit_code_of(summary: JobSummary) -> int:

@@ -15,12 +15,12 @@ from typing import Any
 import typer
 
 from cwdesk.cli import connection
-from cwdesk.cli.jobs import database, finish_job, run_with_progress
+from cwdesk.cli.jobs import cli_user, database, finish_job, run_with_progress
 from cwdesk.cli.output import OutputFormat, emit
 from cwdesk.cli.resources import Readable, add_read_commands
 from cwdesk.cli.sync import run_sync
-from cwdesk.workflows import client_records
-from cwdesk.workflows.jobs import Plan, create_job
+from cwdesk.manage.client import ManageClient
+from cwdesk.workflows.jobs import Plan, start_job
 from cwdesk.workflows.members import (
     EXPORT_COLUMNS,
     NewMember,
@@ -51,9 +51,9 @@ def _print_plan(plan: Plan, notes: tuple[str, ...] = ()) -> None:
         typer.echo(f"  note: {note}")
 
 
-def _run_plan(cw: Any, plan: Plan, output: OutputFormat) -> None:
+def _run_plan(cw: ManageClient, plan: Plan, output: OutputFormat) -> None:
     engine = database()
-    job_id = create_job(engine, plan, target=client_records.target_of(cw))
+    job_id = start_job(engine, plan, client=cw, created_by=cli_user())
     summary = run_with_progress(engine, job_id, client=cw)
     finish_job(summary, output=output)
 

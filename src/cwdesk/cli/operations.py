@@ -21,10 +21,10 @@ from typing import Any
 
 import typer
 
-from cwdesk._http.errors import ConfigurationError
 from cwdesk._http.operations_index import OperationIndex
 from cwdesk.cli import connection
 from cwdesk.cli.output import OutputFormat, emit, emit_object
+from cwdesk.errors import ConfigurationError
 
 API_OPTION = typer.Option(None, "--api", help="manage or automate (found from the operationId when left out).")
 PARAM_OPTION = typer.Option(None, "--param", "-P", help="k=v: a path parameter (id=250) or a query parameter.")

@@ -12,9 +12,9 @@ from typing import Any
 
 import typer
 
-from cwdesk._http.errors import CWDeskError
 from cwdesk.cli import connection
 from cwdesk.cli.output import EXIT_FAILURE, EXIT_OK, EXIT_PARTIAL, OutputFormat, emit
+from cwdesk.errors import CWDeskError
 from cwdesk.store import open_database
 from cwdesk.workflows.sync import SYNC_KINDS, sync_kind
 

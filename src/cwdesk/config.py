@@ -5,8 +5,9 @@
   show ``private_key='***'``. Build them directly, ``from_env()`` (``CWM_SERVER``, ``CWM_COMPANY``,
   ``CWM_PUBKEY``, ``CWM_PRIVATEKEY``, ``CWM_CLIENTID``, the names the PowerShell module's users know), or
   ``from_profile(name)``.
-- Profiles: one YAML file, ``profiles_path()`` = ``config_dir()/profiles.yaml``, mode 0600 (a group- or
-  world-readable file is refused). Each profile has a section per product::
+- Profiles: one YAML file, ``profiles_path()`` = ``config_dir()/profiles.yaml``, mode 0600 in a 0700 folder (a
+  wider file or folder is refused, naming the ``chmod``: the rule is ``cwdesk.private_files``).
+  Each profile has a section per product::
 
       default:
         manage: {server: na.myconnectwise.net, company: acme, public_key: ..., private_key: ..., client_id: ...}
@@ -24,7 +25,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import stat
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -35,6 +35,7 @@ import yaml
 
 from cwdesk._http.errors import ConfigurationError
 from cwdesk.home import config_dir
+from cwdesk.private_files import check_private, private_folder, private_umask
 
 __all__ = [
     "MANAGE_ENV_VARS",
@@ -163,12 +164,8 @@ def _read_all() -> dict[str, Any]:
     path = profiles_path()
     if not path.exists():
         return {}
-    mode = stat.S_IMODE(path.stat().st_mode)
-    if mode & 0o077:
-        raise ConfigurationError(
-            f"Refusing to read {path}: it is readable by other users (mode {mode:o}). "
-            f"It holds API keys; run `chmod 600 {path}`"
-        )
+    check_private(path.parent)
+    check_private(path)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
@@ -182,11 +179,12 @@ def _read_all() -> dict[str, Any]:
 
 def _write_all(data: Mapping[str, Any]) -> None:
     path = profiles_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(path.parent)
     text = yaml.safe_dump(dict(data), sort_keys=True)
     # Create with 0600 from the start so the secret is never readable by others, even briefly.
     tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with private_umask():
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         os.fchmod(fd, 0o600)
         os.write(fd, text.encode("utf-8"))

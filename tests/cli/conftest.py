@@ -32,7 +32,7 @@ def cli_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         if name.startswith(ENV_PREFIXES):
             monkeypatch.delenv(name, raising=False)
     home = tmp_path / "home"
-    home.mkdir()
+    home.mkdir(mode=0o700)  # cwdesk refuses a config folder other users can read (src/cwdesk/private_files.py)
     monkeypatch.setenv("CWDESK_HOME", str(home))
     return home
 

@@ -75,7 +75,8 @@ def console(
             automate=automate,
             automate_info=automate_summary(_credentials_of(automate)) if automate is not None else None,
         )
-    engine = open_database()
+    with connection.reporting_errors():  # e.g. a data folder other users can read: the message names the chmod
+        engine = open_database()
     app = create_app(ConsoleSettings(connections=connections, engine=engine))
     accounts = app.state.accounts
     base = f"http://{host if ':' not in host else f'[{host}]'}:{port}"

@@ -10,6 +10,7 @@ import os
 import sqlalchemy as sa
 
 from cwdesk.home import data_dir
+from cwdesk.private_files import prepare_database, private_folder
 
 metadata = sa.MetaData()
 
@@ -19,14 +20,14 @@ def database_url() -> str:
     url = os.environ.get("CWDESK_DATABASE_URL")
     if url:
         return url
-    folder = data_dir()
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = private_folder(data_dir())  # 0700, a wider existing one refused (issue 14)
     return f"sqlite:///{folder / 'cwdesk.db'}"
 
 
 def open_database(url: str | None = None) -> sa.Engine:
     """An engine on ``url`` (default: ``database_url()``) with every table created."""
     target = url or database_url()
+    prepare_database(target)  # a SQLite file created 0600 (its -wal/-shm follow), a wider one refused
     if target.startswith("sqlite"):
         # Several threads (the console's job runner, request handlers) share one SQLite file.
         engine = sa.create_engine(target, connect_args={"check_same_thread": False, "timeout": 30})

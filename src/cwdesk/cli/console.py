@@ -46,7 +46,9 @@ def console(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (loopback unless behind HTTPS)."),
     port: int = typer.Option(8765, "--port", help="Port to listen on."),
     new_signin_link: bool = typer.Option(
-        False, "--new-signin-link", help="Print a new one-time sign-in link for the admin user, then start."
+        False,
+        "--new-signin-link",
+        help="Make the 'admin' user an active admin again and print a new one-time sign-in link for it, then start.",
     ),
 ) -> None:
     """Start the web console (C1–C7). Prints a one-time sign-in link on first start."""
@@ -82,6 +84,9 @@ def console(
     base = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
     token = accounts.ensure_first_admin()
     if token is None and new_signin_link:
+        # Whoever can start the console on this machine owns it: this is the way back in when no admin is left.
+        accounts.restore_admin("admin")
+        accounts.record(username="admin", role="admin", action="restore admin by --new-signin-link", result="ok")
         token = accounts.issue_signin_token("admin")
     if token is not None:
         typer.echo("")

@@ -2,7 +2,9 @@
 
 The rules, in one place:
 - First start (no users yet) creates the ``admin`` user and prints a one-time sign-in link, as notebook servers do.
-  A link is good once and for ``SIGNIN_LINK_HOURS``; an admin can issue a new one for any user.
+  A link is good once and for ``SIGNIN_LINK_HOURS``; an admin can issue a new one for any user, which revokes that
+  user's older unused links. ``cwdesk console --new-signin-link`` also makes ``admin`` an active admin again.
+- There is always an active admin: demoting or disabling the last one is refused, atomically.
 - Users have a role: ``viewer`` reads, ``operator`` also changes ConnectWise records and starts jobs, ``admin``
   also manages users. Passwords are argon2 hashes; session ids and link tokens are stored as SHA-256 digests.
 - The session cookie is HttpOnly and SameSite=Lax, and Secure when the console is served over HTTPS.
@@ -340,30 +342,58 @@ class Accounts:
 
     def set_role(self, username: str, role: str) -> None:
         checked_role = check_role(role)
-        user_id = self._user_id(username)
-        if checked_role != "admin":
-            self._refuse_removing_last_admin(user_id)
-        with self._engine.begin() as conn:
-            conn.execute(console_users.update().where(console_users.c.id == user_id).values(role=checked_role))
+        self._change_user(self._user_id(username), {"role": checked_role}, removes_admin=checked_role != "admin")
 
     def set_disabled(self, username: str, disabled: bool) -> None:
         user_id = self._user_id(username)
+        self._change_user(user_id, {"disabled": disabled}, removes_admin=disabled)
         if disabled:
-            self._refuse_removing_last_admin(user_id)
-        with self._engine.begin() as conn:
-            conn.execute(console_users.update().where(console_users.c.id == user_id).values(disabled=disabled))
-            if disabled:
+            with self._engine.begin() as conn:
                 conn.execute(console_sessions.delete().where(console_sessions.c.user_id == user_id))
 
-    def _refuse_removing_last_admin(self, user_id: int) -> None:
+    def _change_user(self, user_id: int, values: dict[str, Any], *, removes_admin: bool) -> None:
+        """Update one user; when the change may remove an active admin, only if another active admin remains.
+
+        The check and the update are one guarded UPDATE statement, so two admins demoting each other at the same
+        moment cannot both succeed: SQLite runs a writing statement under its single write lock. On PostgreSQL
+        (READ COMMITTED) a statement's subquery reads a snapshot, so the active admins' rows are first locked
+        (``FOR UPDATE``, in id order, so two such changes queue instead of deadlocking); the second change then
+        reads the first one's result.
+        """
+        users = console_users
+        statement = users.update().where(users.c.id == user_id).values(**values)
+        if removes_admin:
+            others = sa.select(users.c.id).where(
+                users.c.role == "admin", users.c.disabled.is_(False), users.c.id != user_id
+            )
+            statement = statement.where(sa.or_(users.c.role != "admin", users.c.disabled.is_(True), sa.exists(others)))
+        with self._engine.begin() as conn:
+            if removes_admin and conn.dialect.name != "sqlite":
+                conn.execute(
+                    sa.select(users.c.id)
+                    .where(users.c.role == "admin", users.c.disabled.is_(False))
+                    .order_by(users.c.id)
+                    .with_for_update()
+                ).all()
+            changed = conn.execute(statement).rowcount
+        if changed != 1:
+            raise AccountError("This is the last active admin: make another user admin first.")
+
+    def restore_admin(self, username: str = "admin") -> None:
+        """Make ``username`` an active admin again (created without a password if missing).
+
+        For ``cwdesk console --new-signin-link``: whoever can run the console on the server owns it, and must be
+        able to get back in even when no active admin is left.
+        """
         with self._engine.connect() as conn:
-            admins = conn.execute(
-                sa.select(console_users.c.id).where(
-                    console_users.c.role == "admin", console_users.c.disabled.is_(False)
-                )
-            ).scalars()
-            if list(admins) == [user_id]:
-                raise AccountError("This is the last active admin: make another user admin first.")
+            exists = conn.execute(sa.select(console_users.c.id).where(console_users.c.username == username)).first()
+        if exists is None:
+            self._insert_user(username, "admin", None)
+            return
+        with self._engine.begin() as conn:
+            conn.execute(
+                console_users.update().where(console_users.c.username == username).values(role="admin", disabled=False)
+            )
 
     def set_password(self, user_id: int, password: str) -> None:
         """Set a user's password (no current password asked: for admins and first-start setup)."""
@@ -432,6 +462,16 @@ class Accounts:
         token = secrets.token_urlsafe(32)
         now = self._clock()
         with self._engine.begin() as conn:
+            # A new link replaces the user's older unused ones (one that leaked stops working), and expired links
+            # of anyone are purged while we are here.
+            conn.execute(
+                console_signin_tokens.delete().where(
+                    sa.or_(
+                        sa.and_(console_signin_tokens.c.user_id == user_id, console_signin_tokens.c.used_at.is_(None)),
+                        console_signin_tokens.c.expires_at <= now,
+                    )
+                )
+            )
             conn.execute(
                 console_signin_tokens.insert().values(
                     token_digest=_digest(token),

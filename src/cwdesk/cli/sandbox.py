@@ -86,6 +86,7 @@ def serve(
     )
     typer.echo(f"  Automate:  {base_url}/cwa/api/v1   username={automate['username']} password={automate['password']}")
     typer.echo(f"  Control:   {base_url}/_sandbox/requests | /_sandbox/faults | /_sandbox/reset")
+    typer.echo("             (changes need the header X-Sandbox-Control: 1 and a JSON body)")
     if ca_pem is not None:
         typer.echo(f"  TLS:       trust the CA certificate {ca_pem}")
     typer.echo("These are sandbox-only credentials. Press Ctrl+C to stop.")

@@ -43,10 +43,17 @@ class RunningConsole:
 
 
 @contextmanager
-def running_console(home: Path, *, users: dict[str, tuple[str, str]] | None = None,
-                    extra: tuple[str, ...] = ()) -> Iterator[RunningConsole]:  # fmt: skip
-    """``cwdesk console --demo`` with ``CWDESK_HOME=home``; ``users`` maps a name to (role, password)."""
-    env = {**os.environ, "CWDESK_HOME": str(home)}
+def running_console(
+    home: Path,
+    *,
+    users: dict[str, tuple[str, str]] | None = None,
+    extra: tuple[str, ...] = (),
+    root: tuple[str, ...] = (),
+    env: dict[str, str] | None = None,
+) -> Iterator[RunningConsole]:
+    """``cwdesk ROOT... console --demo EXTRA...`` with ``CWDESK_HOME=home`` (and ``env``); ``users`` maps a name to
+    (role, password)."""
+    env = {**os.environ, "CWDESK_HOME": str(home), **(env or {})}
     env.pop("CWDESK_DATABASE_URL", None)
     if users:
         previous = os.environ.get("CWDESK_HOME")
@@ -66,7 +73,7 @@ def running_console(home: Path, *, users: dict[str, tuple[str, str]] | None = No
     stderr_path = home.parent / f"{home.name}-console-{port}.log"
     with stderr_path.open("wb") as stderr:
         process = subprocess.Popen(
-            [sys.executable, "-m", "cwdesk", "console", "--demo", "--port", str(port), *extra],
+            [sys.executable, "-m", "cwdesk", *root, "console", "--demo", "--port", str(port), *extra],
             env=env,
             stdout=stderr,
             stderr=subprocess.STDOUT,

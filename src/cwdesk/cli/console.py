@@ -82,6 +82,9 @@ def console(
     app = create_app(ConsoleSettings(connections=connections, engine=engine))
     accounts = app.state.accounts
     base = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
+    # Sign-in links an admin issues are built on this address, never on the request's Host header (which a
+    # client chooses, and would put an attacker's host in a link the admin passes on).
+    app.state.public_base = base
     token = accounts.ensure_first_admin()
     if token is None and new_signin_link:
         # Whoever can start the console on this machine owns it: this is the way back in when no admin is left.
@@ -103,7 +106,15 @@ def console(
     mode = "SANDBOX" if connections.mode == "sandbox" else "LIVE"
     typer.echo(f"cwdesk console ({mode}) on {base}  — Ctrl+C to stop", err=True)
     app.state.client_list.warm()
-    uvicorn.run(app, host=host, port=port, log_level=os.environ.get("CWDESK_CONSOLE_LOG_LEVEL", "warning"))
+    # log_config=None: uvicorn installs no handlers of its own, so its access and error lines reach cwdesk's handler
+    # (configure_logging): redacted (a sign-in link's ?token=) and in the chosen format (--log-format json).
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level=os.environ.get("CWDESK_CONSOLE_LOG_LEVEL", "warning"),
+        log_config=None,
+    )
 
 
 def _credentials_of(client: object) -> dict[str, object]:

@@ -237,8 +237,16 @@ def issue_link(request: Request, username: str, principal: Annotated[Principal, 
         audit(request, principal, "issue sign-in link", target=username, result="error", message=str(problem))
         return _users_page(request, principal, error=str(problem), status=400)
     audit(request, principal, "issue sign-in link", target=username, result="ok")
-    link = str(request.url_for("signin_form").include_query_params(token=token))
+    link = _signin_link(request, token)
     return _users_page(request, principal, message=f"A one-time sign-in link for {username}:", link=link)
+
+
+def _signin_link(request: Request, token: str) -> str:
+    """The link on the console's configured address (``cwdesk console`` sets it), not the request's ``Host``."""
+    base = getattr(request.app.state, "public_base", None)
+    if base:
+        return f"{base}/signin?token={token}"
+    return str(request.url_for("signin_form").include_query_params(token=token))
 
 
 @router.get("/settings", response_class=HTMLResponse)

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ import sqlalchemy as sa
 
 from cwdesk.console.security import AccountError, Accounts
 from cwdesk.store import open_database
+from cwdesk.store.accounts import console_sessions, console_signin_tokens
 from tests.loopback import free_port
 from tests.postgres.conftest import postgres_database  # noqa: F401  (fixture)
 from tests.store.conftest import postgres_url  # noqa: F401  (fixture)
@@ -160,3 +162,19 @@ def test_a_new_signin_link_revokes_the_older_unused_ones(engine: sa.Engine) -> N
     new = accounts.issue_signin_token("lee")
     assert accounts.redeem_signin_token(old) is None
     assert accounts.redeem_signin_token(new) is not None
+
+
+def test_expired_sessions_and_links_are_purged(engine: sa.Engine) -> None:
+    now = [datetime(2026, 1, 1, tzinfo=UTC)]
+    accounts = Accounts(engine, clock=lambda: now[0])
+    accounts.create_user("old", "viewer", None)
+    accounts.start_session(accounts._user_id("old"))
+    accounts.issue_signin_token("old")
+    accounts.create_user("other", "viewer", None)
+    now[0] += timedelta(days=3)  # past SESSION_HOURS and SIGNIN_LINK_HOURS
+    accounts.start_session(accounts._user_id("other"))
+    accounts.issue_signin_token("other")
+    with engine.connect() as conn:
+        sessions = conn.execute(sa.select(sa.func.count()).select_from(console_sessions)).scalar_one()
+        links = conn.execute(sa.select(sa.func.count()).select_from(console_signin_tokens)).scalar_one()
+    assert (sessions, links) == (1, 1)

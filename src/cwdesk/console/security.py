@@ -591,6 +591,8 @@ class Accounts:
         session_id = secrets.token_urlsafe(32)
         now = self._clock()
         with self._engine.begin() as conn:
+            # Expired sessions of anyone are purged here (each sign-in), so the table does not grow forever.
+            conn.execute(console_sessions.delete().where(console_sessions.c.expires_at <= now))
             conn.execute(
                 console_sessions.insert().values(
                     id_digest=_digest(session_id),

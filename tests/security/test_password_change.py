@@ -9,7 +9,7 @@ from collections.abc import Callable
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from cwdesk.console.security import SESSION_COOKIE
+from cwdesk.console.security import SESSION_COOKIE, Accounts
 
 from .conftest import PASSWORD, SignedIn
 
@@ -89,3 +89,16 @@ def test_a_user_signed_in_by_a_one_time_link_sets_a_first_password_without_a_cur
         )
         assert answer.status_code == 200, answer.text
     assert accounts.sign_in_with_password("linky", NEW_PASSWORD, client="check") is not None
+
+
+def test_guessing_the_current_password_through_a_stolen_session_is_throttled(
+    console: FastAPI, signed_in: Callable[[str], SignedIn]
+) -> None:
+    thief = signed_in("viewer")
+    for n in range(5):
+        assert "current password is wrong" in _change(thief, current=f"guess number {n}").text  # type: ignore[attr-defined]
+    # Now even the right current password waits: the guesser cannot tell when a guess was right.
+    answer = _change(thief, current=PASSWORD)
+    assert answer.status_code == 400 and "wait" in answer.text  # type: ignore[attr-defined]
+    fresh = Accounts(console.state.engine)  # its own throttle: only the stored password is checked
+    assert fresh.sign_in_with_password("viewer0", PASSWORD, client="check") is not None  # unchanged

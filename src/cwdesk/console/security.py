@@ -403,7 +403,7 @@ class Accounts:
                 console_users.update().where(console_users.c.id == user_id).values(password_hash=_hasher.hash(password))
             )
 
-    def change_own_password(self, session_id: str, current: str, password: str) -> str:
+    def change_own_password(self, session_id: str, current: str, password: str, *, client: str = "-") -> str:
         """The signed-in user's new password; returns the session id that replaces ``session_id``.
 
         A user who has a password must give it (a stolen session alone cannot take the account over); every other
@@ -416,8 +416,15 @@ class Accounts:
             stored = conn.execute(
                 sa.select(console_users.c.password_hash).where(console_users.c.id == principal.user_id)
             ).scalar_one_or_none()
-        if stored is not None and not self._verify(stored, current):
-            raise AccountError("The current password is wrong: type the password you sign in with now.")
+        if stored is not None:
+            # The same throttle as sign-in: a stolen session must not be a way to guess the password.
+            keys = _throttle_keys(principal.username, client)
+            wait = self.throttle.wait_seconds(keys)
+            if wait > 0:
+                raise SignInDeferred(int(wait + 0.999), f"Too many wrong passwords: wait {int(wait + 0.999)} s.")
+            if not self._verify(stored, current):
+                self.throttle.failed(keys)
+                raise AccountError("The current password is wrong: type the password you sign in with now.")
         check_password(password)
         new_hash = _hasher.hash(password)
         with self._engine.begin() as conn:

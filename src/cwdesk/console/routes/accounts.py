@@ -134,7 +134,12 @@ def set_own_password(
         error = "The two passwords differ: type the same password twice."
     else:
         try:
-            new_session = accounts.change_own_password(request.cookies.get(SESSION_COOKIE, ""), current, password)
+            new_session = accounts.change_own_password(
+                request.cookies.get(SESSION_COOKIE, ""),
+                current,
+                password,
+                client=request.client.host if request.client else "-",
+            )
         except AccountError as problem:
             error = str(problem)
         except SignInDeferred as deferred:

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.loopback import free_port, wait_for
+
 from .console_process import running_console
 
 
@@ -108,3 +110,22 @@ def test_the_console_refuses_to_start_on_a_readable_database_and_says_how_to_fix
     done = _cwdesk(home, "console", "--demo", "--port", "1")
     assert done.returncode != 0
     assert f"chmod 600 {home / 'cwdesk.db'}" in " ".join(done.stderr.split()), done.stderr
+
+
+def test_the_tls_sandbox_keeps_its_keys_in_the_private_data_folder(tmp_path: Path) -> None:
+    """``sandbox serve --tls`` is often the first command run: it must not leave a data folder the console refuses."""
+    home = tmp_path / "tls-home"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CWM_", "CWA_", "CWDESK_"))}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cwdesk", "sandbox", "serve", "--tls", "--port", str(free_port())],
+        env={**env, "CWDESK_HOME": str(home)}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        wait_for(lambda: any(home.glob("sandbox-tls/*key*")), 60, "the sandbox's TLS key")
+    finally:
+        process.terminate()
+        process.wait(15)
+    assert _mode(home) == 0o700
+    for key in home.glob("sandbox-tls/*key*"):
+        assert _mode(key) == 0o600
+    assert _cwdesk(home, "jobs", "list").returncode == 0  # and the app starts on that folder

@@ -51,6 +51,7 @@ def serve(
     import uvicorn
 
     from cwdesk.home import data_dir
+    from cwdesk.private_files import private_folder
     from cwdesk.sandbox import Sandbox
     from cwdesk.sandbox.manage_api import API_ROOT
     from cwdesk.sandbox.tls import make_certificates
@@ -73,7 +74,8 @@ def serve(
     ssl: dict[str, str] = {}
     ca_pem = None
     if tls:
-        files = make_certificates(data_dir() / "sandbox-tls", [shown_host, host])
+        # In cwdesk's private data folder (0700: the CA's and server's keys are inside; private_files.py).
+        files = make_certificates(private_folder(data_dir()) / "sandbox-tls", [shown_host, host])
         ssl = {"ssl_certfile": str(files.cert_pem), "ssl_keyfile": str(files.key_pem)}
         ca_pem = files.ca_pem
     manage = sandbox.manage_credentials

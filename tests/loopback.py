@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 
+from cwdesk.sandbox.control import CONTROL_HEADERS
 from cwdesk.sandbox.server import CLIENT_ID
 
 
@@ -49,7 +50,7 @@ class Served:
         return list(httpx.get(f"{self.base}/_sandbox/requests", timeout=10).json())
 
     def clear_log(self) -> None:
-        httpx.delete(f"{self.base}/_sandbox/requests", timeout=10).raise_for_status()
+        httpx.delete(f"{self.base}/_sandbox/requests", headers=CONTROL_HEADERS, timeout=10).raise_for_status()
 
     def get(self, path: str, **params: Any) -> Any:
         auth = ("sandbox+sandbox-public", "sandbox-private")

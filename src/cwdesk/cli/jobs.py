@@ -85,7 +85,8 @@ class JobProgress:
 
 def database() -> sa.Engine:
     """The app's database (``CWDESK_DATABASE_URL`` or the SQLite file under ``CWDESK_HOME``)."""
-    return open_database()
+    with connection.reporting_errors():  # e.g. a data folder other users can read: the message names the chmod
+        return open_database()
 
 
 def client_for(kind_name: str) -> Any:

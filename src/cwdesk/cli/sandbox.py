@@ -54,6 +54,7 @@ def serve(
     import uvicorn
 
     from cwdesk.home import data_dir
+    from cwdesk.private_files import private_folder
     from cwdesk.sandbox import Sandbox
     from cwdesk.sandbox.manage_api import API_ROOT
     from cwdesk.sandbox.tls import make_certificates
@@ -84,7 +85,8 @@ def serve(
     ssl: dict[str, str] = {}
     ca_pem = None
     if tls:
-        files = make_certificates(data_dir() / "sandbox-tls", [shown_host, host])
+        # In cwdesk's private data folder (0700: the CA's and server's keys are inside; private_files.py).
+        files = make_certificates(private_folder(data_dir()) / "sandbox-tls", [shown_host, host])
         ssl = {"ssl_certfile": str(files.cert_pem), "ssl_keyfile": str(files.key_pem)}
         ca_pem = files.ca_pem
     manage = sandbox.manage_credentials
@@ -97,6 +99,7 @@ def serve(
     )
     typer.echo(f"  Automate:  {base_url}/cwa/api/v1   username={automate['username']} password={automate['password']}")
     typer.echo(f"  Control:   {base_url}/_sandbox/requests | /_sandbox/faults | /_sandbox/reset")
+    typer.echo("             (changes need the header X-Sandbox-Control: 1 and a JSON body)")
     if ca_pem is not None:
         typer.echo(f"  TLS:       trust the CA certificate {ca_pem}")
     typer.echo("These are sandbox-only credentials. Press Ctrl+C to stop.")

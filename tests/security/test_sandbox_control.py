@@ -47,11 +47,11 @@ def test_a_no_cors_post_from_a_web_page_cannot_set_faults(served: Served) -> Non
 
 def test_a_form_post_from_a_web_page_cannot_reset_the_sandbox(served: Served) -> None:
     api = {"auth": ("sandbox+sandbox-public", "sandbox-private"), "headers": {"clientId": CLIENT_ID}, "timeout": 10}
-    assert httpx.delete(f"{served.api}/company/companies/1", **api).status_code == 204  # type: ignore[arg-type]
+    assert httpx.delete(f"{served.api}/company/contacts/1", **api).status_code == 204  # type: ignore[arg-type]
     answer = httpx.post(f"{served.base}/_sandbox/reset", data={"seed": "demo"}, headers=ATTACKER, timeout=10)
     assert answer.status_code == 403
-    # The reset did not run: the deleted company is still gone.
-    assert httpx.get(f"{served.api}/company/companies/1", **api).status_code == 404  # type: ignore[arg-type]
+    # The reset did not run: the deleted contact is still gone.
+    assert httpx.get(f"{served.api}/company/contacts/1", **api).status_code == 404  # type: ignore[arg-type]
 
 
 def test_the_control_header_with_a_non_json_body_is_refused(served: Served) -> None:

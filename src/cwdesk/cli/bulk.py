@@ -19,6 +19,8 @@ from cwdesk.workflows.jobs import create_job, get_job
 app = typer.Typer(help="Bulk changes (one call per record, at the server's pace, resumable).", no_args_is_help=True)
 
 REPORT_COLUMNS = ["contact_id", "contact", "company", "field", "before", "after", "result", "message"]
+# What a narrow terminal shows: the field is in the title line, and a dry run has no messages.
+NARROW_COLUMNS = ["contact_id", "contact", "company", "before", "after", "result"]
 
 
 def _company_ids(text: str) -> list[int]:
@@ -70,7 +72,7 @@ def contacts(
             for s in plan.steps
         ]
         typer.echo(f"Dry run: {plan.title}; nothing was written.", err=True)
-        emit(rows, output=output, columns=REPORT_COLUMNS)
+        emit(rows, output=output, columns=REPORT_COLUMNS, narrow=NARROW_COLUMNS)
         return
     engine = database()
     job_id = create_job(engine, plan, target=client_records.target_of(cw))

@@ -8,7 +8,6 @@ Not for: running or planning jobs (``cwdesk.workflows.jobs`` and the workflows d
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,7 +16,17 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from cwdesk.cli import connection
-from cwdesk.cli.output import EXIT_FAILURE, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, OutputFormat, emit, emit_object
+from cwdesk.cli.output import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    EXIT_PARTIAL,
+    EXIT_USAGE,
+    OutputFormat,
+    confirm_or_refuse,
+    emit,
+    emit_object,
+    visible,
+)
 from cwdesk.store import open_database
 from cwdesk.workflows import client_records
 from cwdesk.workflows import jobs as job_runner
@@ -69,13 +78,13 @@ class JobProgress:
             # (or the command's own summary), so "Stopped at step ..." is not printed twice.
             finished_well = event.type == "job_finished" and (event.data or {}).get("state") == "succeeded"
             if (finished_well or event.type == "cancel_requested") and not self.quiet:
-                self.console.print(event.message, markup=False)
+                self.console.print(visible(event.message), markup=False)
             return
         name = {"step_ok": "ok", "step_error": "error", "step_skipped": "skipped"}.get(event.type)
         if name:
             self.counts[name] += 1
         if not self.quiet:
-            self.console.print(f"{mark} {event.message}", markup=False)
+            self.console.print(f"{mark} {visible(event.message)}", markup=False)
         if self._progress is not None and name:
             c = self.counts
             self._progress.update(self._task, advance=1, ok=c["ok"], error=c["error"], skipped=c["skipped"])
@@ -138,7 +147,7 @@ def finish_job(summary: JobSummary, *, output: OutputFormat | None = None) -> No
             f"skipped {counts.skipped}, pending {counts.pending + counts.running}."
         )
         if summary.state is not JobState.succeeded and summary.message:
-            typer.echo(summary.message, err=True)
+            typer.echo(visible(summary.message), err=True)
     raise typer.Exit(exit_code_of(summary))
 
 
@@ -213,13 +222,13 @@ def show_command(
     summary = detail.summary
     counts = summary.counts
     if output is OutputFormat.table:
-        typer.echo(f"Job {summary.id} · {summary.kind} · {summary.state.value} · {summary.title}")
+        typer.echo(f"Job {summary.id} · {summary.kind} · {summary.state.value} · {visible(summary.title)}")
         typer.echo(
             f"ok {counts.ok} · error {counts.error} · skipped {counts.skipped} · "
             f"pending {counts.pending + counts.running} · of {counts.total}"
         )
         if summary.message:
-            typer.echo(summary.message)
+            typer.echo(visible(summary.message))
     emit(
         [
             {
@@ -294,11 +303,10 @@ def rollback_command(
     created = [s for s in reversed(detail.steps) if s.created and s.state.value == "ok"]
     if not created:
         typer.echo(f"Job {job_id} created nothing that is still there; nothing to roll back.")
-    if created and not yes:
-        listing = "\n".join(f"  - {s.label or s.key} ({s.outcome or {}})" for s in created)
-        typer.echo(f"Rolling back job {job_id} deletes, in this order:\n{listing}")
-        if not sys.stdin.isatty() or not typer.confirm("Delete these records?"):
-            connection.fail("Not confirmed; nothing deleted. Pass --yes to confirm.", code=EXIT_USAGE)
+    if created:
+        preview = [f"Rolling back job {job_id} deletes {len(created)} record(s), in this order:"]
+        preview += [f"  - {s.label or s.key} ({s.outcome or {}})" for s in created]
+        confirm_or_refuse(preview, question=f"Delete these {len(created)} record(s)?", yes=yes)
     with connection.reporting_errors(), JobProgress(len(created), title=f"rollback {job_id}", quiet=quiet) as progress:
         try:
             summary = job_runner.rollback_job(engine, job_id, client=client, on_event=progress, force=force)

@@ -24,7 +24,7 @@ from cwdesk.workflows.jobs import create_job
 from cwdesk.workflows.validation import InvalidInput, Problem
 
 app = typer.Typer(help="ConnectWise Automate: clients, their computers' health and extra fields.", no_args_is_help=True)
-clients_app = typer.Typer(help="Find, report on, create, onboard, update and safely delete Automate clients.",
+clients_app = typer.Typer(help="Find, report on, create, onboard and safely delete Automate clients.",
                           no_args_is_help=True)  # fmt: skip
 app.add_typer(clients_app, name="clients")
 

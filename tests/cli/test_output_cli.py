@@ -12,10 +12,11 @@ import json
 import re
 
 import pytest
+import typer
 from typer.testing import CliRunner
 
 from cwdesk.automate.client import AutomateClient
-from cwdesk.cli import output
+from cwdesk.cli import connection, output
 from cwdesk.cli.app import app
 from cwdesk.manage.client import ManageClient
 from cwdesk.sandbox import Sandbox
@@ -187,3 +188,18 @@ def test_json_get_with_fields_keeps_nested_fields_nested(runner: CliRunner, on_s
         "id": 1,
         "company": {"identifier": manage(on_sandbox).contacts.get(1).company.identifier},
     }
+
+
+def test_an_error_message_quoting_connectwise_is_escaped_and_keeps_its_lines(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(typer.Exit) as ended:
+        connection.fail("2 problems:\n  - name: 'Evil\x1b[2J' exists\n  - phone\x00", code=2)
+    assert ended.value.exit_code == 2
+    assert capsys.readouterr().err == "Error: 2 problems:\n  - name: 'Evil\\x1b[2J' exists\n  - phone\\x00\n"
+
+
+def test_health_line_of_a_hostile_client_name_is_escaped(runner: CliRunner, on_sandbox: Sandbox) -> None:
+    client = automate(on_sandbox).clients.create({"Name": "Evil\x1b]0;pwned\x07"})
+    code, out, _ = run(runner, "automate", "clients", "health", str(client.id))
+    assert code == 0 and "Evil\\x1b]0;pwned\\x07 (id" in out and "\x1b" not in out

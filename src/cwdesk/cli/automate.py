@@ -18,7 +18,7 @@ from rich.progress import Progress
 
 from cwdesk.cli import connection
 from cwdesk.cli.jobs import database, finish_job, run_with_progress
-from cwdesk.cli.output import EXIT_FAILURE, EXIT_PARTIAL, OutputFormat, confirm_or_refuse, emit, emit_object, visible
+from cwdesk.cli.output import EXIT_FAILURE, EXIT_PARTIAL, OutputFormat, confirm_or_refuse, emit, emit_object, say
 from cwdesk.workflows import automate_clients as w5
 from cwdesk.workflows.jobs import create_job
 from cwdesk.workflows.validation import InvalidInput, Problem
@@ -84,9 +84,9 @@ def health_command(
             emit(health.offline_computers, output=output, columns=["id", "name", "location", "last_contact"])
         return
     if health.percentage is None:
-        typer.echo(f"{health.client} (id {health.client_id}) has no computers in Automate.")
+        say(f"{health.client} (id {health.client_id}) has no computers in Automate.")
         return
-    typer.echo(
+    say(
         f"{health.client} (id {health.client_id}): {health.online} online, {health.offline} offline of "
         f"{health.total} — {health.percentage:g}% healthy."
     )
@@ -172,7 +172,7 @@ def onboard_command(
         return
     engine = database()
     job_id = create_job(engine, plan, target=f"automate:{cwa.root}")
-    typer.echo(f"Job {job_id}: {plan.title}", err=True)
+    say(f"Job {job_id}: {plan.title}", err=True)
     with connection.reporting_errors():
         summary = run_with_progress(engine, job_id, client=cwa, quiet=quiet)
     finish_job(summary, output=output)
@@ -201,7 +201,7 @@ def delete_command(
     if output is OutputFormat.json:
         emit_object(result.as_dict(), output=output)
     else:
-        typer.echo(visible(result.message), err=result.refused)
+        say(result.message, err=result.refused)
         if result.refused:
             emit(result.computers, output=output, columns=["id", "name", "status"], title="Computers still assigned")
         elif result.moved and output is OutputFormat.csv:

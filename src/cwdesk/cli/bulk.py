@@ -11,7 +11,7 @@ import typer
 
 from cwdesk.cli import connection
 from cwdesk.cli.jobs import database, exit_code_of, run_with_progress
-from cwdesk.cli.output import EXIT_USAGE, OutputFormat, emit
+from cwdesk.cli.output import EXIT_USAGE, OutputFormat, emit, say
 from cwdesk.workflows import client_records
 from cwdesk.workflows.bulk_contacts import ContactFilter, bulk_report, parse_assignments, plan_bulk_contacts
 from cwdesk.workflows.jobs import create_job, get_job
@@ -71,12 +71,12 @@ def contacts(
             }
             for s in plan.steps
         ]
-        typer.echo(f"Dry run: {plan.title}; nothing was written.", err=True)
+        say(f"Dry run: {plan.title}; nothing was written.", err=True)
         emit(rows, output=output, columns=REPORT_COLUMNS, narrow=NARROW_COLUMNS)
         return
     engine = database()
     job_id = create_job(engine, plan, target=client_records.target_of(cw))
-    typer.echo(f"Job {job_id}: {plan.title}", err=True)
+    say(f"Job {job_id}: {plan.title}", err=True)
     with connection.reporting_errors():
         summary = run_with_progress(engine, job_id, client=cw, quiet=quiet)
     emit(bulk_report(get_job(engine, job_id)), output=output, columns=REPORT_COLUMNS)

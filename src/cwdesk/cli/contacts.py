@@ -9,7 +9,7 @@ import typer
 
 from cwdesk.cli import connection
 from cwdesk.cli.jobs import database, finish_job, run_with_progress
-from cwdesk.cli.output import EXIT_USAGE, OutputFormat, emit, emit_object
+from cwdesk.cli.output import EXIT_USAGE, OutputFormat, emit, emit_object, say
 from cwdesk.cli.resources import READABLE, update_record
 from cwdesk.workflows import client_records
 from cwdesk.workflows.jobs import create_job
@@ -31,9 +31,9 @@ def set_primary(
     with connection.reporting_errors():
         plan = plan_set_primary(cw, contact_id)
     if dry_run:
-        typer.echo(f"Dry run: {plan.title}; nothing was written.")
+        say(f"Dry run: {plan.title}; nothing was written.")
         for step in plan.steps:
-            typer.echo(f"  - {step.label}")
+            say(f"  - {step.label}")
         return
     engine = database()
     job_id = create_job(engine, plan, target=client_records.target_of(cw))

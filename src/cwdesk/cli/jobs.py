@@ -25,6 +25,7 @@ from cwdesk.cli.output import (
     confirm_or_refuse,
     emit,
     emit_object,
+    say,
     visible,
 )
 from cwdesk.store import open_database
@@ -147,7 +148,7 @@ def finish_job(summary: JobSummary, *, output: OutputFormat | None = None) -> No
             f"skipped {counts.skipped}, pending {counts.pending + counts.running}."
         )
         if summary.state is not JobState.succeeded and summary.message:
-            typer.echo(visible(summary.message), err=True)
+            say(summary.message, err=True)
     raise typer.Exit(exit_code_of(summary))
 
 
@@ -222,13 +223,13 @@ def show_command(
     summary = detail.summary
     counts = summary.counts
     if output is OutputFormat.table:
-        typer.echo(f"Job {summary.id} · {summary.kind} · {summary.state.value} · {visible(summary.title)}")
+        say(f"Job {summary.id} · {summary.kind} · {summary.state.value} · {summary.title}")
         typer.echo(
             f"ok {counts.ok} · error {counts.error} · skipped {counts.skipped} · "
             f"pending {counts.pending + counts.running} · of {counts.total}"
         )
         if summary.message:
-            typer.echo(visible(summary.message))
+            say(summary.message)
     emit(
         [
             {

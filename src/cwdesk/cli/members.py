@@ -16,7 +16,7 @@ import typer
 
 from cwdesk.cli import connection
 from cwdesk.cli.jobs import database, finish_job, run_with_progress
-from cwdesk.cli.output import OutputFormat, confirm_or_refuse, emit
+from cwdesk.cli.output import OutputFormat, confirm_or_refuse, emit, say
 from cwdesk.cli.resources import Readable, add_read_commands
 from cwdesk.cli.sync import run_sync
 from cwdesk.workflows import client_records
@@ -44,11 +44,11 @@ add_read_commands(app, MEMBERS)
 
 
 def _print_plan(plan: Plan, notes: tuple[str, ...] = ()) -> None:
-    typer.echo(f"Dry run: {plan.title}. These calls would be made (nothing was sent):")
+    say(f"Dry run: {plan.title}. These calls would be made (nothing was sent):")
     for step in plan.steps:
-        typer.echo(f"  {step.label}")
+        say(f"  {step.label}")
     for note in notes:
-        typer.echo(f"  note: {note}")
+        say(f"  note: {note}")
 
 
 def _run_plan(cw: Any, plan: Plan, output: OutputFormat) -> None:

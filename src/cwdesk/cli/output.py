@@ -5,6 +5,13 @@ Every command that prints records calls ``emit``; every command that ends in fai
 one of the codes below. Tables are for people: dates and times show as local ``YYYY-MM-DD HH:MM`` and short
 columns never wrap (long text takes the slack); JSON and CSV keep ISO-8601 values as they are.
 
+Nothing from ConnectWise reaches a terminal or a CSV raw: table cells, titles and messages (``say``) go through
+``visible``, which shows control characters (ESC, NUL, CR, C1, bidi overrides) as escapes; CSV keeps line breaks
+and tabs inside quoted fields; JSON escapes the rest with ``\\u`` escapes (``json_text``). Tables fit the terminal
+(``COLUMNS`` or its real width, 80 in a pipe): the boxed look when every column fits, else a compact borderless
+look whose long columns wrap (none under ``MIN_WRAP_WIDTH``), else the command's ``narrow`` columns (the others
+named on stderr), else one block of ``field value`` lines per record.
+
 Every command that deletes or undoes records calls ``confirm_or_refuse`` before its first write: it shows what
 will happen, asks on a terminal (default no), goes on without asking under ``--yes``, and without a terminal and
 without ``--yes`` refuses with exit 2 so that a script never deletes by accident.
@@ -118,9 +125,19 @@ def _escape(match: re.Match[str]) -> str:
     return _NAMED_ESCAPES.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
 
 
-def visible(text: str) -> str:
-    r"""``text`` safe to write to a terminal: every control character shown as an escape (ESC as ``\x1b``)."""
+def visible(text: str, *, line_breaks: bool = False) -> str:
+    r"""``text`` safe to write to a terminal: every control character shown as an escape (ESC as ``\x1b``).
+
+    With ``line_breaks`` a ``\n`` stays a line break (a message of several lines); a table cell keeps none.
+    """
+    if line_breaks:
+        return "\n".join(_TERMINAL_CONTROLS.sub(_escape, line) for line in text.split("\n"))
     return _TERMINAL_CONTROLS.sub(_escape, text)
+
+
+def say(text: str, *, err: bool = False) -> None:
+    """Print one message (it may hold ConnectWise text: a name, a server's error) with its controls escaped."""
+    typer.echo(visible(text, line_breaks=True), err=err)
 
 
 def _csv_text(text: str) -> str:
@@ -326,7 +343,7 @@ def confirm_or_refuse(preview: str | Sequence[str], *, question: str, yes: bool)
         return
     lines = [preview] if isinstance(preview, str) else list(preview)
     for line in lines:
-        typer.echo(visible(line), err=True)
+        say(line, err=True)
     if not stdin_is_terminal():
         typer.echo("Error: not confirmed, so nothing was changed. Pass --yes to confirm without a terminal.", err=True)
         raise typer.Exit(EXIT_USAGE)

@@ -9,8 +9,9 @@ Nothing from ConnectWise reaches a terminal or a CSV raw: table cells, titles an
 ``visible``, which shows control characters (ESC, NUL, CR, C1, bidi overrides) as escapes; CSV keeps line breaks
 and tabs inside quoted fields; JSON escapes the rest with ``\\u`` escapes (``json_text``). Tables fit the terminal
 (``COLUMNS`` or its real width, 80 in a pipe): the boxed look when every column fits, else a compact borderless
-look whose long columns wrap (none under ``MIN_WRAP_WIDTH``), else the command's ``narrow`` columns (the others
-named on stderr), else one block of ``field value`` lines per record.
+look whose long columns wrap (none under ``MIN_WRAP_WIDTH``) and whose names may break over two lines, else
+without the columns empty in every row, else the command's ``narrow`` columns (what is left out is named on
+stderr), else one block of ``field value`` lines per record.
 
 Every command that deletes or undoes records calls ``confirm_or_refuse`` before its first write: it shows what
 will happen, asks on a terminal (default no), goes on without asking under ``--yes``, and without a terminal and
@@ -177,27 +178,56 @@ _COMPACT = _Style(
 )
 
 
+# Where a column's name may break over lines when its values are narrower than it: after a "/" of a nested field
+# (``company/`` ``identifier``) and between the words of a camelCase name (``inactive`` ``Flag``).
+_HEADER_BREAKS = re.compile(r"(?<=/)|(?<=[a-z])(?=[A-Z])")
+
+
+def _header_pieces(header: str) -> list[str]:
+    return [piece for piece in _HEADER_BREAKS.split(header) if piece]
+
+
+def _header_lines(header: str, width: int) -> str:
+    """``header`` broken at its natural points into lines of at most ``width`` (a piece longer than that folds)."""
+    lines: list[str] = []
+    for piece in _header_pieces(header):
+        if lines and cell_len(lines[-1]) + cell_len(piece) <= width:
+            lines[-1] += piece
+        else:
+            lines.append(piece)
+    return "\n".join(lines)
+
+
 def _widths(headers: Sequence[str], cells: Sequence[Sequence[str]], room: int) -> list[tuple[int, bool]] | None:
     """Each column's width within ``room`` characters of content and whether it wraps; None if it cannot fit.
 
-    Short columns (every cell and the header at most ``SHORT_CELL``) keep their full width and never wrap; the long
-    ones share the rest, the narrowest first getting all it needs (water-filling), and wrap at word boundaries;
-    none may get under ``MIN_WRAP_WIDTH``.
+    Short columns (every cell at most ``SHORT_CELL``) keep their values whole and never wrap, their names breaking
+    over two lines if need be (``inactive`` / ``Flag``); the long ones share the rest, the narrowest first getting
+    all it needs (water-filling), and wrap at word boundaries; none may get under ``MIN_WRAP_WIDTH``. Room left
+    over goes back to the names that were broken.
     """
-    natural = [
-        max([cell_len(header), *(cell_len(line[index]) for line in cells)]) or 1 for index, header in enumerate(headers)
-    ]
+    content = [max((cell_len(line[index]) for line in cells), default=0) for index in range(len(headers))]
+    natural = [max(cell_len(header), width, 1) for header, width in zip(headers, content, strict=True)]
     if sum(natural) <= room:
         return [(width, False) for width in natural]
-    widths = list(natural)
-    flexible = [i for i, width in enumerate(natural) if width > SHORT_CELL]
-    left = room - sum(natural[i] for i in range(len(natural)) if i not in flexible)
+    least = [
+        max([width, 1, *(cell_len(piece) for piece in _header_pieces(header))])
+        for header, width in zip(headers, content, strict=True)
+    ]
+    flexible = [i for i, width in enumerate(content) if width > SHORT_CELL]
+    widths = [natural[i] if i in flexible else least[i] for i in range(len(headers))]
+    left = room - sum(widths[i] for i in range(len(headers)) if i not in flexible)
     for position, index in enumerate(sorted(flexible, key=lambda i: natural[i])):
         share = left // (len(flexible) - position)
         widths[index] = min(natural[index], share)
         left -= widths[index]
     if any(widths[i] < MIN_WRAP_WIDTH for i in flexible) or left < 0:
         return None
+    # Room left over unbreaks names, those needing the least first (so the most of them are whole).
+    for index in sorted(set(range(len(headers))) - set(flexible), key=lambda i: natural[i] - widths[i]):
+        grow = min(natural[index] - widths[index], left)
+        widths[index] += grow
+        left -= grow
     return [(width, index in flexible) for index, width in enumerate(widths)]
 
 
@@ -209,24 +239,32 @@ def _terminal_width() -> int:
 def _print_table(
     rows: Sequence[Mapping[str, Any]], keys: list[str], *, narrow: list[str] | None, title: str | None, out: Any
 ) -> None:
-    """A table that fits the terminal: the boxed look, else compact, else the ``narrow`` columns, else records."""
+    """A table that fits the terminal: boxed, else compact, else without empty columns, else the ``narrow`` columns,
+    else one block per record."""
     width = _terminal_width()
     console = Console(file=io.StringIO(), soft_wrap=True, width=width, highlight=False)
+    # Narrower and narrower choices: every column; without the columns empty in every row; the command's own pick.
+    filled = [k for k in keys if any(_table_cell(row.get(k)) for row in rows)] if rows else keys
     choices = [(keys, _BOXED), (keys, _COMPACT)]
-    if narrow and narrow != keys:
-        choices.append(([k for k in narrow if k in keys], _COMPACT))
+    if filled != keys:
+        choices.append((filled, _COMPACT))
+    if narrow:
+        picked = [k for k in narrow if k in filled]
+        if picked not in (keys, filled):
+            choices.append((picked, _COMPACT))
     for shown, style in choices:
         cells = [[visible(_table_cell(row.get(k))) for k in shown] for row in rows]
         headers = [visible(k) for k in shown]
         widths = _widths(headers, cells, width - style.overhead(len(shown)))
         if widths is None:
             continue
-        if shown != keys:
-            hidden = ", ".join(k for k in keys if k not in shown)
+        hidden = ", ".join(k for k in filled if k not in shown)  # a column empty in every row hides nothing
+        if hidden:
             typer.echo(f"({width} columns: {hidden} not shown; -o csv or -o json shows every column)", err=True)
         table = Table(title=Text(visible(title)) if title else None, **style.options)
         for header, (column_width, wraps) in zip(headers, widths, strict=True):
-            table.add_column(Text(header), width=column_width, no_wrap=not wraps, overflow="fold")
+            name = Text(_header_lines(header, column_width))
+            table.add_column(name, width=column_width, no_wrap=not wraps, overflow="fold")
         for line in cells:
             table.add_row(*(Text(cell) for cell in line))
         console.print(table)

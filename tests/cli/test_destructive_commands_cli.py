@@ -8,6 +8,8 @@ terminal cases make ``output.stdin_is_terminal`` answer yes and type the answer 
 from __future__ import annotations
 
 import json
+import os
+import pty
 import subprocess
 from pathlib import Path
 
@@ -161,6 +163,44 @@ def test_delete_op_in_a_real_process_without_a_terminal_refuses(standalone: Stan
     log = httpx.get(standalone.base_url + "/_sandbox/requests", timeout=10).json()
     assert [e for e in log if e["method"] == "DELETE"] == []
     assert any(e["method"] == "GET" and e["path"].endswith("/company/companies/3") for e in log)
+
+
+def _on_a_pseudo_terminal(standalone: Standalone, answer: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run the real CLI with a pseudo-terminal as its standard input, and type ``answer`` into it."""
+    master, slave = pty.openpty()
+    try:
+        process = subprocess.Popen(
+            [*standalone.command(), *args],
+            env=standalone.env,
+            stdin=slave,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        os.close(slave)
+        os.write(master, answer.encode() + b"\n")
+        out, err = process.communicate(timeout=60)
+    finally:
+        os.close(master)
+    return subprocess.CompletedProcess(process.args, process.returncode, out, err)
+
+
+def _delete_requests(standalone: Standalone) -> list[str]:
+    log = httpx.get(standalone.base_url + "/_sandbox/requests", timeout=10).json()
+    return [e["path"] for e in log if e["method"] == "DELETE"]
+
+
+def test_delete_op_on_a_real_terminal_asks_and_a_no_sends_nothing(standalone: Standalone) -> None:
+    completed = _on_a_pseudo_terminal(standalone, "n", "delete-op", "deleteCompanyCompaniesById", "--param", "id=3")
+    assert completed.returncode == 2, completed.stderr
+    assert "Delete it? [y/N]" in completed.stderr and "name 'Cedar & Finch Law'" in completed.stderr
+    assert _delete_requests(standalone) == []
+
+
+def test_delete_op_on_a_real_terminal_with_a_yes_answer_sends_the_delete(standalone: Standalone) -> None:
+    completed = _on_a_pseudo_terminal(standalone, "y", "delete-op", "deleteCompanyCompaniesById", "--param", "id=3")
+    assert "Delete it? [y/N]" in completed.stderr
+    assert [path.rsplit("/", 1)[1] for path in _delete_requests(standalone)] == ["3"]
 
 
 # ------------------------------------------------------------------------------ jobs rollback, members, callbacks

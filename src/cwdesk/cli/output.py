@@ -162,7 +162,6 @@ MIN_WRAP_WIDTH = 12
 class _Style:
     """A table look and the width its borders and gaps take for ``n`` columns."""
 
-    name: str
     options: dict[str, Any]
     per_column: int
     extra: int
@@ -172,10 +171,8 @@ class _Style:
 
 
 # The boxed look when it fits; else a borderless one (two spaces between columns) that leaves more room for data.
-_BOXED = _Style("boxed", {}, 3, 1)
-_COMPACT = _Style(
-    "compact", {"box": box.SIMPLE_HEAD, "show_edge": False, "pad_edge": False, "padding": (0, 1, 0, 0)}, 2, -2
-)
+_BOXED = _Style({}, 3, 1)
+_COMPACT = _Style({"box": box.SIMPLE_HEAD, "show_edge": False, "pad_edge": False, "padding": (0, 1, 0, 0)}, 2, -2)
 
 
 # Where a column's name may break over lines when its values are narrower than it: after a "/" of a nested field
@@ -242,7 +239,8 @@ def _print_table(
     """A table that fits the terminal: boxed, else compact, else without empty columns, else the ``narrow`` columns,
     else one block per record."""
     width = _terminal_width()
-    console = Console(file=io.StringIO(), soft_wrap=True, width=width, highlight=False)
+    rendered = io.StringIO()
+    console = Console(file=rendered, soft_wrap=True, width=width, highlight=False)
     # Narrower and narrower choices: every column; without the columns empty in every row; the command's own pick.
     filled = [k for k in keys if any(_table_cell(row.get(k)) for row in rows)] if rows else keys
     choices = [(keys, _BOXED), (keys, _COMPACT)]
@@ -272,8 +270,7 @@ def _print_table(
     else:
         _print_records(rows, keys, title=title, console=console)
     # Rich pads every cell to its column's width; the spaces at the ends of lines are of no use in a pipe or a file.
-    rendered = console.file.getvalue()  # type: ignore[attr-defined]
-    out.write("".join(line.rstrip() + "\n" for line in rendered.splitlines()))
+    out.write("".join(line.rstrip() + "\n" for line in rendered.getvalue().splitlines()))
 
 
 def _print_records(rows: Sequence[Mapping[str, Any]], keys: list[str], *, title: str | None, console: Console) -> None:

@@ -68,7 +68,8 @@ def test_company_update_with_bad_values_lists_every_problem_and_sends_nothing(
     result = runner.invoke(
         app,
         ["companies", "update", "1", "--set", "phoneNumber=call me", "--set", "status=Actve", "--set", "nmae=X",
-         "--set", "leadFlag=maybe", "--set", "numberOfEmployees=many", "--set", "types=Client", "--set", "id=4"],
+         "--set", "leadFlag=maybe", "--set", "numberOfEmployees=many", "--set", "types=Client", "--set", "id=4",
+         "--set", "identifier="],
     )  # fmt: skip
     assert result.exit_code == 2
     for expected in (
@@ -80,6 +81,7 @@ def test_company_update_with_bad_values_lists_every_problem_and_sends_nothing(
         "numberOfEmployees: 'many' is not a whole number",
         "types: is a list",
         "id: cannot be set",
+        "identifier: cannot be emptied",
     ):
         assert expected in result.stderr, expected
     assert [e for e in on_sandbox.requests if e.method != "GET"] == []

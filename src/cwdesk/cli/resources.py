@@ -337,8 +337,10 @@ _REFERENCE_LOOKUPS: dict[str, tuple[str, str, str]] = {
     "status": ("company status", "company_statuses", "name"),
     "relationship": ("contact relationship", "contact_relationships", "name"),
 }
-# Read-only for a client: the server owns them (``manage/patch.py``), or they are lists a PATCH replaces whole.
+# Read-only for a client: the server owns them (``manage/patch.py``).
 _NOT_SETTABLE = {"id": "is the record's id", "_info": "is kept by ConnectWise"}
+# Fields a record cannot be without: the spec's ``required`` list of the create (NOTES section 7).
+_REQUIRED = {"company": frozenset({"identifier", "name"})}
 _TRUE, _FALSE = {"true", "yes", "1", "on"}, {"false", "no", "0", "off"}
 
 
@@ -389,7 +391,9 @@ def check_assignments(cw: Any, model: type[CWModel], texts: Sequence[str], noun:
             problems.add(field, "is a list, which --set cannot change (the console or `cwdesk mutate` can)")
             continue
         value = value.strip()
-        if not value:
+        if not value and field in _REQUIRED.get(noun, frozenset()):
+            problems.add(field, f"cannot be emptied: every {noun} has one")
+        elif not value:
             changes[field] = None
         elif kind == "bool":
             if value.lower() not in _TRUE | _FALSE:

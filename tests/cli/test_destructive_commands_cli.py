@@ -221,7 +221,9 @@ def test_jobs_rollback_without_yes_lists_what_it_deletes_and_refuses(
     job_id = json.loads(onboarded.stdout[onboarded.stdout.index("{") :])["id"]
     result = runner.invoke(app, ["jobs", "rollback", str(job_id)])
     assert result.exit_code == 2, result.output
-    assert f"Rolling back job {job_id} deletes" in result.stderr and "record(s), in this order:" in result.stderr
+    assert f"Rolling back job {job_id} deletes 3 record(s), in this order:" in result.stderr
+    assert "  - Contact Jane Doe (primary) (id " in result.stderr
+    assert "  - Company Acme Corp (AcmeCorp) (id " in result.stderr
     assert deletes(on_sandbox) == []
     shown = json.loads(runner.invoke(app, ["jobs", "show", str(job_id), "-o", "json"]).stdout)
     assert shown["state"] == "succeeded"

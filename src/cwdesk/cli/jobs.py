@@ -286,6 +286,13 @@ def cancel_command(job_id: int = typer.Argument(..., help="The job to stop.")) -
         typer.echo(f"Job {job_id} cancelled. `cwdesk jobs resume {job_id}` continues it later.")
 
 
+def _outcome_text(outcome: Any) -> str:
+    """`` (id 17, company_id 9)``: what a step recorded about the record it made, for the rollback's question."""
+    if not isinstance(outcome, dict) or not outcome:
+        return ""
+    return " (" + ", ".join(f"{key} {value}" for key, value in outcome.items()) + ")"
+
+
 @app.command("rollback")
 def rollback_command(
     job_id: int = typer.Argument(..., help="The job whose created records to delete."),
@@ -306,7 +313,7 @@ def rollback_command(
         typer.echo(f"Job {job_id} created nothing that is still there; nothing to roll back.")
     if created:
         preview = [f"Rolling back job {job_id} deletes {len(created)} record(s), in this order:"]
-        preview += [f"  - {s.label or s.key} ({s.outcome or {}})" for s in created]
+        preview += [f"  - {s.label or s.key}{_outcome_text(s.outcome)}" for s in created]
         confirm_or_refuse(preview, question=f"Delete these {len(created)} record(s)?", yes=yes)
     with connection.reporting_errors(), JobProgress(len(created), title=f"rollback {job_id}", quiet=quiet) as progress:
         try:

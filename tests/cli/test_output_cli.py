@@ -108,6 +108,17 @@ def test_bulk_dry_run_at_80_columns_shows_contact_company_and_result(runner: Cli
         assert {contact.first_name, contact.last_name, "would"} <= shown
 
 
+def test_bulk_run_report_at_80_columns_keeps_the_outcome_and_its_message(
+    runner: CliRunner, on_sandbox: Sandbox
+) -> None:
+    code, out, err = run(runner, "bulk", "contacts", "--companies", "1,2", "--set", "relationship=Owner", "-q")
+    assert code == 0
+    assert_fits(out)
+    assert out.splitlines()[0].split() == ["contact_id", "contact", "company", "after", "result", "message"]
+    assert "field, before not shown" in err
+    assert out.count("relationship=Owner") == len(manage(on_sandbox).contacts.list(where="company/id in (1,2)"))
+
+
 def test_a_terminal_too_narrow_for_any_table_gets_one_block_per_record(runner: CliRunner, on_sandbox: Sandbox) -> None:
     code, out, _ = run(runner, "companies", "list", "--limit", "2", columns=40)
     assert code == 0

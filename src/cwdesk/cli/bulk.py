@@ -19,8 +19,10 @@ from cwdesk.workflows.jobs import create_job, get_job
 app = typer.Typer(help="Bulk changes (one call per record, at the server's pace, resumable).", no_args_is_help=True)
 
 REPORT_COLUMNS = ["contact_id", "contact", "company", "field", "before", "after", "result", "message"]
-# What a narrow terminal shows: the field is in the title line, and a dry run has no messages.
-NARROW_COLUMNS = ["contact_id", "contact", "company", "before", "after", "result"]
+# What a narrow terminal shows (the field is in the title line): a dry run's before and after; a run's outcome,
+# whose messages say why a record failed.
+DRY_RUN_NARROW = ["contact_id", "contact", "company", "before", "after", "result"]
+REPORT_NARROW = ["contact_id", "contact", "company", "after", "result", "message"]
 
 
 def _company_ids(text: str) -> list[int]:
@@ -72,14 +74,14 @@ def contacts(
             for s in plan.steps
         ]
         say(f"Dry run: {plan.title}; nothing was written.", err=True)
-        emit(rows, output=output, columns=REPORT_COLUMNS, narrow=NARROW_COLUMNS)
+        emit(rows, output=output, columns=REPORT_COLUMNS, narrow=DRY_RUN_NARROW)
         return
     engine = database()
     job_id = create_job(engine, plan, target=client_records.target_of(cw))
     say(f"Job {job_id}: {plan.title}", err=True)
     with connection.reporting_errors():
         summary = run_with_progress(engine, job_id, client=cw, quiet=quiet)
-    emit(bulk_report(get_job(engine, job_id)), output=output, columns=REPORT_COLUMNS)
+    emit(bulk_report(get_job(engine, job_id)), output=output, columns=REPORT_COLUMNS, narrow=REPORT_NARROW)
     counts = summary.counts
     typer.echo(
         f"Job {job_id} {summary.state.value}: ok {counts.ok}, error {counts.error}, skipped {counts.skipped}.",

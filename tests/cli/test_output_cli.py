@@ -116,7 +116,7 @@ def test_bulk_run_report_at_80_columns_keeps_the_outcome_and_its_message(
     assert_fits(out)
     assert out.splitlines()[0].split() == ["contact_id", "contact", "company", "after", "result", "message"]
     assert "field, before not shown" in err
-    assert out.count("relationship=Owner") == len(manage(on_sandbox).contacts.list(where="company/id in (1,2)"))
+    assert out.count("relationship=Owner") == len(list(manage(on_sandbox).contacts.list(where="company/id in (1,2)")))
 
 
 def test_a_terminal_too_narrow_for_any_table_gets_one_block_per_record(runner: CliRunner, on_sandbox: Sandbox) -> None:

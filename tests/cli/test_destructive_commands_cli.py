@@ -229,6 +229,21 @@ def test_jobs_rollback_without_yes_lists_what_it_deletes_and_refuses(
     assert shown["state"] == "succeeded"
 
 
+def test_jobs_rollback_of_a_bulk_job_asks_too_and_without_yes_changes_nothing(
+    runner: CliRunner, on_sandbox: Sandbox
+) -> None:
+    ran = runner.invoke(app, ["bulk", "contacts", "--companies", "1", "--set", "inactiveFlag=true", "-q"])
+    assert ran.exit_code == 0, ran.output
+    job_id = json.loads(runner.invoke(app, ["jobs", "list", "-o", "json"]).stdout)[0]["id"]
+    before = len(on_sandbox.requests)
+    result = runner.invoke(app, ["jobs", "rollback", str(job_id)])
+    assert result.exit_code == 2, result.output
+    assert f"Job {job_id} created no record; rolling back undoes its" in result.stderr
+    assert [e for e in on_sandbox.requests[before:] if e.method != "GET"] == []
+    shown = json.loads(runner.invoke(app, ["jobs", "show", str(job_id), "-o", "json"]).stdout)
+    assert shown["state"] == "succeeded"
+
+
 def test_members_deprovision_with_delete_asks_first_and_without_yes_changes_nothing(
     runner: CliRunner, on_sandbox: Sandbox
 ) -> None:

@@ -286,6 +286,10 @@ def cancel_command(job_id: int = typer.Argument(..., help="The job to stop.")) -
         typer.echo(f"Job {job_id} cancelled. `cwdesk jobs resume {job_id}` continues it later.")
 
 
+#: How many finished steps the rollback's question lists by name (the count is always given).
+LISTED_STEPS = 20
+
+
 def _outcome_text(outcome: Any) -> str:
     """`` (id 17, company_id 9)``: what a step recorded about the record it made, for the rollback's question."""
     if not isinstance(outcome, dict) or not outcome:
@@ -308,13 +312,24 @@ def rollback_command(
     except JobError as error:
         connection.fail(str(error), code=EXIT_USAGE)
     _check_target(detail.summary, client, force=force)
-    created = [s for s in reversed(detail.steps) if s.created and s.state.value == "ok"]
-    if not created:
-        typer.echo(f"Job {job_id} created nothing that is still there; nothing to roll back.")
+    finished = [s for s in reversed(detail.steps) if s.state.value == "ok"]
+    created = [s for s in finished if s.created]
     if created:
         preview = [f"Rolling back job {job_id} deletes {len(created)} record(s), in this order:"]
         preview += [f"  - {s.label or s.key}{_outcome_text(s.outcome)}" for s in created]
         confirm_or_refuse(preview, question=f"Delete these {len(created)} record(s)?", yes=yes)
+    elif finished:
+        # No record to delete, but the steps changed records (a bulk update): undoing them changes data too.
+        preview = [
+            f"Job {job_id} created no record; rolling back undoes its {len(finished)} finished step(s) where its "
+            "kind can, newest first:"
+        ]
+        preview += [f"  - {s.label or s.key}" for s in finished[:LISTED_STEPS]]
+        if len(finished) > LISTED_STEPS:
+            preview.append(f"  ... and {len(finished) - LISTED_STEPS} more step(s)")
+        confirm_or_refuse(preview, question=f"Roll back these {len(finished)} step(s)?", yes=yes)
+    else:
+        typer.echo(f"Job {job_id} created nothing that is still there; nothing to roll back.")
     with connection.reporting_errors(), JobProgress(len(created), title=f"rollback {job_id}", quiet=quiet) as progress:
         try:
             summary = job_runner.rollback_job(engine, job_id, client=client, on_event=progress, force=force)

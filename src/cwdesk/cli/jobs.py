@@ -9,7 +9,6 @@ Not for: running or planning jobs (``cwdesk.workflows.jobs`` and the workflows d
 from __future__ import annotations
 
 import getpass
-import sys
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,7 +17,18 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from cwdesk.cli import connection
-from cwdesk.cli.output import EXIT_FAILURE, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, OutputFormat, emit, emit_object
+from cwdesk.cli.output import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    EXIT_PARTIAL,
+    EXIT_USAGE,
+    OutputFormat,
+    confirm_or_refuse,
+    emit,
+    emit_object,
+    say,
+    visible,
+)
 from cwdesk.store import open_database
 from cwdesk.workflows import jobs as job_runner
 from cwdesk.workflows.jobs import JobError, JobEvent, JobState, JobSummary
@@ -71,13 +81,13 @@ class JobProgress:
             # (or the command's own summary), so "Stopped at step ..." is not printed twice.
             finished_well = event.type == "job_finished" and (event.data or {}).get("state") == "succeeded"
             if (finished_well or event.type == "cancel_requested") and not self.quiet:
-                self.console.print(event.message, markup=False)
+                self.console.print(visible(event.message), markup=False)
             return
         name = {"step_ok": "ok", "step_error": "error", "step_skipped": "skipped"}.get(event.type)
         if name:
             self.counts[name] += 1
         if not self.quiet:
-            self.console.print(f"{mark} {event.message}", markup=False)
+            self.console.print(f"{mark} {visible(event.message)}", markup=False)
         if self._progress is not None and name:
             c = self.counts
             self._progress.update(self._task, advance=1, ok=c["ok"], error=c["error"], skipped=c["skipped"])
@@ -144,7 +154,7 @@ def finish_job(summary: JobSummary, *, output: OutputFormat | None = None) -> No
             f"skipped {counts.skipped}, pending {counts.pending + counts.running}."
         )
         if summary.state is not JobState.succeeded and summary.message:
-            typer.echo(summary.message, err=True)
+            say(summary.message, err=True)
     raise typer.Exit(exit_code_of(summary))
 
 
@@ -219,13 +229,13 @@ def show_command(
     summary = detail.summary
     counts = summary.counts
     if output is OutputFormat.table:
-        typer.echo(f"Job {summary.id} · {summary.kind} · {summary.state.value} · {summary.title}")
+        say(f"Job {summary.id} · {summary.kind} · {summary.state.value} · {summary.title}")
         typer.echo(
             f"ok {counts.ok} · error {counts.error} · skipped {counts.skipped} · "
             f"pending {counts.pending + counts.running} · of {counts.total}"
         )
         if summary.message:
-            typer.echo(summary.message)
+            say(summary.message)
     emit(
         [
             {
@@ -282,6 +292,12 @@ def cancel_command(job_id: int = typer.Argument(..., help="The job to stop.")) -
         typer.echo(f"Job {job_id} cancelled. `cwdesk jobs resume {job_id}` continues it later.")
 
 
+def _record_id(step: job_runner.StepRecord) -> str:
+    """`` (id 17)``: the record a step made or changed, so the user can find it before confirming."""
+    record_id = (step.outcome or {}).get("id") or step.params.get("contact_id")
+    return f" (id {record_id})" if record_id is not None else ""
+
+
 def describe_rollback(plan: job_runner.RollbackPlan) -> str:
     """The preview a user confirms: what will be deleted, put back, undone with its record, or left."""
     lines = [f"Rolling back job {plan.job_id}, newest first:"]
@@ -292,7 +308,7 @@ def describe_rollback(plan: job_runner.RollbackPlan) -> str:
     ):
         if steps:
             lines.append(f"  {title} ({len(steps)}):")
-            lines.extend(f"    - {s.label or s.key}" for s in steps[:20])
+            lines.extend(f"    - {s.label or s.key}{_record_id(s)}" for s in steps[:20])
             if len(steps) > 20:
                 lines.append(f"    ... and {len(steps) - 20} more")
     if plan.cannot:
@@ -323,9 +339,7 @@ def rollback_command(
     plan = job_runner.plan_rollback(detail)
     if not plan.undoable:
         connection.fail(plan.refusal(), code=EXIT_USAGE)
-    typer.echo(describe_rollback(plan))
-    if not yes and (not sys.stdin.isatty() or not typer.confirm("Roll back as listed?")):
-        connection.fail("Not confirmed; nothing changed. Pass --yes to confirm.", code=EXIT_USAGE)
+    confirm_or_refuse(describe_rollback(plan).splitlines(), question="Roll back as listed?", yes=yes)
     targets = len(plan.delete) + len(plan.restore)
     left: list[str] = []
 

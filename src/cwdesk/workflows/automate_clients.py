@@ -4,8 +4,9 @@ Each is a plain function over an ``AutomateClient`` (``cwa``); the CLI (``cwdesk
 console call the same functions. Names typed by a user always go through the conditions builder (escaped), never
 into a condition string.
 
-- ``find_client(cwa, name)``: an exact match (any case), else suggestions (name, id, city, computer count) from
-  the names containing it or close to it. ``FindResult.as_dict()`` is ``{found, client, suggestions}``.
+- ``find_client(cwa, name)``: an exact match (any case), else the only client whose name contains it, else
+  suggestions (name, id, city, computer count) from the names containing it or close to it.
+  ``FindResult.as_dict()`` is ``{found, client, suggestions}``.
 - ``resolve_client(cwa, name_or_id)``: one client for the commands that act on one; a ``ClientNotFound`` (exit 2)
   listing the suggestions otherwise. Digits only means an id.
 - ``client_report(cwa)``: every client with contact, computer counts and location names, in three paged listings
@@ -132,17 +133,20 @@ def _computer_counts(cwa: AutomateClient, client_ids: Sequence[int]) -> Counter[
     return counts
 
 
-def find_client(cwa: AutomateClient, name: str, *, limit: int = 10) -> FindResult:
-    """The client called ``name`` (any case), or suggestions when there is no single exact match."""
+def find_client(cwa: AutomateClient, name: str, *, limit: int = 10, part_of_name: bool = True) -> FindResult:
+    """The client called ``name`` (any case); else, with ``part_of_name``, the only client whose name contains it
+    ("Cedar" finds "Cedar & Finch Law" when no other name has "Cedar"); else suggestions."""
     wanted = (name or "").strip()
     if not wanted:
         raise InvalidInput([Problem("name", "is empty: give a client name (or part of one)")], subject="the search")
     exact: list[Client] = cwa.clients.list(where=C("Name") == wanted)
-    if len(exact) == 1:
-        client = exact[0]
+    containing: list[Client] = [] if exact else cwa.clients.list(where=C("Name").contains(wanted))
+    single = exact if len(exact) == 1 else containing if part_of_name and len(containing) == 1 else []
+    if single:
+        client = single[0]
         counts = _computer_counts(cwa, [client.id] if client.id is not None else [])
         return FindResult(True, {**_client_summary(client, counts[client.id or 0]), **_contact(client)}, [])
-    candidates: list[Client] = exact or cwa.clients.list(where=C("Name").contains(wanted))
+    candidates: list[Client] = exact or containing
     if not candidates:
         everyone: list[Client] = cwa.clients.list(fields=["Id", "Name", "City"])
         by_name = {(c.name or "").lower(): c for c in everyone}
@@ -166,7 +170,8 @@ def resolve_client(cwa: AutomateClient, name_or_id: str | int) -> Client:
             return found
         except NotFoundError:
             raise ClientNotFound(text, []) from None
-    result = find_client(cwa, text)
+    # A command that acts on a client (delete, set-edf...) needs its whole name or id, never a part of it.
+    result = find_client(cwa, text, part_of_name=False)
     if not result.found or result.client is None:
         raise ClientNotFound(text, result.suggestions)
     client: Client = cwa.clients.get(result.client["id"])

@@ -24,9 +24,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from cwdesk._http.core import HTTPCore
-from cwdesk._http.errors import CWDeskError
 from cwdesk._http.retry import RetryPolicy
 from cwdesk._http.throttle import Throttle
+from cwdesk.errors import CWDeskError
 
 
 class RateLimitedServer:

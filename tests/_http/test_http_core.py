@@ -8,9 +8,9 @@ import httpx
 import pytest
 
 from cwdesk._http.core import AsyncHTTPCore, HTTPCore
-from cwdesk._http.errors import APIConnectionError, APITimeoutError, NotFoundError, RateLimitError, ServerError
 from cwdesk._http.retry import RetryPolicy
 from cwdesk._http.throttle import Throttle
+from cwdesk.errors import APIConnectionError, APITimeoutError, NotFoundError, RateLimitError, ServerError
 
 FAST = RetryPolicy(max_retries=3, base_delay=0.25, max_delay=2.0)
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from cwdesk._http.errors import (
+from cwdesk._http.errors import error_from_response, redact_url
+from cwdesk.errors import (
     APIStatusError,
     AuthenticationError,
     BadRequestError,
@@ -16,8 +17,6 @@ from cwdesk._http.errors import (
     PermissionDeniedError,
     RateLimitError,
     ServerError,
-    error_from_response,
-    redact_url,
 )
 
 

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from cwdesk._http.core import decode_json
-from cwdesk._http.errors import UnexpectedResponseError
+from cwdesk.errors import UnexpectedResponseError
 
 
 def _answer(body: bytes, content_type: str = "application/json; charset=utf-8", status: int = 200) -> httpx.Response:

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from cwdesk._http.errors import AuthenticationError, ConfigurationError, NotFoundError
 from cwdesk.automate import AsyncAutomateClient, AutomateClient, AutomateCredentials
 from cwdesk.automate.client import automate_root
 from cwdesk.conditions import C
+from cwdesk.errors import AuthenticationError, ConfigurationError, NotFoundError
 from cwdesk.sandbox.automate_api import SANDBOX_TWO_FACTOR_CODE
 
 

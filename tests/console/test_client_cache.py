@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from cwdesk._http.errors import NotFoundError
 from cwdesk.console import client_detail
 from cwdesk.console.client_detail import ClientPanels
 from cwdesk.console.client_list import ClientList
+from cwdesk.errors import NotFoundError
 from cwdesk.manage.client import ManageClient
 from cwdesk.sandbox import Sandbox
 

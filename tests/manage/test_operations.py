@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cwdesk._http.errors import ConfigurationError, NotFoundError
 from cwdesk._http.operations_index import OperationIndex
 from cwdesk._http.throttle import reset_throttles
 from cwdesk.automate import AutomateClient
 from cwdesk.cli import connection
 from cwdesk.cli.app import app
 from cwdesk.conditions import C
+from cwdesk.errors import ConfigurationError, NotFoundError
 from cwdesk.manage.client import ManageClient
 from cwdesk.manage.operations import ManageOperations
 from cwdesk.sandbox import Sandbox

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from cwdesk._http.errors import NotFoundError
+from cwdesk.errors import NotFoundError
 from cwdesk.manage.client import AsyncManageClient, ManageClient
 from cwdesk.sandbox import Sandbox
 from cwdesk.store import sync_cache

@@ -35,13 +35,7 @@ import httpx
 import orjson
 
 from cwdesk import collector
-from cwdesk._http.errors import (
-    APIConnectionError,
-    APITimeoutError,
-    UnexpectedResponseError,
-    error_from_response,
-    redact_url,
-)
+from cwdesk._http.errors import error_from_response, redact_url
 from cwdesk._http.retry import (
     RetryPolicy,
     parse_retry_after,
@@ -50,6 +44,7 @@ from cwdesk._http.retry import (
     should_retry_status,
 )
 from cwdesk._http.throttle import Throttle
+from cwdesk.errors import APIConnectionError, APITimeoutError, UnexpectedResponseError
 
 __all__ = ["DEFAULT_TIMEOUT", "AsyncHTTPCore", "HTTPCore", "QueryParams", "decode_json"]
 

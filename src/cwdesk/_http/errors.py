@@ -1,7 +1,7 @@
 """From an HTTP error answer to the exception that says what went wrong: the ONE mapping rule, kept private.
 
-``error_from_response`` picks the class of the public tree (``cwdesk.errors``, re-exported here so existing
-imports of ``cwdesk._http.errors`` keep working) by status, then by ConnectWise ``code``:
+``error_from_response`` picks the class of the public tree (``cwdesk.errors``; import the classes from there) by
+status, then by ConnectWise ``code``:
 400 ``InvalidObject`` -> ``InvalidObjectError``, 400 ``ApiFindCondition`` -> ``ConditionError``, 400/401/403/404/
 409/429 by status, 5xx -> ``ServerError``. ``redact_url`` strips user info and secret-looking query values.
 
@@ -21,46 +21,20 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import httpx
 
 from cwdesk.errors import (
-    APIConnectionError,
     APIStatusError,
-    APITimeoutError,
     AuthenticationError,
     BadRequestError,
     ConditionError,
-    ConfigurationError,
     ConflictError,
-    CWDeskError,
     FieldError,
     InvalidObjectError,
     NotFoundError,
     PermissionDeniedError,
-    QueryTooLongError,
     RateLimitError,
     ServerError,
-    UnexpectedResponseError,
 )
 
-__all__ = [
-    "APIConnectionError",
-    "APIStatusError",
-    "APITimeoutError",
-    "AuthenticationError",
-    "BadRequestError",
-    "CWDeskError",
-    "ConditionError",
-    "ConfigurationError",
-    "ConflictError",
-    "FieldError",
-    "InvalidObjectError",
-    "NotFoundError",
-    "PermissionDeniedError",
-    "QueryTooLongError",
-    "RateLimitError",
-    "ServerError",
-    "UnexpectedResponseError",
-    "error_from_response",
-    "redact_url",
-]
+__all__ = ["error_from_response", "redact_url"]
 
 # Query parameter names whose values are never shown (lower-cased substring match).
 _SECRET_PARAM_HINTS = ("key", "password", "secret", "token", "passcode", "auth", "signature")

@@ -21,7 +21,7 @@ from importlib import resources
 from typing import Any
 from urllib.parse import quote
 
-from cwdesk._http.errors import ConfigurationError
+from cwdesk.errors import ConfigurationError
 
 __all__ = ["Operation", "OperationIndex", "fill_path"]
 

@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any
 
 from cwdesk._http.core import AsyncHTTPCore, HTTPCore, QueryParams
-from cwdesk._http.errors import UnexpectedResponseError
+from cwdesk.errors import UnexpectedResponseError
 
 __all__ = [
     "aiter_numbered_pages",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import os
+import socket
 from typing import Any
 
 import typer
@@ -80,6 +81,21 @@ def _read_timeout_protocol(seconds: float) -> type[asyncio.Protocol]:
     return ReadTimeoutH11
 
 
+#: What the console prints, and the sign-in page shows, to let an admin in again.
+NEW_LINK_COMMAND = "cwdesk console --new-signin-link"
+
+
+def _port_is_free(host: str, port: int) -> bool:
+    """Whether ``host:port`` can be listened on now (checked before the console starts, for a one-line error)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
 def _seed(value: str) -> str | int:
     if value == "demo":
         return "demo"
@@ -108,9 +124,14 @@ def console(
         help="Make the 'admin' user an active admin again and print a new one-time sign-in link for it, then start.",
     ),
 ) -> None:
-    """Start the web console (C1–C7). Prints a one-time sign-in link on first start."""
+    """Start the web console. Prints a one-time sign-in link on first start (and every start of --demo)."""
     import uvicorn
 
+    if not _port_is_free(host, port):
+        connection.fail(
+            f"Port {port} on {host} is in use (another console, or another program): stop it, or pass --port N.",
+            code=EXIT_USAGE,
+        )
     from cwdesk.console.app import ConsoleSettings, create_app
     from cwdesk.console.connections import Connections, automate_summary, manage_summary
     from cwdesk.store import open_database
@@ -143,6 +164,10 @@ def console(
     # client chooses, and would put an attacker's host in a link the admin passes on).
     app.state.public_base = base
     token = accounts.ensure_first_admin()
+    if token is None and demo and not new_signin_link:
+        # The demo's data is fresh on every start, its users are not: every start lets the newcomer in again.
+        accounts.restore_admin("admin")
+        token = accounts.issue_signin_token("admin")
     if token is None and new_signin_link:
         # Whoever can start the console on this machine owns it: this is the way back in when no admin is left.
         accounts.restore_admin("admin")
@@ -153,6 +178,12 @@ def console(
         typer.echo("  Sign in as admin with this one-time link (valid for 24 hours):")
         typer.echo(f"      {base}/signin?token={token}")
         typer.echo("  Then set a password on the Account page and add users on the Users page.")
+        typer.echo("")
+    elif not accounts.admin_has_password():
+        # Live mode, no admin can sign in with a password yet (the first link expired or was used): say how.
+        typer.echo("")
+        typer.echo("  No admin has a password yet. Print a new sign-in link with:")
+        typer.echo(f"      {NEW_LINK_COMMAND}")
         typer.echo("")
     if not _is_loopback(host):
         typer.echo(

@@ -297,6 +297,18 @@ class Accounts:
         with self._engine.connect() as conn:
             return conn.execute(sa.select(sa.func.count()).select_from(console_users)).scalar_one() > 0
 
+    def admin_has_password(self) -> bool:
+        """Whether an active admin can sign in with a password (else only a sign-in link lets one in)."""
+        with self._engine.connect() as conn:
+            found = conn.execute(
+                sa.select(console_users.c.id).where(
+                    console_users.c.role == "admin",
+                    console_users.c.disabled.is_(False),
+                    console_users.c.password_hash.is_not(None),
+                )
+            ).first()
+        return found is not None
+
     def ensure_first_admin(self) -> str | None:
         """On first start, create ``admin`` and return a one-time sign-in token for it; else None."""
         if self.has_users():

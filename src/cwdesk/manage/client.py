@@ -301,6 +301,10 @@ class ManageClient(_ManageSettings):
         return cls(credentials=ManageCredentials.from_profile(name), **options)
 
     # -- plumbing --------------------------------------------------------------------------------------------
+    def get_base_url(self) -> str:
+        """The API base after discovery (the twin of ``AsyncManageClient.get_base_url``)."""
+        return self.base_url
+
     @property
     def base_url(self) -> str:
         """The API base, e.g. ``https://api-na.myconnectwise.net/v4_6_release/apis/3.0`` (after discovery)."""

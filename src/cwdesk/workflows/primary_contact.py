@@ -298,7 +298,7 @@ register_kind(
         actions={
             "clear_primary": Action(
                 _clear_primary,
-                lambda ctx: _flag_is(ctx, False),
+                _is_not_primary,
                 find_first=True,
                 retries=CALL_RETRIES,
                 explain=_explain,
@@ -306,7 +306,7 @@ register_kind(
             ),
             "set_primary": Action(
                 _set_primary,
-                lambda ctx: _flag_is(ctx, True),
+                _is_primary,
                 find_first=True,
                 retries=CALL_RETRIES,
                 explain=_explain,

@@ -348,6 +348,10 @@ class Collection(_CollectionRules[M]):
                 if limit is not None and seen >= limit:
                     return
 
+    def all(self, **options: Any) -> builtins.list[M]:
+        """``list(...)`` gathered into a Python list (the twin of ``AsyncCollection.all``)."""
+        return builtins.list(self.list(**options))
+
     def first(
         self,
         *,

@@ -361,11 +361,3 @@ def catalog_reference(schema: str, entry_id: int, name: str) -> dict[str, object
 
 #: The communication type each communication type name belongs to (ContactCommunicationItem.communicationType).
 COMMUNICATION_TYPES = {"Email": "Email", "Direct": "Phone", "Cell": "Phone", "Fax": "Fax"}
-
-
-def kind_for_path(collection: str) -> Kind | None:
-    """The kind whose collection path is ``collection`` (with ``{parentId}`` in place of a parent id)."""
-    for kind in KINDS.values():
-        if kind.path == collection:
-            return kind
-    return None

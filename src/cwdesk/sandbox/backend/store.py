@@ -8,7 +8,6 @@ Not for: the app's own database (that is ``cwdesk.store``, SQLAlchemy) or any Co
 from __future__ import annotations
 
 import sqlite3
-import threading
 
 from cwdesk.sandbox.backend.kinds import KINDS
 
@@ -72,16 +71,3 @@ def drop_all(db: sqlite3.Connection) -> None:
     for name in names:
         if name.startswith(("mg_", "cwa_")):
             db.execute(f"DROP TABLE IF EXISTS {name}")
-
-
-class DatabaseLock:
-    """The one lock serialising requests on the shared connection (sqlite3 connections are not re-entrant)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.RLock()
-
-    def __enter__(self) -> None:
-        self._lock.acquire()
-
-    def __exit__(self, *exc: object) -> None:
-        self._lock.release()

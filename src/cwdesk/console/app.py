@@ -16,6 +16,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import MutableHeaders
@@ -110,6 +111,20 @@ def create_app(settings: ConsoleSettings) -> FastAPI:
         app.include_router(module.router)
 
     app.add_middleware(SecurityHeaders)
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, error: RequestValidationError) -> Response:
+        # A malformed path or body (an id of 2**63, a string where a number goes) is the client's mistake: 400 with
+        # what is wrong, never a 500 from deeper down, nor FastAPI's 422 with its internals.
+        problems = []
+        for item in error.errors():
+            where = ".".join(str(part) for part in item.get("loc", ())[1:]) or "request"
+            problems.append(f"{where}: {item.get('msg', 'is not valid')}")
+        message = "This request is not valid: " + "; ".join(problems[:5])
+        if _wants_html(request):
+            principal = getattr(request.state, "principal", None)
+            return render(request, "error.html", principal, status_code=400, message=message)
+        return JSONResponse({"ok": False, "message": message}, status_code=400)
 
     @app.exception_handler(NotSignedIn)
     async def not_signed_in(request: Request, _error: NotSignedIn) -> Response:

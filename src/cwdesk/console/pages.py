@@ -8,9 +8,9 @@ Security Policy can forbid inline scripts outright. Not for: what a page shows (
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Path, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -27,6 +27,12 @@ _environment = Environment(
     lstrip_blocks=True,
 )
 templates = Jinja2Templates(env=_environment)
+
+#: The largest id a path may carry: the store's and ConnectWise's ids are 64-bit at most (a larger one would reach
+#: the database and fail there with a 500).
+MAX_RECORD_ID = 2**63 - 1
+#: A record or job id in a path: a whole number from 1 to ``MAX_RECORD_ID`` (anything else answers 400).
+RecordId = Annotated[int, Path(ge=1, le=MAX_RECORD_ID)]
 
 
 def connections_of(request: Request) -> Connections:

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from cwdesk.conditions import C
-from cwdesk.console.pages import connections_of, render
+from cwdesk.console.pages import RecordId, connections_of, render
 from cwdesk.console.security import Principal, require
 from cwdesk.errors import CWDeskError, NotFoundError
 
@@ -51,7 +51,7 @@ def _status(computer: Any) -> str:
 
 @router.get("/automate/clients/{client_id}", response_class=HTMLResponse)
 def automate_client(
-    request: Request, client_id: int, principal: Annotated[Principal, Depends(require("viewer"))]
+    request: Request, client_id: RecordId, principal: Annotated[Principal, Depends(require("viewer"))]
 ) -> Response:
     automate = connections_of(request).automate
     if automate is None:

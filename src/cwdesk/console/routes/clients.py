@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from cwdesk.console.answers import failure, ok, refused
 from cwdesk.console.client_list import ClientList
-from cwdesk.console.pages import connections_of, render
+from cwdesk.console.pages import RecordId, connections_of, render
 from cwdesk.console.security import Principal, audit, require
 from cwdesk.errors import CWDeskError, NotFoundError
 from cwdesk.workflows import client_records as records
@@ -72,7 +72,7 @@ async def client_search_json(
 
 @router.get("/clients/{company_id}/panel", response_class=HTMLResponse)
 async def client_panel(
-    request: Request, company_id: int, principal: Annotated[Principal, Depends(require("viewer"))]
+    request: Request, company_id: RecordId, principal: Annotated[Principal, Depends(require("viewer"))]
 ) -> Response:
     """The detail panel's HTML (rendered and escaped on the server), loaded into the workspace by the page."""
     panels = client_list_of(request).panels
@@ -109,7 +109,7 @@ def _flag(value: str | None) -> bool:
 
 @router.post("/clients/{company_id}")
 async def edit_company(
-    request: Request, company_id: int, principal: Annotated[Principal, Depends(require("operator"))]
+    request: Request, company_id: RecordId, principal: Annotated[Principal, Depends(require("operator"))]
 ) -> Response:
     """Edit company: name, phone, status, website (C3), through ``client_records.update_company``."""
     form = await _form(request)
@@ -127,7 +127,7 @@ async def edit_company(
 
 @router.post("/clients/{company_id}/contacts")
 async def add_contact(
-    request: Request, company_id: int, principal: Annotated[Principal, Depends(require("operator"))]
+    request: Request, company_id: RecordId, principal: Annotated[Principal, Depends(require("operator"))]
 ) -> Response:
     """Add contact (C3), through ``client_records.add_contact``."""
     form = await _form(request)
@@ -145,7 +145,7 @@ async def add_contact(
 
 @router.post("/contacts/{contact_id}")
 async def edit_contact(
-    request: Request, contact_id: int, principal: Annotated[Principal, Depends(require("operator"))]
+    request: Request, contact_id: RecordId, principal: Annotated[Principal, Depends(require("operator"))]
 ) -> Response:
     """Edit contact: first/last name, title, inactive (C3), through ``client_records.update_contact``."""
     form = await _form(request)
@@ -167,7 +167,7 @@ async def edit_contact(
 
 @router.post("/contacts/{contact_id}/primary")
 async def set_primary(
-    request: Request, contact_id: int, principal: Annotated[Principal, Depends(require("operator"))]
+    request: Request, contact_id: RecordId, principal: Annotated[Principal, Depends(require("operator"))]
 ) -> Response:
     """Set as primary (C3, W3): the new primary first, then the old one(s) cleared, by the workflow."""
     manage, engine = connections_of(request).manage, request.app.state.engine

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from cwdesk.console.pages import connections_of, render
+from cwdesk.console.pages import RecordId, connections_of, render
 from cwdesk.console.security import Principal, audit, require
 from cwdesk.workflows import jobs as job_runner
 
@@ -64,7 +64,9 @@ def _detail_or_404(request: Request, job_id: int) -> job_runner.JobDetail | None
 
 
 @router.get("/jobs/{job_id}", response_class=HTMLResponse)
-def job_page(request: Request, job_id: int, principal: Annotated[Principal, Depends(require("viewer"))]) -> Response:
+def job_page(
+    request: Request, job_id: RecordId, principal: Annotated[Principal, Depends(require("viewer"))]
+) -> Response:
     detail = _detail_or_404(request, job_id)
     if detail is None:
         return render(request, "error.html", principal, status_code=404, message=f"There is no job {job_id}.")
@@ -89,7 +91,7 @@ def _rollback_plan(detail: job_runner.JobDetail) -> job_runner.RollbackPlan | No
 
 @router.get("/jobs/{job_id}/rollback", response_class=HTMLResponse)
 def rollback_preview(
-    request: Request, job_id: int, principal: Annotated[Principal, Depends(require("operator"))]
+    request: Request, job_id: RecordId, principal: Annotated[Principal, Depends(require("operator"))]
 ) -> Response:
     """What rolling the job back will delete, put back, and leave, before anything is done."""
     detail = _detail_or_404(request, job_id)
@@ -120,7 +122,7 @@ def _snapshot(state: str, total: int, outcomes: dict[str, str]) -> dict[str, Any
 
 @router.get("/jobs/{job_id}/events")
 async def job_events(
-    request: Request, job_id: int, _principal: Annotated[Principal, Depends(require("viewer"))]
+    request: Request, job_id: RecordId, _principal: Annotated[Principal, Depends(require("viewer"))]
 ) -> Response:
     """Server-sent events: ``record`` per finished step, ``progress`` snapshots, and ``end`` when the job stops.
 
@@ -190,18 +192,22 @@ def _job_action(request: Request, principal: Principal, job_id: int, action: str
 
 
 @router.post("/jobs/{job_id}/cancel")
-def cancel(request: Request, job_id: int, principal: Annotated[Principal, Depends(require("operator"))]) -> Response:
+def cancel(
+    request: Request, job_id: RecordId, principal: Annotated[Principal, Depends(require("operator"))]
+) -> Response:
     return _job_action(request, principal, job_id, "cancel")
 
 
 @router.post("/jobs/{job_id}/resume")
-def resume(request: Request, job_id: int, principal: Annotated[Principal, Depends(require("operator"))]) -> Response:
+def resume(
+    request: Request, job_id: RecordId, principal: Annotated[Principal, Depends(require("operator"))]
+) -> Response:
     return _job_action(request, principal, job_id, "resume")
 
 
 @router.post("/jobs/{job_id}/rollback")
 async def rollback(
-    request: Request, job_id: int, principal: Annotated[Principal, Depends(require("operator"))]
+    request: Request, job_id: RecordId, principal: Annotated[Principal, Depends(require("operator"))]
 ) -> Response:
     """Roll back, once confirmed on the preview page (``confirm=yes``); a rollback that can undo nothing is refused."""
     confirmed = await _confirmed(request)

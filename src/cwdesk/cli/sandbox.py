@@ -7,6 +7,8 @@ uvicorn.
 from __future__ import annotations
 
 import re
+import shutil
+import signal
 from pathlib import Path
 
 import typer
@@ -35,6 +37,10 @@ def _rate(value: str | None) -> int | None:
     return int(match.group(1))
 
 
+def _exit_on_signal(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 @app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on (keep it on loopback)."),
@@ -53,7 +59,7 @@ def serve(
     from cwdesk.home import data_dir
     from cwdesk.sandbox import Sandbox
     from cwdesk.sandbox.manage_api import API_ROOT
-    from cwdesk.sandbox.tls import make_certificates
+    from cwdesk.sandbox.tls import make_certificates, run_folder
 
     try:
         seed_value = _seed(seed)
@@ -72,8 +78,11 @@ def serve(
     sandbox.faults.set(rate_limit_per_min=per_minute, latency_ms=latency, error_rate=fault_rate, seed=random_seed)
     ssl: dict[str, str] = {}
     ca_pem = None
+    tls_folder = None
     if tls:
-        files = make_certificates(data_dir() / "sandbox-tls", [shown_host, host])
+        # A folder per run: a second sandbox never overwrites the CA that clients of the first one trust.
+        tls_folder = run_folder(data_dir() / "sandbox-tls", port)
+        files = make_certificates(tls_folder, [shown_host, host])
         ssl = {"ssl_certfile": str(files.cert_pem), "ssl_keyfile": str(files.key_pem)}
         ca_pem = files.ca_pem
     manage = sandbox.manage_credentials
@@ -88,5 +97,14 @@ def serve(
     typer.echo(f"  Control:   {base_url}/_sandbox/requests | /_sandbox/faults | /_sandbox/reset")
     if ca_pem is not None:
         typer.echo(f"  TLS:       trust the CA certificate {ca_pem}")
+        typer.echo(f"             (this run's own files, removed when it stops: {tls_folder})")
     typer.echo("These are sandbox-only credentials. Press Ctrl+C to stop.")
-    uvicorn.run(sandbox.asgi_app(), host=host, port=port, log_level="warning", **ssl)  # type: ignore[arg-type]
+    if tls_folder is not None:
+        # uvicorn shuts down gracefully on SIGTERM and then raises the signal again with the handler it found
+        # (uvicorn/server.py, capture_signals); with this one that ends in SystemExit, so the folder is removed.
+        signal.signal(signal.SIGTERM, _exit_on_signal)
+    try:
+        uvicorn.run(sandbox.asgi_app(), host=host, port=port, log_level="warning", **ssl)  # type: ignore[arg-type]
+    finally:
+        if tls_folder is not None:
+            shutil.rmtree(tls_folder, ignore_errors=True)

@@ -215,3 +215,38 @@ def test_diff_command_exits_0_when_alike_and_3_with_the_differences_as_json(
     assert {(d["probe"], d["aspect"], d["name"]) for d in report["differences"]} == EXPECTED
     for value in KNOWN_VALUES:
         assert value not in differing.output
+
+
+def test_an_empty_page_on_one_side_is_one_finding_not_every_field() -> None:
+    from cwdesk.workflows.sandbox_diff import Observation, compare
+
+    real = Observation(200, shape=shape_of([]))
+    sandbox = Observation(200, shape=shape_of([{"id": 1, "name": "x"}]))
+    assert compare("p", real, sandbox) == [Difference("p", "records", "", "none", "some")]
+
+
+def test_diff_command_against_servers_over_http_from_env_and_sandbox_url(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cwdesk.sandbox.server import CLIENT_ID
+    from tests.loopback import serve
+
+    _cli_home(tmp_path / "cli", monkeypatch)
+    with serve(tmp_path / "real", "--seed", "demo") as real, serve(tmp_path / "empty", "--seed", "none") as empty:
+        for name, value in {
+            "CWM_SERVER": real.base,
+            "CWM_COMPANY": "sandbox",
+            "CWM_PUBKEY": "sandbox-public",
+            "CWM_PRIVATEKEY": "sandbox-private",
+            "CWM_CLIENTID": CLIENT_ID,
+        }.items():
+            monkeypatch.setenv(name, value)
+        result = CliRunner().invoke(app, ["sandbox", "diff", "--sandbox-url", empty.base, "-o", "json"])
+        gets_only = {entry["method"] for entry in real.log()} == {"GET"}
+    assert result.exit_code == 3, result.output
+    report = json.loads(result.output)
+    assert {"probe": "manage.companies.page", "aspect": "records", "name": "", "real": "some", "sandbox": "none"} in (
+        report["differences"]
+    )
+    assert report["skipped"] == ["automate: no Automate connection in the profile"]
+    assert gets_only  # the battery is read-only on the real server

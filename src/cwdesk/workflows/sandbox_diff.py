@@ -150,7 +150,8 @@ class Difference:
 
     probe: str
     aspect: str
-    """status, field missing, field extra, type, nullness, header, paging, error code, error message, error fields."""
+    """status, records (one side's page is empty), field missing, field extra, type, nullness, header, paging,
+    error code, error message, error fields."""
     name: str
     """The field path or header name ('' for the whole answer)."""
     real: str
@@ -338,6 +339,13 @@ def compare(key: str, real: Observation, sandbox: Observation) -> list[Differenc
         a, b = real.headers.get(name, "absent"), sandbox.headers.get(name, "absent")
         if a != b:
             found.append(Difference(key, "paging" if name == "link" else "header", name, a, b))
+    real_empty, sandbox_empty = set(real.shape) <= {"$"}, set(sandbox.shape) <= {"$"}
+    if real_empty != sandbox_empty:
+        # An empty page has no fields to compare: one finding, not every field of the other side as missing.
+        found.append(
+            Difference(key, "records", "", "none" if real_empty else "some", "none" if sandbox_empty else "some")
+        )
+        return found
     found.extend(_compare_shapes(key, real.shape, sandbox.shape))
     return found
 

@@ -157,9 +157,18 @@ def test_syntax_errors_say_what_and_where(text: str, message: str, position: int
     assert info.value.position == position
 
 
+@pytest.mark.parametrize("word", ["and", "AND", "Or", "not"])
+def test_a_condition_word_is_refused_as_a_field_name(word: str) -> None:
+    # Found by the round-trip property below: `AND = null` rendered, then could not be read back.
+    with pytest.raises(ConditionSyntaxError, match="cannot be a field name"):
+        C(word) == None  # noqa: B015, E711
+
+
 # -------------------------------------------------------------------------------------- round-trip property
 
-_field = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,8}(/[A-Za-z_][A-Za-z0-9_]{0,8}){0,2}", fullmatch=True)
+_field = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,8}(/[A-Za-z_][A-Za-z0-9_]{0,8}){0,2}", fullmatch=True).filter(
+    lambda f: f.lower() not in ("and", "or", "not")
+)
 _datetimes = st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2200, 1, 1), timezones=st.just(UTC)).map(
     lambda d: d - timedelta(microseconds=d.microsecond % 1000)
 )

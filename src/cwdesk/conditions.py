@@ -212,10 +212,20 @@ def any_of(*items: Condition | str) -> Condition:
     return _join(AnyOf, items)
 
 
+#: Words that join or negate conditions. ConnectWise has no way to quote a field name, so a field called ``and``
+#: would be read back as the operator: such a name is refused when the condition is built.
+_LOGIC_WORDS = frozenset({"and", "or", "not"})
+
+
 def _check_field(field: str) -> None:
     if not isinstance(field, str) or not _FIELD_RE.fullmatch(field):
         raise ConditionSyntaxError(
             f"{field!r} is not a field path: use names of letters, digits and _ joined by '/' (e.g. status/name)"
+        )
+    if field.lower() in _LOGIC_WORDS:
+        raise ConditionSyntaxError(
+            f"{field!r} cannot be a field name: it is the condition word {field.lower()!r}; "
+            "name the field ConnectWise lists (e.g. status/name)"
         )
 
 

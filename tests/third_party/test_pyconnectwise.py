@@ -82,3 +82,16 @@ def test_pyconnectwise_creates_patches_and_deletes_a_company_with_its_site(
     client.company.companies.id(created.id).delete()
     left = client.company.companies.count.get(params={"conditions": 'identifier = "PyCWTest" and deletedFlag = false'})
     assert left.count == 0
+
+
+def test_pyconnectwise_reads_members_into_its_member_model(
+    client: ConnectWiseManageAPIClient, tls_sandbox: Served
+) -> None:
+    # Issue 11 item 3: pyconnectwise's generated `Member` model requires agreementInvoicingDisplayOptions,
+    # invoiceScreenDefaultTabFormat and invoicingDisplayOptions (pyconnectwise/models/manage/__init__.py, class
+    # Member), fields a real server fills in on every member.
+    expected = [m["identifier"] for m in tls_sandbox.all("/system/members", conditions="inactiveFlag = false")]
+    members = client.system.members.get(params={"conditions": "inactiveFlag = false", "orderBy": "id asc"})
+    assert [m.identifier for m in members] == expected
+    one = client.system.members.id(members[0].id).get()
+    assert one.identifier == expected[0]

@@ -217,6 +217,25 @@ def test_diff_command_exits_0_when_alike_and_3_with_the_differences_as_json(
         assert value not in differing.output
 
 
+def test_a_body_that_is_not_json_is_one_finding() -> None:
+    from cwdesk.workflows.sandbox_diff import Observation, compare
+
+    real = Observation(200, headers={"content-type": "text/html"}, note="not JSON")
+    sandbox = Observation(200, shape=shape_of([{"id": 1}]), headers={"content-type": "application/json"})
+    assert compare("p", real, sandbox) == [Difference("p", "body", "", "not JSON", "JSON")]
+
+
+def test_diff_command_with_wrong_real_credentials_says_so_once(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    _cli_home(tmp_path, monkeypatch)
+    real = AlteredSandbox(Sandbox(seed="demo"))
+    real.manage_credentials = {**real.manage_credentials, "private_key": "not-the-key"}
+    with connection.use_sandbox(real):
+        result = CliRunner().invoke(app, ["sandbox", "diff"])
+    assert result.exit_code == 1
+    assert "401" in result.output and result.output.count("401") == 1
+    assert "not-the-key" not in result.output
+
+
 def test_an_empty_page_on_one_side_is_one_finding_not_every_field() -> None:
     from cwdesk.workflows.sandbox_diff import Observation, compare
 

@@ -28,7 +28,7 @@ from typing import Any, Literal, Protocol
 
 import httpx
 
-from cwdesk._http.errors import APIConnectionError, APIStatusError
+from cwdesk._http.errors import APIStatusError, AuthenticationError
 
 Product = Literal["manage", "automate"]
 Shape = dict[str, frozenset[str]]
@@ -132,7 +132,7 @@ class Observation:
     """What one side answered to one probe, without any value from its records."""
 
     status: int | None
-    """``None`` when no answer came (connection failure), or when the probe could not be sent (no id to use)."""
+    """``None`` when the probe could not be sent (no id or count to use; ``note`` says why)."""
     shape: Shape = field(default_factory=dict)
     headers: Mapping[str, str] = field(default_factory=dict)
     """``content-type`` (media type), ``api-current-version`` (``sent``), ``link`` (its rel names, sorted)."""
@@ -141,7 +141,7 @@ class Observation:
     error_fields: tuple[str, ...] = ()
     """``code on field`` for each entry of a Manage error's ``errors``."""
     note: str = ""
-    """Why there is no status (the connection error, or the missing id), for the report."""
+    """Why there is no status (no id or count to use), or ``not JSON`` for a body that is not JSON."""
 
 
 @dataclass(frozen=True)
@@ -150,8 +150,8 @@ class Difference:
 
     probe: str
     aspect: str
-    """status, records (one side's page is empty), field missing, field extra, type, nullness, header, paging,
-    error code, error message, error fields."""
+    """status, body (one is not JSON), records (one side's page is empty), field missing, field extra, type,
+    nullness, header, paging, error code, error message, error fields."""
     name: str
     """The field path or header name ('' for the whole answer)."""
     real: str
@@ -284,13 +284,17 @@ def run_battery(request: _Requester, battery: Iterable[Probe]) -> dict[str, Obse
             params["page"] = max(1, math.ceil(total / PAGE_SIZE))
         try:
             response = request("GET", path, params=params, headers=dict(probe.headers))
+        except AuthenticationError:
+            raise  # wrong credentials: every probe would say so; the command reports it once (exit code 1)
         except APIStatusError as exc:
             observed[probe.key] = _error_of(exc.status_code, exc.body)
             continue
-        except APIConnectionError as exc:
-            observed[probe.key] = Observation(None, note=f"no answer: {type(exc).__name__}")
+        # An APIConnectionError (after the SDK's retries) ends the battery too: the server is not there.
+        try:
+            body = response.json() if response.content else None
+        except ValueError:
+            observed[probe.key] = Observation(response.status_code, headers=_headers_of(response), note="not JSON")
             continue
-        body = response.json() if response.content else None
         bodies[probe.key] = body
         observed[probe.key] = Observation(response.status_code, shape=shape_of(body), headers=_headers_of(response))
     return observed
@@ -335,6 +339,8 @@ def compare(key: str, real: Observation, sandbox: Observation) -> list[Differenc
             if a != b:
                 found.append(Difference(key, aspect, "", a or "(none)", b or "(none)"))
         return found
+    if real.note != sandbox.note:  # one body is not JSON (e.g. a proxy's HTML page): nothing else to compare
+        return [Difference(key, "body", "", real.note or "JSON", sandbox.note or "JSON")]
     for name in HEADERS_COMPARED:
         a, b = real.headers.get(name, "absent"), sandbox.headers.get(name, "absent")
         if a != b:

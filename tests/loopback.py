@@ -45,7 +45,6 @@ class Served:
     base: str
     ca_pem: str | None = None
     """The CA certificate this sandbox printed (``--tls`` only): what its clients must trust."""
-    pid: int = 0
 
     @property
     def verify(self) -> ssl.SSLContext | bool:
@@ -98,7 +97,7 @@ def serve(home: Path, *extra: str) -> Iterator[Served]:
             stderr=subprocess.STDOUT,
         )
     tls = "--tls" in extra
-    served = Served(f"https://localhost:{port}" if tls else f"http://127.0.0.1:{port}", pid=process.pid)
+    served = Served(f"https://localhost:{port}" if tls else f"http://127.0.0.1:{port}")
 
     def up() -> bool:
         if tls and served.ca_pem is None:

@@ -108,6 +108,35 @@ def test_bulk_update_runs_as_a_job_and_the_page_watches_it_finish(signed_in_page
     page.wait_for_selector("#job-progress .job-state.badge-succeeded")
 
 
+def test_rolling_back_a_bulk_job_shows_what_it_will_do_then_puts_the_values_back(
+    signed_in_page: Any, console_server: Any
+) -> None:
+    page = signed_in_page
+    base = console_server.base_url
+    page.goto(base + "/")
+    page.wait_for_selector(".client-row")
+    page.locator(".client-row", has_text="BrightPath Logistics").locator("input").check()
+    page.click("#bulk-open")
+    page.select_option("#bulk-field", "disablePortalLoginFlag")
+    page.fill("#bulk-value", "true")
+    page.click("#bulk-execute")
+    page.wait_for_selector("#bulk-job .job-state.badge-succeeded", timeout=20_000)
+    page.goto(base + "/jobs")
+    page.locator("#jobs-table a", has_text="Set disablePortalLoginFlag").first.click()
+    page.wait_for_selector("#job-progress .job-state.badge-succeeded")
+
+    page.click("#rollback-link")
+    # The preview: nothing has changed yet, and each contact's value now -> back to.
+    page.wait_for_selector("#rollback-restore")
+    rows = page.locator("#rollback-restore tbody tr")
+    assert rows.count() > 0
+    assert "disablePortalLoginFlag = true" in rows.first.inner_text()
+    page.click("form.js-rollback-confirm button[type=submit]")
+    page.wait_for_selector("#job-progress .job-state.badge-rolled_back", timeout=20_000)
+    page.reload()
+    assert re.match(r"Rolled back: 0 deleted, \d+ put back\.", page.locator("#job-message").inner_text())
+
+
 def test_onboard_a_client_through_all_six_steps(signed_in_page: Any, console_server: Any) -> None:
     page = signed_in_page
     base = console_server.base_url

@@ -116,3 +116,37 @@ def test_resume_refuses_a_job_made_against_another_connectwise(
 
     assert refused.exit_code == 2 and "was made against https://other.example" in refused.output
     assert runner.invoke(app, ["jobs", "resume", str(job_id), "--force", "-q"]).exit_code == 0
+
+
+def test_jobs_rollback_of_a_bulk_job_puts_the_old_values_back(runner: CliRunner, sandbox: Sandbox) -> None:
+    cw = ManageClient(**sandbox.manage_credentials, transport=sandbox.transport())
+    before = {c.id: bool(c.inactive_flag) for c in cw.contacts.list(where=C("company/id") == 1)}
+    bulk = runner.invoke(app, ["bulk", "contacts", "--companies", "1", "--set", "inactiveFlag=true", "-q"])
+    assert bulk.exit_code == 0, bulk.output
+    job_id = json.loads(runner.invoke(app, ["jobs", "list", "--output", "json"]).stdout)[0]["id"]
+
+    refused = runner.invoke(app, ["jobs", "rollback", str(job_id)])  # no terminal, no --yes
+    assert refused.exit_code == 2 and "nothing changed" in refused.output
+    assert all(c.inactive_flag for c in cw.contacts.list(where=C("company/id") == 1))
+
+    rolled = runner.invoke(app, ["jobs", "rollback", str(job_id), "--yes", "--quiet"])
+
+    assert rolled.exit_code == 0, rolled.output
+    changed = sum(1 for flag in before.values() if not flag)
+    assert f"puts back the value it replaced on ({changed})" in rolled.output
+    assert f"Rolled back: 0 deleted, {changed} put back." in rolled.output
+    assert {c.id: bool(c.inactive_flag) for c in cw.contacts.list(where=C("company/id") == 1)} == before
+
+
+def test_jobs_rollback_with_nothing_to_undo_says_so_and_changes_nothing(runner: CliRunner, sandbox: Sandbox) -> None:
+    first = runner.invoke(app, ["bulk", "contacts", "--companies", "2", "--set", "disablePortalLoginFlag=true", "-q"])
+    assert first.exit_code == 0, first.output
+    second = runner.invoke(app, ["bulk", "contacts", "--companies", "2", "--set", "disablePortalLoginFlag=true", "-q"])
+    assert second.exit_code == 0, second.output
+    job_id = json.loads(runner.invoke(app, ["jobs", "list", "--output", "json"]).stdout)[0]["id"]
+
+    rolled = runner.invoke(app, ["jobs", "rollback", str(job_id), "--yes"])
+
+    assert rolled.exit_code == 2
+    assert "changed nothing that is still there: there is nothing to roll back" in rolled.output
+    assert json.loads(runner.invoke(app, ["jobs", "show", str(job_id), "-o", "json"]).stdout)["state"] == "succeeded"

@@ -241,8 +241,70 @@ def test_a_failed_onboarding_offers_resume_and_roll_back(sign_in: Any, console_s
     end = next(data for name, data in sse_events(operator, job_id) if name == "end")
     assert end["state"] == "failed"
     page = operator.page(f"/jobs/{job_id}").text
-    assert f'action="/jobs/{job_id}/resume"' in page and f'action="/jobs/{job_id}/rollback"' in page
-    assert operator.change(f"/jobs/{job_id}/rollback").json()["ok"]
+    assert f'action="/jobs/{job_id}/resume"' in page and f'href="/jobs/{job_id}/rollback"' in page
+    # One click does not delete: without the preview's confirmation nothing changes.
+    unconfirmed = operator.change(f"/jobs/{job_id}/rollback")
+    assert unconfirmed.status_code == 400 and "Nothing changed" in unconfirmed.json()["message"]
+    assert manage_of(console_sandbox).companies.first(where="identifier = 'QuartzLabs'") is not None
+    preview = operator.page(f"/jobs/{job_id}/rollback").text
+    deleted = preview.split('id="rollback-delete">')[1].split("</ul>")[0]
+    assert deleted.startswith("<li>Contact Quinn Hale")
+    assert deleted.endswith("<li>Company Quartz Labs (QuartzLabs)</li>")
+    assert f"Deletes {deleted.count('<li>')} record(s) the job created" in preview
+    assert "Company&#39;s default contact" in preview.split('id="rollback-covered"')[1]
+    assert operator.change(f"/jobs/{job_id}/rollback", json={"confirm": "yes"}).json()["ok"]
     end = next(data for name, data in sse_events(operator, job_id) if name == "end")
     assert end["state"] == "rolled_back", end
     assert manage_of(console_sandbox).companies.first(where="identifier = 'QuartzLabs'") is None
+
+
+def _bulk_job(operator: Browser, field: str, value: str) -> int:
+    """Run a bulk job on company 1's contacts through the console and wait for it to end."""
+    body = {"company_ids": [1], "contact_filter": "all", "field": field, "value": value}
+    started = operator.change("/bulk", json=body)
+    assert started.status_code == 200, started.text
+    job_id = int(started.json()["job_id"])
+    end = next(data for name, data in sse_events(operator, job_id) if name == "end")
+    assert end["state"] == "succeeded", end
+    return job_id
+
+
+def test_a_bulk_job_rollback_previews_before_and_after_and_puts_values_back(
+    sign_in: Any, console_sandbox: Sandbox
+) -> None:
+    operator = sign_in("operator")
+    cw = manage_of(console_sandbox)
+    before = {c.id: bool(c.disable_portal_login_flag) for c in cw.contacts.list(where="company/id = 1")}
+    job_id = _bulk_job(operator, "disablePortalLoginFlag", "true")
+    changed = sum(1 for flag in before.values() if not flag)
+
+    preview = operator.page(f"/jobs/{job_id}/rollback").text
+
+    assert f"Puts back {changed} value(s) the job replaced" in preview
+    rows = preview.split('id="rollback-restore"')[1].split("</table>")[0].split("<tr><td>")[1:]
+    assert len(rows) == changed
+    # Each row: now (what the job set) -> back to (what the contact held: false, or no value at all).
+    assert all("<td>disablePortalLoginFlag = true</td>" in row for row in rows)
+    assert all(
+        "<td>disablePortalLoginFlag = false</td>" in row or "<td>disablePortalLoginFlag = (empty)</td>" in row
+        for row in rows
+    )
+    assert operator.change(f"/jobs/{job_id}/rollback", json={"confirm": "yes"}).json()["ok"]
+    end = next(data for name, data in sse_events(operator, job_id) if name == "end")
+    assert end["state"] == "rolled_back", end
+    assert {c.id: bool(c.disable_portal_login_flag) for c in cw.contacts.list(where="company/id = 1")} == before
+
+
+def test_a_job_with_nothing_to_undo_is_not_offered_a_rollback(sign_in: Any, console_sandbox: Sandbox) -> None:
+    operator = sign_in("operator")
+    _bulk_job(operator, "disablePortalLoginFlag", "true")
+    job_id = _bulk_job(operator, "disablePortalLoginFlag", "true")  # every contact already holds it
+
+    page = operator.page(f"/jobs/{job_id}").text
+    assert 'id="rollback-unavailable"' in page and "nothing to roll back" in page
+    assert f'href="/jobs/{job_id}/rollback"' not in page
+    refused = operator.change(f"/jobs/{job_id}/rollback", json={"confirm": "yes"})
+
+    assert refused.status_code == 409 and "nothing to roll back" in refused.json()["message"]
+    audit = operator.page("/audit").text
+    assert "roll back job" in audit and "refused" in audit

@@ -30,6 +30,8 @@ _MARKS = {
     "step_error": "✕ error  ",
     "step_skipped": "○ skipped",
     "step_rolled_back": "↺ undone ",
+    "step_rollback_skipped": "○ left   ",
+    "step_not_undone": "! kept   ",
 }
 
 
@@ -276,14 +278,37 @@ def cancel_command(job_id: int = typer.Argument(..., help="The job to stop.")) -
         typer.echo(f"Job {job_id} cancelled. `cwdesk jobs resume {job_id}` continues it later.")
 
 
+def describe_rollback(plan: job_runner.RollbackPlan) -> str:
+    """The preview a user confirms: what will be deleted, put back, undone with its record, or left."""
+    lines = [f"Rolling back job {plan.job_id}, newest first:"]
+    for title, steps in (
+        ("deletes", plan.delete),
+        ("puts back the value it replaced on", plan.restore),
+        ("undoes by deleting the record it is in", plan.covered),
+    ):
+        if steps:
+            lines.append(f"  {title} ({len(steps)}):")
+            lines.extend(f"    - {s.label or s.key}" for s in steps[:20])
+            if len(steps) > 20:
+                lines.append(f"    ... and {len(steps) - 20} more")
+    if plan.cannot:
+        lines.append(f"  cannot undo ({len(plan.cannot)}):")
+        lines.extend(f"    - {s.label or s.key}: {why}" for s, why in plan.cannot[:20])
+    lines.append("  A record changed since the job is left as it is and reported.")
+    return "\n".join(lines)
+
+
 @app.command("rollback")
 def rollback_command(
-    job_id: int = typer.Argument(..., help="The job whose created records to delete."),
+    job_id: int = typer.Argument(..., help="The job to undo."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
     force: bool = typer.Option(False, "--force", help="Take over a job whose process is gone but looks alive."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No per-record lines, only the summary."),
 ) -> None:
-    """Delete what the job created, newest first (records it found already existing are left alone)."""
+    """Undo the job: delete what it created and put back what it changed, newest first, after a preview.
+
+    Records it found already existing are left alone, and so is any record changed since the job.
+    """
     engine = database()
     try:
         detail = job_runner.get_job(engine, job_id)
@@ -291,17 +316,27 @@ def rollback_command(
     except JobError as error:
         connection.fail(str(error), code=EXIT_USAGE)
     _check_target(detail.summary, client, force=force)
-    created = [s for s in reversed(detail.steps) if s.created and s.state.value == "ok"]
-    if not created:
-        typer.echo(f"Job {job_id} created nothing that is still there; nothing to roll back.")
-    if created and not yes:
-        listing = "\n".join(f"  - {s.label or s.key} ({s.outcome or {}})" for s in created)
-        typer.echo(f"Rolling back job {job_id} deletes, in this order:\n{listing}")
-        if not sys.stdin.isatty() or not typer.confirm("Delete these records?"):
-            connection.fail("Not confirmed; nothing deleted. Pass --yes to confirm.", code=EXIT_USAGE)
-    with connection.reporting_errors(), JobProgress(len(created), title=f"rollback {job_id}", quiet=quiet) as progress:
+    plan = job_runner.plan_rollback(detail)
+    if not plan.undoable:
+        connection.fail(plan.refusal(), code=EXIT_USAGE)
+    typer.echo(describe_rollback(plan))
+    if not yes and (not sys.stdin.isatty() or not typer.confirm("Roll back as listed?")):
+        connection.fail("Not confirmed; nothing changed. Pass --yes to confirm.", code=EXIT_USAGE)
+    targets = len(plan.delete) + len(plan.restore)
+    left: list[str] = []
+
+    with connection.reporting_errors(), JobProgress(targets, title=f"rollback {job_id}", quiet=quiet) as progress:
+
+        def follow(event: JobEvent) -> None:
+            if event.type == "step_rollback_skipped":
+                left.append(event.message)
+            progress(event)
+
         try:
-            summary = job_runner.rollback_job(engine, job_id, client=client, on_event=progress, force=force)
+            summary = job_runner.rollback_job(engine, job_id, client=client, on_event=follow, force=force)
         except JobError as error:
             connection.fail(str(error), code=EXIT_USAGE)
-    finish_job(summary)
+    typer.echo(summary.message or "")
+    if summary.state is not JobState.rolled_back:
+        raise typer.Exit(EXIT_FAILURE)  # nothing was undone
+    raise typer.Exit(EXIT_PARTIAL if left or plan.cannot else EXIT_OK)

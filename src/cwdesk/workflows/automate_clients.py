@@ -734,9 +734,22 @@ register_kind(
             "create_location": Action(
                 _create_location_step, _find_location_step, _undo_location_step, find_first=True, creates=True
             ),
-            "set_client_edf": Action(_set_client_edf_step),
-            "set_location_edf": Action(_set_location_edf_step),
-            "ensure_group": Action(_ensure_group_step, undo=_undo_group_step, creates=True),
+            "set_client_edf": Action(
+                _set_client_edf_step,
+                covered_by="client_key",
+                not_undoable="the client existed before the job and its old value was not recorded",
+            ),
+            "set_location_edf": Action(
+                _set_location_edf_step,
+                covered_by="location_key",
+                not_undoable="the location existed before the job and its old value was not recorded",
+            ),
+            "ensure_group": Action(
+                _ensure_group_step,
+                undo=_undo_group_step,
+                creates=True,
+                not_undoable="the group existed before the job: remove the client's computers from it in Automate",
+            ),
         },
     )
 )

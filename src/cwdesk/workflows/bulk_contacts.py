@@ -11,6 +11,9 @@ ConnectWise has no bulk endpoint (console seed): each contact is one ``PATCH /co
 - the job (kind ``bulk_contacts``) patches each contact, verifies the record the server returns, records the
   outcome before the next, and goes on after a failing record (the job ends ``partial``; resume retries only
   those). After a crash, a contact whose patch may have landed is read first and not patched again.
+- rollback puts back the value each contact had when the job was planned (the "before" the preview showed),
+  only where the contact still holds what the job wrote: a contact changed since by someone else is left alone
+  and reported;
 - ``bulk_report(detail)`` gives one row per contact (company, contact, before, after, result, message).
 
 Calls go at the server's pace through the SDK's shared throttle (no fixed pauses).
@@ -30,6 +33,7 @@ from cwdesk.conditions import C, Condition, parse
 from cwdesk.workflows import client_records as records
 from cwdesk.workflows.jobs import (
     Action,
+    ChangedSince,
     EventCallback,
     JobDetail,
     JobKind,
@@ -271,6 +275,8 @@ def plan_bulk_contacts(
             company = by_id.get(int((contact.get("company") or {}).get("id") or 0), {})
             name = f"{contact.get('firstName') or ''} {contact.get('lastName') or ''}".strip() or f"#{contact_id}"
             before = {c["api_field"]: _shown(contact.get(c["api_field"])) for c in change_params}
+            # The raw values, for rollback (references trimmed to what identifies them).
+            before_values = {c["api_field"]: _kept(contact.get(c["api_field"])) for c in change_params}
             already = all(_matches(contact, c) for c in change_params)
             steps.append(
                 Step(
@@ -283,6 +289,7 @@ def plan_bulk_contacts(
                         "company_id": company.get("id"),
                         "changes": change_params,
                         "before": before,
+                        "before_values": before_values,
                         "already": already,
                     },
                     label=f"{name} ({company.get('name') or 'no company'}, contact {contact_id})",
@@ -300,6 +307,22 @@ def plan_bulk_contacts(
         },
         steps=steps,
     )
+
+
+def _kept(value: Any) -> Any:
+    """A field's value as a rollback sends it back: references as ``{"id", "name"}``, lists of them likewise."""
+    if isinstance(value, Mapping):
+        return {k: value[k] for k in ("id", "name") if value.get(k) is not None}
+    if isinstance(value, list):
+        return [_kept(v) for v in value]
+    return value
+
+
+def _holds(record: Mapping[str, Any], api_field: str, value: Any) -> bool:
+    """Whether ``record`` holds ``value`` in ``api_field`` (an empty value matches a missing one)."""
+    if value is None or value == []:
+        return record.get(api_field) in (None, [], {})
+    return _matches(record, {"api_field": api_field, "value": value})
 
 
 def _patch(changes: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
@@ -335,12 +358,39 @@ def _find_contact_state(ctx: StepContext) -> Outcome | None:
     return None
 
 
+def _restore_contact(ctx: StepContext) -> str:
+    """Rollback: put back the planned "before" values, unless the contact no longer holds what the job wrote."""
+    params = ctx.params
+    contact_id = int(params["contact_id"])
+    changes = params["changes"]
+    before = params.get("before_values")
+    if before is None:
+        # Jobs planned before rollback could restore carry only the display text of the old value.
+        raise StepFailed(f"contact {contact_id}: this job did not record the raw values it replaced; set them by hand")
+    current = records.get(ctx.client, "contacts", contact_id)
+    moved = [c["field"] for c in changes if not _matches(current, c)]
+    if moved:
+        now = ", ".join(f"{c['field']}={_shown(current.get(c['api_field'])) or '(empty)'}" for c in changes)
+        raise ChangedSince(f"contact {contact_id} was changed after the job (now {now})")
+    put_back = {c["api_field"]: before[c["api_field"]] for c in changes}
+    updated = records.update(ctx.client, "contacts", contact_id, put_back)
+    # Verify after write, as the job's own step does.
+    wrong = [c["field"] for c in changes if not _holds(updated, c["api_field"], before[c["api_field"]])]
+    if wrong:
+        raise StepFailed(
+            f"ConnectWise accepted the restore of contact {contact_id} but the record does not show it "
+            f"({', '.join(wrong)})"
+        )
+    shown = ", ".join(f"{c['field']}={params['before'].get(c['api_field']) or '(empty)'}" for c in changes)
+    return f"Put back {shown} on {params.get('contact') or contact_id}"
+
+
 register_kind(
     JobKind(
         name=KIND,
         description="W2: set a field on the contacts of many companies",
         stop_on_error=False,
-        actions={"update_contact": Action(run=_update_contact, find=_find_contact_state)},
+        actions={"update_contact": Action(run=_update_contact, find=_find_contact_state, restore=_restore_contact)},
     )
 )
 

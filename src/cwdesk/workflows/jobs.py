@@ -14,6 +14,11 @@ What a job is
       resumed job never creates twice or patches twice; and always when ``find_first=True`` (onboarding: the
       same plan run twice creates nothing new).
     - ``undo(ctx) -> str``: reverse a step this job created (rollback), given ``ctx.step.outcome``.
+    - ``restore(ctx) -> str``: put back what a step changed on a record that already existed (rollback of an
+      update), from the value it replaced; raise :class:`ChangedSince` when the record no longer holds what the
+      job wrote (someone changed it since), so another person's change is never overwritten.
+    - ``covered_by``: the param naming the step whose created record holds this change (a site updated inside a
+      company the job created): deleting that record undoes the change, when the job did create it.
 
     Steps read what earlier steps produced with ``ctx.outcome_of("company:AcmeCorp")["id"]``.
 
@@ -28,8 +33,10 @@ How it runs
     retrying a step that failed transiently (``Action.retries``, with the SDK's backoff).
 
 Control and reading
-    ``cancel_job`` (the runner stops before its next step), ``rollback_job`` (undo what the job created, newest
-    first), ``list_jobs`` (newest first, with counts), ``get_job`` (with steps), ``last_runs`` (for health).
+    ``cancel_job`` (the runner stops before its next step), ``plan_rollback`` (what a rollback would delete,
+    restore and leave, before anything is done), ``rollback_job`` (undo it, newest first: a rollback that can
+    undo nothing is refused and changes no state), ``list_jobs`` (newest first, with counts), ``get_job`` (with
+    steps), ``last_runs`` (for health).
 
 Progress events
     Every change is journalled as a :class:`JobEvent` (``job_started``, ``step_started``, ``step_ok``,
@@ -67,6 +74,7 @@ from cwdesk.store.jobs import job_events, job_steps, jobs
 
 __all__ = [
     "Action",
+    "ChangedSince",
     "JobBusy",
     "JobDetail",
     "JobError",
@@ -78,6 +86,7 @@ __all__ = [
     "JobSummary",
     "Outcome",
     "Plan",
+    "RollbackPlan",
     "Step",
     "StepContext",
     "StepCounts",
@@ -92,6 +101,7 @@ __all__ = [
     "get_kind",
     "last_runs",
     "list_jobs",
+    "plan_rollback",
     "read_events",
     "register_kind",
     "resume_job",
@@ -154,6 +164,10 @@ class JobBusy(JobError):
 
 class JobStateError(JobError):
     """The job's state does not allow the request (e.g. resuming a job that succeeded)."""
+
+
+class ChangedSince(Exception):
+    """Raised by ``Action.restore``: the record changed after the job wrote it, so it is left as it is."""
 
 
 class StepFailed(Exception):
@@ -391,6 +405,14 @@ class Action:
     retries: int = 0
     # Turns a final failure into the user's words (e.g. which state a half-done change left, how to repair it).
     explain: Callable[[StepContext, BaseException], str] | None = None
+    # Rollback of an update: put back the value the step replaced (see the module docstring).
+    restore: Callable[[StepContext], str] | None = None
+    # The param holding the key of the step whose created record contains this step's change.
+    covered_by: str | None = None
+    # Why a change of this action cannot be undone, in the user's words (shown by the rollback preview).
+    not_undoable: str = "this kind of change cannot be undone automatically"
+    # The step only reads (a verification): rollback has nothing of it to undo.
+    reads_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -1134,6 +1156,78 @@ def cancel_job(engine: sa.Engine, job_id: int) -> JobSummary:
         return _load_summary(conn, job_id)
 
 
+@dataclass(frozen=True)
+class RollbackPlan:
+    """What rolling a job back would do, newest step first, before anything is done.
+
+    ``delete``: records the job created (undone by deleting them). ``restore``: records that already existed and
+    that the job changed (undone by putting back the value it replaced, unless changed since). ``covered``: changes
+    inside a record the job created (undone when that record is deleted). ``cannot``: changes nothing can undo,
+    each with the reason.
+    """
+
+    job_id: int
+    delete: Sequence[StepRecord]
+    restore: Sequence[StepRecord]
+    covered: Sequence[StepRecord]
+    cannot: Sequence[tuple[StepRecord, str]]
+
+    @property
+    def undoable(self) -> bool:
+        return bool(self.delete or self.restore)
+
+    def refusal(self) -> str:
+        """Why this job cannot be rolled back (only meaningful when nothing is undoable)."""
+        if self.cannot:
+            reasons = "; ".join(f"{step.label or step.key}: {why}" for step, why in self.cannot[:5])
+            more = f" (and {len(self.cannot) - 5} more)" if len(self.cannot) > 5 else ""
+            return f"Job {self.job_id} cannot be rolled back: nothing it did can be undone ({reasons}{more})."
+        return f"Job {self.job_id} changed nothing that is still there: there is nothing to roll back."
+
+    def as_dict(self) -> dict[str, Any]:
+        def rows(steps: Sequence[StepRecord]) -> list[dict[str, Any]]:
+            return [{"key": s.key, "label": s.label or s.key, "outcome": dict(s.outcome or {})} for s in steps]
+
+        return {
+            "job_id": self.job_id,
+            "undoable": self.undoable,
+            "delete": rows(self.delete),
+            "restore": rows(self.restore),
+            "covered": rows(self.covered),
+            "cannot": [{"key": s.key, "label": s.label or s.key, "reason": why} for s, why in self.cannot],
+        }
+
+
+def plan_rollback(detail: JobDetail) -> RollbackPlan:
+    """Sort the job's done steps into what a rollback deletes, restores, undoes by a deletion, or cannot undo."""
+    kind = get_kind(detail.summary.kind)
+    created_keys = {s.key for s in detail.steps if s.created and s.state is StepState.ok}
+    delete: list[StepRecord] = []
+    restore: list[StepRecord] = []
+    covered: list[StepRecord] = []
+    cannot: list[tuple[StepRecord, str]] = []
+    for step in reversed(detail.steps):
+        if step.state is not StepState.ok:
+            continue  # skipped, failed, pending or already undone: nothing of it to undo
+        action = kind.actions.get(step.action)
+        if action is not None and action.reads_only:
+            continue
+        if action is None:
+            cannot.append((step, f"this version of cwdesk does not know the step action {step.action!r}"))
+        elif step.created:
+            if action.undo is not None:
+                delete.append(step)
+            else:
+                cannot.append((step, action.not_undoable))
+        elif action.covered_by and str(step.params.get(action.covered_by)) in created_keys:
+            covered.append(step)
+        elif action.restore is not None:
+            restore.append(step)
+        else:
+            cannot.append((step, action.not_undoable))
+    return RollbackPlan(detail.summary.id, delete, restore, covered, cannot)
+
+
 def rollback_job(
     engine: sa.Engine,
     job_id: int,
@@ -1142,49 +1236,91 @@ def rollback_job(
     on_event: EventCallback | None = None,
     force: bool = False,
 ) -> JobSummary:
-    """Undo what the job created, newest first; records it found already existing are left alone.
+    """Undo what the job did, newest first: delete what it created, put back what it changed.
 
-    Stops at the first undo that fails (the job stays ``failed``, run rollback again after fixing the cause).
+    A record changed since the job (by someone else) is left as it is and reported. A job with nothing to undo is
+    refused (:class:`JobStateError`) before anything is claimed or written. The job ends ``rolled_back`` only when
+    something was undone; its message says what was deleted, restored, left as it is and could not be undone.
+    Stops at the first undo that fails (the job ends ``failed``: run rollback again after fixing the cause).
     """
-    with engine.connect() as conn:
-        kind_name = conn.execute(sa.select(jobs.c.kind).where(jobs.c.id == job_id)).scalar_one_or_none()
-    if kind_name is None:
-        raise JobNotFound(f"No job {job_id}: `cwdesk jobs list` shows the jobs in this database.")
-    kind = get_kind(kind_name)
-    runner = _runner_id()
-    allowed = frozenset({JobState.failed, JobState.partial, JobState.cancelled, JobState.succeeded})
-    _claim(engine, job_id, runner, allowed=allowed, force=force)
-    journal = _Journal(engine, job_id, runner, on_event)
     try:
         detail = get_job(engine, job_id)
+    except JobNotFound:
+        raise JobNotFound(f"No job {job_id}: `cwdesk jobs list` shows the jobs in this database.") from None
+    kind = get_kind(detail.summary.kind)
+    plan = plan_rollback(detail)
+    allowed = frozenset({JobState.failed, JobState.partial, JobState.cancelled, JobState.succeeded})
+    if detail.summary.state not in allowed and detail.summary.state is not JobState.running:
+        raise JobStateError(_not_allowed_message(job_id, detail.summary.state))
+    if not plan.undoable:
+        raise JobStateError(plan.refusal())
+    runner = _runner_id()
+    before = _claim(engine, job_id, runner, allowed=allowed, force=force)
+    journal = _Journal(engine, job_id, runner, on_event)
+    try:
         outcomes = {s.key: (s.outcome or {}) for s in detail.steps if s.state in (StepState.ok, StepState.skipped)}
-        targets = [s for s in reversed(detail.steps) if s.created and s.state is StepState.ok]
-        journal.write("rollback_started", f"Rolling back {len(targets)} created record(s), newest first")
+        to_delete = {s.key for s in plan.delete}
+        to_restore = {s.key for s in plan.restore}
+        targets = [s for s in reversed(detail.steps) if s.key in to_delete or s.key in to_restore]
+        journal.write(
+            "rollback_started",
+            f"Rolling back: {len(plan.delete)} record(s) to delete, {len(plan.restore)} change(s) to put back",
+            data={k: len(v) for k, v in plan.as_dict().items() if isinstance(v, list)},
+        )
+        deleted: list[str] = []
+        restored: list[str] = []
+        left: list[str] = []
         for step in targets:
-            action = kind.actions.get(step.action)
-            if action is None or action.undo is None:
-                return _finish(
-                    journal, JobState.failed, f"Rollback stopped: step {step.key!r} cannot be undone automatically."
-                )
+            action = kind.actions[step.action]
+            undo = action.undo if step.key in to_delete else action.restore
+            assert undo is not None  # plan_rollback only lists steps that have one
             ctx = StepContext(client=client, job_id=job_id, job_params=detail.params, step=step, outcomes=outcomes)
+            name = step.label or step.key
             try:
-                message = action.undo(ctx)
+                message = undo(ctx)
+            except ChangedSince as changed:
+                left.append(name)
+                journal.write("step_rollback_skipped", f"Left {name} as it is: {changed}", step_key=step.key)
+                continue
             except Exception as exc:
                 text = _describe_error(exc)
-                journal.write("step_error", f"Undo {step.label or step.key}: {text}", step_key=step.key)
+                journal.write("step_error", f"Undo {name}: {text}", step_key=step.key)
                 return _finish(
                     journal,
                     JobState.failed,
-                    f"Rollback stopped at {step.label or step.key}: {text}. "
+                    f"Rollback stopped at {name}: {text} ({_undone(deleted, restored)} before it). "
                     f"Fix the cause and run `cwdesk jobs rollback {job_id}` again.",
                 )
+            (deleted if step.key in to_delete else restored).append(name)
             journal.write(
                 "step_rolled_back",
-                message or f"Undid {step.label or step.key}",
+                message or f"Undid {name}",
                 step_key=step.key,
                 step_values={"state": StepState.rolled_back.value, "finished_at": _now()},
             )
-        return _finish(journal, JobState.rolled_back, f"Rolled back {len(targets)} created record(s).")
+        for step, why in plan.cannot:
+            journal.write("step_not_undone", f"Not undone: {step.label or step.key}: {why}", step_key=step.key)
+        message = _rollback_message(deleted, restored, left, plan.cannot)
+        if not deleted and not restored:
+            # Nothing was undone (every record changed since): the job keeps the state it had.
+            return _finish(journal, before.state, message)
+        return _finish(journal, JobState.rolled_back, message)
     finally:
         with _ACTIVE_LOCK:
             _ACTIVE_RUNNERS.discard(runner)
+
+
+def _undone(deleted: Sequence[str], restored: Sequence[str]) -> str:
+    return f"{len(deleted)} deleted, {len(restored)} put back"
+
+
+def _rollback_message(
+    deleted: Sequence[str], restored: Sequence[str], left: Sequence[str], cannot: Sequence[tuple[StepRecord, str]]
+) -> str:
+    parts = [f"Rolled back: {_undone(deleted, restored)}" if deleted or restored else "Nothing was undone"]
+    if left:
+        names = ", ".join(left[:5]) + (f" and {len(left) - 5} more" if len(left) > 5 else "")
+        parts.append(f"{len(left)} left as they are because they changed since the job ({names})")
+    if cannot:
+        parts.append(f"{len(cannot)} cannot be undone automatically (see the job's journal)")
+    return "; ".join(parts) + "."

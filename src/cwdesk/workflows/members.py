@@ -349,8 +349,13 @@ register_kind(
         description="W4: deactivate (and on request delete) a member",
         stop_on_error=True,
         actions={
-            "deactivate_member": Action(_deactivate, _find_inactive, find_first=True),
-            "delete_member": Action(_delete, _find_deleted),
+            "deactivate_member": Action(
+                _deactivate,
+                _find_inactive,
+                find_first=True,
+                not_undoable="re-activate the member in ConnectWise if this was a mistake",
+            ),
+            "delete_member": Action(_delete, _find_deleted, not_undoable="a deleted member cannot be brought back"),
         },
     )
 )

@@ -632,7 +632,13 @@ register_kind(
             "create_company": Action(_create_company, _find_company, _undo_company, find_first=True, creates=True),
             "create_site": Action(_create_site, _find_site, _undo_site, find_first=True, creates=True),
             "create_contact": Action(_create_contact, _find_contact, _undo_contact, find_first=True, creates=True),
-            "set_default_contact": Action(_set_default_contact, _find_default_contact, find_first=True),
+            "set_default_contact": Action(
+                _set_default_contact,
+                _find_default_contact,
+                find_first=True,
+                covered_by="company",
+                not_undoable="the company existed before the job: set its default contact back in ConnectWise",
+            ),
             "create_agreement": Action(
                 _create_agreement, _find_agreement, _undo_agreement, find_first=True, creates=True
             ),

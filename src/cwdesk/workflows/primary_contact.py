@@ -285,6 +285,9 @@ def _verify_primary(ctx: StepContext) -> Outcome:
     return Outcome.done(f"{ctx.params['company']} has exactly one primary: {ctx.params['primary']}")
 
 
+# What rollback says of a primary-contact change (the job keeps no copy of the flags it replaced).
+_SET_AGAIN = "choose the previous primary again with `cwdesk contacts set-primary`"
+
 register_kind(
     JobKind(
         name=KIND,
@@ -297,14 +300,25 @@ register_kind(
                 find_first=True,
                 retries=CALL_RETRIES,
                 explain=_explain,
+                not_undoable=_SET_AGAIN,
             ),
             "set_primary": Action(
-                _set_primary, lambda ctx: _flag_is(ctx, True), find_first=True, retries=CALL_RETRIES, explain=_explain
+                _set_primary,
+                lambda ctx: _flag_is(ctx, True),
+                find_first=True,
+                retries=CALL_RETRIES,
+                explain=_explain,
+                not_undoable=_SET_AGAIN,
             ),
             "set_company_default": Action(
-                _set_company_default, _company_points_at, find_first=True, retries=CALL_RETRIES, explain=_explain
+                _set_company_default,
+                _company_points_at,
+                find_first=True,
+                retries=CALL_RETRIES,
+                explain=_explain,
+                not_undoable=_SET_AGAIN,
             ),
-            "verify_primary": Action(_verify_primary, retries=CALL_RETRIES, explain=_explain),
+            "verify_primary": Action(_verify_primary, retries=CALL_RETRIES, explain=_explain, reads_only=True),
         },
     )
 )

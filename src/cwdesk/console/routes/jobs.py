@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
+from starlette.concurrency import run_in_threadpool
 
 from cwdesk.console.pages import connections_of, render
 from cwdesk.console.security import Principal, audit, require
@@ -70,7 +71,38 @@ def job_page(request: Request, job_id: int, principal: Annotated[Principal, Depe
     detail = _detail_or_404(request, job_id)
     if detail is None:
         return render(request, "error.html", principal, status_code=404, message=f"There is no job {job_id}.")
-    return render(request, "job.html", principal, job=detail.summary, steps=detail.steps, params=detail.params)
+    return render(
+        request,
+        "job.html",
+        principal,
+        job=detail.summary,
+        steps=detail.steps,
+        params=detail.params,
+        rollback=_rollback_plan(detail),
+    )
+
+
+def _rollback_plan(detail: job_runner.JobDetail) -> job_runner.RollbackPlan | None:
+    """What a rollback would do, or ``None`` for a job of a kind this process does not know."""
+    try:
+        return job_runner.plan_rollback(detail)
+    except job_runner.JobError:
+        return None
+
+
+@router.get("/jobs/{job_id}/rollback", response_class=HTMLResponse)
+def rollback_preview(
+    request: Request, job_id: int, principal: Annotated[Principal, Depends(require("operator"))]
+) -> Response:
+    """What rolling the job back will delete, put back, and leave, before anything is done."""
+    detail = _detail_or_404(request, job_id)
+    if detail is None:
+        return render(request, "error.html", principal, status_code=404, message=f"There is no job {job_id}.")
+    plan = _rollback_plan(detail)
+    if plan is None:
+        message = f"Job {job_id} is of a kind this console does not know: it cannot be rolled back here."
+        return render(request, "error.html", principal, status_code=409, message=message)
+    return render(request, "rollback.html", principal, job=detail.summary, plan=plan)
 
 
 def _sse(event: str, data: dict[str, Any]) -> str:
@@ -191,5 +223,31 @@ def resume(request: Request, job_id: int, principal: Annotated[Principal, Depend
 
 
 @router.post("/jobs/{job_id}/rollback")
-def rollback(request: Request, job_id: int, principal: Annotated[Principal, Depends(require("operator"))]) -> Response:
-    return _job_action(request, principal, job_id, "roll back")
+async def rollback(
+    request: Request, job_id: int, principal: Annotated[Principal, Depends(require("operator"))]
+) -> Response:
+    """Roll back, once confirmed on the preview page (``confirm=yes``); a rollback that can undo nothing is refused."""
+    confirmed = await _confirmed(request)
+    detail = _detail_or_404(request, job_id)
+    if detail is None:
+        return JSONResponse({"ok": False, "message": f"There is no job {job_id}."}, status_code=404)
+    if not confirmed:
+        message = f"Nothing changed: review what the rollback will do at /jobs/{job_id}/rollback and confirm it there."
+        return JSONResponse({"ok": False, "message": message, "preview": f"/jobs/{job_id}/rollback"}, status_code=400)
+    plan = _rollback_plan(detail)
+    if plan is not None and not plan.undoable:
+        audit(request, principal, "roll back job", target=f"job {job_id}", result="refused", message=plan.refusal())
+        return JSONResponse({"ok": False, "message": plan.refusal()}, status_code=409)
+    return await run_in_threadpool(_job_action, request, principal, job_id, "roll back")
+
+
+async def _confirmed(request: Request) -> bool:
+    """Whether the request carries ``confirm=yes`` (form field or JSON member)."""
+    if (request.headers.get("content-type") or "").startswith("application/json"):
+        try:
+            body = await request.json()
+        except ValueError:
+            return False
+        return isinstance(body, dict) and str(body.get("confirm", "")).lower() == "yes"
+    form = await request.form()
+    return str(form.get("confirm", "")).lower() == "yes"

@@ -147,6 +147,9 @@ const cw = (() => {
     document.querySelectorAll("form.js-job-action").forEach((form) => {
       wireForm(form, () => window.location.reload());
     });
+    document.querySelectorAll("form.js-rollback-confirm").forEach((form) => {
+      wireForm(form, () => window.location.assign(form.getAttribute("data-next")));
+    });
   });
 
   return { send, getJSON, wireForm, showResult, clearErrors, followJob, csrfToken };

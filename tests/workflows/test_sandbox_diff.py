@@ -15,6 +15,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
+from cwdesk._http.errors import APIStatusError
 from cwdesk.automate.client import AutomateClient
 from cwdesk.cli import connection
 from cwdesk.cli.app import app
@@ -120,7 +121,12 @@ def test_an_altered_sandbox_shows_exactly_what_was_altered(two_sandboxes: tuple[
     link = next(d for d in report.differences if d.aspect == "paging")
     assert (link.real, link.sandbox) == ("absent", "last,next")  # the first page links to the next and the last
     message = next(d for d in report.differences if d.aspect == "error message")
-    assert (message.real, message.sandbox) == ("Company not found", "Company 999999999 not found")
+    candidate = two_sandboxes[1]
+    with pytest.raises(APIStatusError) as answered:  # what the unaltered sandbox says, in its own words
+        ManageClient(**candidate.manage_credentials, transport=candidate.transport()).request(
+            "GET", "/company/companies/999999999"
+        )
+    assert (message.real, message.sandbox) == ("Company not found", answered.value.message)
 
 
 def test_the_altered_field_is_reported_missing_on_the_side_that_lost_it(

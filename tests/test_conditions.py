@@ -227,3 +227,11 @@ def test_no_string_value_changes_the_meaning_of_a_condition(field: str, value: s
     assert parse(render(cond, dialect), dialect) == AllOf(  # type: ignore[arg-type]
         (Comparison(field, "=", value), Comparison("id", ">", 5))
     )
+
+
+def test_automate_reads_a_bare_number_after_contains_as_text() -> None:
+    # gavsto/AutomateAPI Public/Get-AutomateComputer.ps1 sends "(OpenPortsTCP contains 3389)" unquoted.
+    assert parse("OpenPortsTCP contains 3389", "automate") == Comparison("OpenPortsTCP", "contains", "3389")
+    assert parse("Name not like 42", "automate") == Comparison("Name", "not like", "42")
+    with pytest.raises(ConditionSyntaxError, match="compares text"):
+        parse("name contains 3389", "manage")

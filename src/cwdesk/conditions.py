@@ -90,6 +90,9 @@ _NEGATED = {
     "not in": "in",
 }
 
+# The operators that compare text (their value must be a string).
+_TEXT_OPERATORS = ("like", "not like", "contains", "not contains")
+
 # A field path: names joined by "/" (Manage: status/name, _info/lastUpdated) or "." (Automate: Client.Name).
 _FIELD_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:[/.][A-Za-z_][A-Za-z0-9_]*)*")
 
@@ -253,7 +256,7 @@ def _normalise(op: str, value: object) -> Value:
             raise ConditionSyntaxError(f"'{op}' needs at least one value")
         return items
     scalar = _scalar(value)
-    if op in ("like", "not like", "contains", "not contains") and not isinstance(scalar, str):
+    if op in _TEXT_OPERATORS and not isinstance(scalar, str):
         raise ConditionSyntaxError(f"'{op}' compares text: give a string")
     if scalar is None and op not in ("=", "!="):
         raise ConditionSyntaxError(f"null can only be compared with = or != (got '{op}')")
@@ -537,6 +540,11 @@ class _Parser:
                     raise self.error("Expected ',' or ')' in the list", token)
                 values.append(self.parse_value())
             return self.build(field, op, tuple(values))
+        following = self.peek()
+        if self.dialect == "automate" and op in _TEXT_OPERATORS and following and following.kind == "number":
+            # gavsto/AutomateAPI Public/Get-AutomateComputer.ps1 sends "(OpenPortsTCP contains 3389)": a bare
+            # number after a text operator, which Automate's MySQL compares as text.
+            return self.build(field, op, self.take().text)
         return self.build(field, op, self.parse_value())
 
     def build(self, field: str, op: str, value: Value) -> Comparison:

@@ -6,7 +6,10 @@ Not for: business logic (that is in ``cwdesk.workflows``) or output formatting (
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
+from typer.core import TyperGroup
 
 from cwdesk import __version__
 from cwdesk.cli import automate as automate_cli
@@ -22,11 +25,27 @@ from cwdesk.cli import members as members_cli
 from cwdesk.cli import onboard as onboard_cli
 from cwdesk.cli import operations as operations_cli
 from cwdesk.cli import sandbox as sandbox_cli
+from cwdesk.cli import store as store_cli
 from cwdesk.cli import sync as sync_cli
 from cwdesk.logs import LogFormat, configure_logging
 
+
+class _CommandsReportingStoreFaults(TyperGroup):
+    """Every command's storage fault (disk full, read-only, damaged, vanished, lost connection) ends in one line."""
+
+    def invoke(self, ctx: Any) -> Any:  # (a click Context; Typer ships its own click, so no narrower type)
+        try:
+            return super().invoke(ctx)
+        except Exception as error:
+            code = store_cli.report_store_problem(error)
+            if code is None:
+                raise
+            raise typer.Exit(code) from None
+
+
 app = typer.Typer(
     name="cwdesk",
+    cls=_CommandsReportingStoreFaults,
     help="Client management for MSPs on ConnectWise Manage and Automate.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
@@ -77,6 +96,7 @@ app.command(name="mutate")(operations_cli.mutate)
 app.command(name="onboard")(onboard_cli.onboard)
 app.command(name="query")(operations_cli.query)
 app.add_typer(sandbox_cli.app, name="sandbox")
+app.add_typer(store_cli.app, name="store")
 app.add_typer(sync_cli.app, name="sync")
 # Read-only groups for every Manage resource; last, so it can join groups registered above (contacts).
 resources.register(app)

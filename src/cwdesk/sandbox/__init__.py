@@ -8,6 +8,7 @@ Used in-process (httpx transports, the ``sandbox`` pytest fixture in ``cwdesk.sa
 (``cwdesk sandbox serve``). Not for: talking to a real ConnectWise server (``cwdesk.manage``, ``cwdesk.automate``).
 """
 
-from cwdesk.sandbox.server import Dropped, Hang, RequestLogEntry, Sandbox
+from cwdesk.sandbox.http import Dropped, Hang
+from cwdesk.sandbox.server import RequestLogEntry, Sandbox
 
 __all__ = ["Dropped", "Hang", "RequestLogEntry", "Sandbox"]

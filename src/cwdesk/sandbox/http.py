@@ -2,6 +2,9 @@
 
 The in-process httpx transports, the ASGI app served by ``cwdesk sandbox serve`` and every handler (Manage,
 Automate, ``/_sandbox``) speak these two types, so one route table serves every way in.
+``Hang`` and ``Dropped`` are how the serving side says "no answer at all"; every transport turns them into what a
+client would see (a read timeout, a closed connection). They live here, beside the types every side shares, so the
+server and the transports do not import each other.
 Not for: routing, auth or faults (``cwdesk.sandbox.server``), nor any ConnectWise behaviour.
 """
 
@@ -71,3 +74,11 @@ class SandboxResponse:
     def empty(cls, status: int = 204, headers: dict[str, str] | None = None) -> SandboxResponse:
         """A response without a body (204 after DELETE, for example)."""
         return cls(status=status, body=b"", headers=dict(headers or {}))
+
+
+class Hang(Exception):
+    """The request was left without an answer (a hang fault); transports turn it into a timeout."""
+
+
+class Dropped(Exception):
+    """The connection was closed without an answer (a drop fault)."""

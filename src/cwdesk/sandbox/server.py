@@ -14,7 +14,6 @@ Not for: ConnectWise behaviour itself (``manage_api.py``, ``automate_api.py``, `
 from __future__ import annotations
 
 import asyncio
-import importlib
 import threading
 import time
 import traceback
@@ -25,14 +24,16 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from cwdesk.sandbox import seed as seeding
+from cwdesk.sandbox.automate_api import AutomateAPI, message
 from cwdesk.sandbox.backend.callbacks import SIGNING_KEY_PATH, CallbackDelivery
 from cwdesk.sandbox.backend.manage import ManageBackend
 from cwdesk.sandbox.backend.store import create_manage_tables, drop_all, open_sandbox_db
 from cwdesk.sandbox.control import PREFIX as CONTROL_PREFIX
 from cwdesk.sandbox.control import handle_control
 from cwdesk.sandbox.faults import Faults, Verdict
-from cwdesk.sandbox.http import SandboxRequest, SandboxResponse
+from cwdesk.sandbox.http import Dropped, Hang, SandboxRequest, SandboxResponse
 from cwdesk.sandbox.manage_api import ManageAPI, error
+from cwdesk.sandbox.seed_automate import AutomateDemoSeeder
 
 if TYPE_CHECKING:
     import httpx
@@ -56,14 +57,6 @@ class RequestLogEntry:
     fault: str | None = None
 
 
-class Hang(Exception):
-    """The request was left without an answer (a hang fault); transports turn it into a timeout."""
-
-
-class Dropped(Exception):
-    """The connection was closed without an answer (a drop fault)."""
-
-
 class Sandbox:
     """An emulated ConnectWise Manage and Automate on SQLite."""
 
@@ -85,7 +78,7 @@ class Sandbox:
         self.db = open_sandbox_db(db_path)
         self.backend = ManageBackend(self.db, self.clock)
         self.manage = ManageAPI(self.backend, company=company)
-        self.automate: Any = self._automate_api()
+        self.automate = AutomateAPI(self.db, self.clock)
         self.faults = Faults()
         self.callbacks = CallbackDelivery(self.backend, lambda: self.base_url, company=company)
         self._log: list[RequestLogEntry] = []
@@ -97,23 +90,16 @@ class Sandbox:
                 self._fill(seed)
 
     # ----------------------------------------------------------------------------------------------- set-up
-    def _automate_api(self) -> Any:
-        """The Automate emulator on the shared connection, or None if that module is absent."""
-        try:
-            module = importlib.import_module("cwdesk.sandbox.automate_api")
-        except ImportError:
-            return None
-        return module.AutomateAPI(self.db, self.clock)
-
     def _fill(self, seed: str | int | None) -> None:
-        seeding.seed(self.backend, seed, random_seed=self.random_seed, automate=self.automate)
+        automate = AutomateDemoSeeder(self.automate.backend)
+        seeding.seed(self.backend, seed, random_seed=self.random_seed, automate=automate)
 
     def reset(self, seed: str | int | None = "demo") -> None:
         """Empty every table (Manage and Automate) and seed again; faults and the request log are kept."""
         with self.lock:
             drop_all(self.db)
             create_manage_tables(self.db)
-            self.automate = self._automate_api()
+            self.automate = AutomateAPI(self.db, self.clock)
             self.seed = seed
             self._fill(seed)
 
@@ -183,24 +169,34 @@ class Sandbox:
             return handle_control(self, request)
         with self.lock:
             try:
-                if request.path.lower().startswith("/cwa/"):
-                    if self.automate is None:
-                        return SandboxResponse.json(404, {"Message": "The Automate emulator is not installed."})
-                    response: SandboxResponse = self.automate.handle(request)
-                    return response
+                if _is_automate(request.path):
+                    return self.automate.handle(request)
                 if self.manage.handles(request.path):
                     return self.manage.handle(request)
                 return error(404, "NotFound", f"Nothing is served at {request.path}")
             except Exception as exc:  # a bug in the emulator must show as a 500, as a real server would answer
                 traceback.print_exc()
-                return error(500, "ServerError", f"The sandbox failed: {type(exc).__name__}: {exc}")
+                return self.error_response(
+                    request.path, 500, "ServerError", f"The sandbox failed: {type(exc).__name__}: {exc}"
+                )
+
+    def error_response(self, path: str, status: int, code: str, text: str) -> SandboxResponse:
+        """An error in the shape of the API ``path`` belongs to: Automate's ``{"Message"}`` under ``/cwa/``
+        (ASP.NET Web API), Manage's ``{"code", "message"}`` elsewhere."""
+        if _is_automate(path):
+            return message(status, text)
+        return error(status, code, text)
 
     def _answer(self, request: SandboxRequest, verdict: Verdict, started: float) -> SandboxResponse:
         if verdict.action == "rate_limited":
-            response = error(429, "TooManyRequests", "Rate limit exceeded: slow down and retry after the given time.")
+            response = self.error_response(
+                request.path, 429, "TooManyRequests", "Rate limit exceeded: slow down and retry after the given time."
+            )
             response.headers["retry-after"] = str(verdict.retry_after)
         elif verdict.action == "status":
-            response = error(verdict.status, "ServerError", f"Injected fault: the server answered {verdict.status}.")
+            response = self.error_response(
+                request.path, verdict.status, "ServerError", f"Injected fault: the server answered {verdict.status}."
+            )
         else:
             response = self.dispatch(request)
         fault = None if verdict.action == "pass" else verdict.action
@@ -259,6 +255,10 @@ class Sandbox:
         from cwdesk.sandbox.transport import SandboxASGIApp
 
         return SandboxASGIApp(self)
+
+
+def _is_automate(path: str) -> bool:
+    return path.lower().startswith("/cwa/")
 
 
 def _hang_wait(hang_seconds: float, read_timeout: float | None) -> float:

@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl, unquote
 
 import httpx
 
-from cwdesk.sandbox.http import SandboxRequest, SandboxResponse
+from cwdesk.sandbox.http import Dropped, Hang, SandboxRequest, SandboxResponse
 
 if TYPE_CHECKING:
     from cwdesk.sandbox.server import Sandbox
@@ -65,8 +65,6 @@ class SandboxTransport(httpx.BaseTransport):
         self.sandbox = sandbox
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        from cwdesk.sandbox.server import Dropped, Hang
-
         incoming = _from_httpx(request, request.read())
         try:
             response = self.sandbox.serve(incoming, read_timeout=_read_timeout(request))
@@ -85,8 +83,6 @@ class AsyncSandboxTransport(httpx.AsyncBaseTransport):
         self.sandbox = sandbox
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        from cwdesk.sandbox.server import Dropped, Hang
-
         incoming = _from_httpx(request, await request.aread())
         try:
             response = await self.sandbox.serve_async(incoming, read_timeout=_read_timeout(request))
@@ -115,8 +111,6 @@ class SandboxASGIApp:
                     return
         if scope["type"] != "http":
             return
-        from cwdesk.sandbox.server import Dropped, Hang
-
         chunks: list[bytes] = []
         while True:
             message = await receive()
@@ -139,7 +133,7 @@ class SandboxASGIApp:
             response = await self.sandbox.serve_async(incoming)
         except Hang:
             # The client has given up by now; answering late is what a stuck server does.
-            response = SandboxResponse.json(504, {"code": "GatewayTimeout", "message": "The request hung."})
+            response = self.sandbox.error_response(incoming.path, 504, "GatewayTimeout", "The request hung.")
         except Dropped:
             # Promise a body and close without it: the client sees the connection end mid-response.
             await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"1000")]})

@@ -2,15 +2,18 @@
 
 SQLite under ``cwdesk.home.data_dir()`` by default; any SQLAlchemy URL (PostgreSQL) through
 ``CWDESK_DATABASE_URL``. Each area defines its tables on the shared ``metadata`` in its own module, imported here
-so that ``open_database`` creates them all.
+so that a new store gets them all; an existing one is upgraded by the Alembic migrations (``store.schema``). See
+docs/store.md for the start-up checks, the faults and their messages, backup and check.
 Not for: talking to ConnectWise (that is the SDK) or business rules (``workflows``).
 """
 
 from __future__ import annotations
 
 from cwdesk.store import accounts as accounts
+from cwdesk.store import identity as identity  # (the store's id, to notice a replaced or deleted store)
 from cwdesk.store import jobs as jobs  # (tables of durable jobs and their journal)
 from cwdesk.store import sync_cache as sync_cache  # (synced records, sync state, sync runs, callbacks)
 from cwdesk.store.database import metadata, open_database
+from cwdesk.store.problems import StoreError, describe_database_error
 
-__all__ = ["metadata", "open_database"]
+__all__ = ["StoreError", "describe_database_error", "metadata", "open_database"]

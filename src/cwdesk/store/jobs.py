@@ -73,6 +73,8 @@ job_events = sa.Table(
     sa.Column("step_key", sa.String(300), nullable=True),
     sa.Column("message", sa.Text, nullable=False, default=""),
     sa.Column("data", sa.JSON, nullable=True),
+    # "host:pid:token" of the runner that wrote the entry (migration 0004); None outside a runner (a cancel).
+    sa.Column("runner", sa.String(200), nullable=True),
 )
 
 __all__ = ["job_events", "job_steps", "jobs"]

@@ -53,6 +53,7 @@ retry policy) or rate limiting (the SDK's throttle). Never put secrets in params
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import importlib
 import os
@@ -351,6 +352,8 @@ class JobEvent:
     step_key: str | None
     message: str
     data: Mapping[str, Any] | None
+    # "host:pid:token" of the runner that wrote it (None: written outside a runner, or before the store had it).
+    runner: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -361,6 +364,7 @@ class JobEvent:
             "step_key": self.step_key,
             "message": self.message,
             "data": dict(self.data) if self.data is not None else None,
+            "runner": self.runner,
         }
 
 
@@ -544,6 +548,7 @@ def _add_event(
     *,
     step_key: str | None = None,
     data: Mapping[str, Any] | None = None,
+    runner: str | None = None,
 ) -> None:
     conn.execute(
         job_events.insert().values(
@@ -553,6 +558,7 @@ def _add_event(
             step_key=step_key,
             message=message,
             data=dict(data) if data is not None else None,
+            runner=runner,
         )
     )
 
@@ -743,6 +749,7 @@ def read_events(engine: sa.Engine, job_id: int, *, after_id: int = 0, limit: int
                 step_key=m["step_key"],
                 message=m["message"] or "",
                 data=m["data"],
+                runner=m["runner"],
             )
         )
     return events
@@ -853,7 +860,7 @@ class _Journal:
             if job_values:
                 values.update(job_values)
             conn.execute(jobs.update().where(jobs.c.id == self.job_id).values(**values))
-            _add_event(conn, self.job_id, type_, message, step_key=step_key, data=data)
+            _add_event(conn, self.job_id, type_, message, step_key=step_key, data=data, runner=self.runner)
         _HUB.notify()
         if self.on_event is not None:
             for event in read_events(self.engine, self.job_id, after_id=self._last_event_id):
@@ -868,12 +875,20 @@ class _Journal:
 def _claim(engine: sa.Engine, job_id: int, runner: str, *, allowed: frozenset[JobState], force: bool) -> JobSummary:
     """Take the job for this process, or explain who holds it."""
     now = _now()
+    takeover: dict[str, Any] | None = None
     with engine.begin() as conn:
         summary = _load_summary(conn, job_id)
         if summary.state is JobState.running:
             alive = _runner_is_alive(summary.runner)
             heartbeat = _aware(conn.execute(sa.select(jobs.c.heartbeat_at).where(jobs.c.id == job_id)).scalar_one())
             stale = heartbeat is None or now - heartbeat > STALE_AFTER
+            takeover = {
+                "from": summary.runner,
+                "to": runner,
+                "forced": force,
+                "previous_alive": alive,
+                "heartbeat_age_s": round((now - heartbeat).total_seconds(), 1) if heartbeat is not None else None,
+            }
             if not force and (alive or (alive is None and not stale)):
                 raise JobBusy(
                     f"Job {job_id} is running in another process ({summary.runner}); wait for it, "
@@ -899,6 +914,17 @@ def _claim(engine: sa.Engine, job_id: int, runner: str, *, allowed: frozenset[Jo
         )
         if result.rowcount != 1:
             raise JobBusy(f"Job {job_id} was taken by another process just now; `cwdesk jobs show {job_id}`.")
+        if takeover is not None:
+            # Which runner took the job from which, and why it was allowed (issue 13: takeovers are journalled).
+            reason = "forced" if force else ("its process is gone" if takeover["previous_alive"] is False else "stale")
+            _add_event(
+                conn,
+                job_id,
+                "takeover",
+                f"Taken over from runner {summary.runner} ({reason})",
+                data=takeover,
+                runner=runner,
+            )
     with _ACTIVE_LOCK:
         _ACTIVE_RUNNERS.add(runner)
     return summary
@@ -936,20 +962,36 @@ def run_job(
     :class:`JobStateError` if it succeeded or was rolled back. Step failures do not raise: they are recorded and
     the summary's state says ``failed`` or ``partial``.
     """
-    kind = None
+    return _take_for_run(engine, job_id, force=force)(client, on_event)
+
+
+# A job claimed by this process, waiting to run: call it with the client and an optional event callback.
+_TakenJob = Callable[[Any, EventCallback | None], JobSummary]
+
+
+def _kind_of(engine: sa.Engine, job_id: int) -> JobKind:
     with engine.connect() as conn:
         kind_name = conn.execute(sa.select(jobs.c.kind).where(jobs.c.id == job_id)).scalar_one_or_none()
     if kind_name is None:
         raise JobNotFound(f"No job {job_id}: `cwdesk jobs list` shows the jobs in this database.")
-    kind = get_kind(kind_name)
+    return get_kind(kind_name)
+
+
+def _take_for_run(engine: sa.Engine, job_id: int, *, force: bool) -> _TakenJob:
+    """Claim the job now (raising as :func:`run_job` does); the returned function runs its steps."""
+    kind = _kind_of(engine, job_id)
     runner = _runner_id()
     previous = _claim(engine, job_id, runner, allowed=RESUMABLE_STATES, force=force)
-    journal = _Journal(engine, job_id, runner, on_event)
-    try:
-        return _run_steps(engine, job_id, kind, client, journal, resumed=previous.state is not JobState.planned)
-    finally:
-        with _ACTIVE_LOCK:
-            _ACTIVE_RUNNERS.discard(runner)
+
+    def run(client: Any, on_event: EventCallback | None) -> JobSummary:
+        journal = _Journal(engine, job_id, runner, on_event)
+        try:
+            return _run_steps(engine, job_id, kind, client, journal, resumed=previous.state is not JobState.planned)
+        finally:
+            with _ACTIVE_LOCK:
+                _ACTIVE_RUNNERS.discard(runner)
+
+    return run
 
 
 def resume_job(
@@ -1128,6 +1170,32 @@ def start_in_background(
     return thread
 
 
+def resume_in_background(engine: sa.Engine, job_id: int, *, client: Any, force: bool = False) -> threading.Thread:
+    """Claim the job in this thread, then run it on a new one: a refused resume raises here, not in the thread.
+
+    The console answers a resume with this, so a refusal (:class:`JobBusy`, :class:`JobStateError`) reaches the
+    user and the audit log as ``refused`` instead of being journalled after a "resume requested".
+    """
+    run = _take_for_run(engine, job_id, force=force)
+    thread = threading.Thread(target=run, args=(client, None), name=f"cwdesk-job-{job_id}", daemon=False)
+    thread.start()
+    return thread
+
+
+def rollback_in_background(engine: sa.Engine, job_id: int, *, client: Any, force: bool = False) -> threading.Thread:
+    """Claim the job for its rollback in this thread (refusals raise here), then undo on a new thread."""
+    undo = _take_for_rollback(engine, job_id, force=force)
+
+    def work() -> None:
+        # Why a rollback stopped is journalled by the runner; the job page shows it.
+        with contextlib.suppress(JobError):
+            undo(client, None)
+
+    thread = threading.Thread(target=work, name=f"cwdesk-rollback-{job_id}", daemon=False)
+    thread.start()
+    return thread
+
+
 def cancel_job(engine: sa.Engine, job_id: int) -> JobSummary:
     """Stop a job: a running one stops before its next step; a waiting or stopped one is marked cancelled."""
     now = _now()
@@ -1243,20 +1311,45 @@ def rollback_job(
     something was undone; its message says what was deleted, restored, left as it is and could not be undone.
     Stops at the first undo that fails (the job ends ``failed``: run rollback again after fixing the cause).
     """
+    return _take_for_rollback(engine, job_id, force=force)(client, on_event)
+
+
+ROLLBACK_STATES = frozenset({JobState.failed, JobState.partial, JobState.cancelled, JobState.succeeded})
+
+
+def _take_for_rollback(engine: sa.Engine, job_id: int, *, force: bool) -> _TakenJob:
+    """Check the rollback can undo something, then claim the job for it now (raising as :func:`rollback_job`
+    does); the returned function undoes."""
     try:
         detail = get_job(engine, job_id)
     except JobNotFound:
         raise JobNotFound(f"No job {job_id}: `cwdesk jobs list` shows the jobs in this database.") from None
     kind = get_kind(detail.summary.kind)
-    plan = plan_rollback(detail)
-    allowed = frozenset({JobState.failed, JobState.partial, JobState.cancelled, JobState.succeeded})
-    if detail.summary.state not in allowed and detail.summary.state is not JobState.running:
+    if detail.summary.state not in ROLLBACK_STATES and detail.summary.state is not JobState.running:
         raise JobStateError(_not_allowed_message(job_id, detail.summary.state))
+    plan = plan_rollback(detail)
     if not plan.undoable:
         raise JobStateError(plan.refusal())
     runner = _runner_id()
-    before = _claim(engine, job_id, runner, allowed=allowed, force=force)
-    journal = _Journal(engine, job_id, runner, on_event)
+    before = _claim(engine, job_id, runner, allowed=ROLLBACK_STATES, force=force)
+
+    def undo(client: Any, on_event: EventCallback | None) -> JobSummary:
+        journal = _Journal(engine, job_id, runner, on_event)
+        return _roll_back(job_id, kind, detail, plan, before.state, client, journal)
+
+    return undo
+
+
+def _roll_back(
+    job_id: int,
+    kind: JobKind,
+    detail: JobDetail,
+    plan: RollbackPlan,
+    state_before: JobState,
+    client: Any,
+    journal: _Journal,
+) -> JobSummary:
+    runner = journal.runner
     try:
         outcomes = {s.key: (s.outcome or {}) for s in detail.steps if s.state in (StepState.ok, StepState.skipped)}
         to_delete = {s.key for s in plan.delete}
@@ -1303,7 +1396,7 @@ def rollback_job(
         message = _rollback_message(deleted, restored, left, plan.cannot)
         if not deleted and not restored:
             # Nothing was undone (every record changed since): the job keeps the state it had.
-            return _finish(journal, before.state, message)
+            return _finish(journal, state_before, message)
         return _finish(journal, JobState.rolled_back, message)
     finally:
         with _ACTIVE_LOCK:

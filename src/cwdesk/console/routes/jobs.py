@@ -7,10 +7,7 @@ Not for: what a job does (the workflows) or how it records its steps (the runner
 
 from __future__ import annotations
 
-import contextlib
 import json
-import threading
-import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
@@ -166,26 +163,6 @@ async def job_events(
     return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)
 
 
-def _start_rollback(engine: Any, job_id: int, client: Any) -> threading.Thread:
-    def undo() -> None:
-        # The runner journals why a rollback could not run; the job page shows it.
-        with contextlib.suppress(job_runner.JobError):
-            job_runner.rollback_job(engine, job_id, client=client)
-
-    thread = threading.Thread(target=undo, name=f"cwdesk-rollback-{job_id}", daemon=False)
-    thread.start()
-    return thread
-
-
-def _wait_until_claimed(engine: Any, job_id: int, before: Any, thread: threading.Thread, limit: float = 3.0) -> None:
-    """Answer once the runner has taken the job (or finished), so a reloaded page follows the new run."""
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline and thread.is_alive():
-        if job_runner.get_job(engine, job_id).summary.state != before:
-            return
-        time.sleep(0.02)
-
-
 def _job_action(request: Request, principal: Principal, job_id: int, action: str) -> JSONResponse:
     engine = _engine(request)
     detail = _detail_or_404(request, job_id)
@@ -193,19 +170,18 @@ def _job_action(request: Request, principal: Principal, job_id: int, action: str
         return JSONResponse({"ok": False, "message": f"There is no job {job_id}."}, status_code=404)
     kind = detail.summary.kind
     client = client_for_kind(request, kind)
-    before = detail.summary.state
     try:
         if action == "cancel":
             job_runner.cancel_job(engine, job_id)
         else:
-            thread = (
-                job_runner.start_in_background(engine, job_id, client=client)
-                if action == "resume"
-                else _start_rollback(engine, job_id, client)
-            )
-            _wait_until_claimed(engine, job_id, before, thread)
+            # The job is claimed before the answer (a refusal raises here), then runs on its own thread.
+            if action == "resume":
+                job_runner.resume_in_background(engine, job_id, client=client)
+            else:
+                job_runner.rollback_in_background(engine, job_id, client=client)
     except job_runner.JobError as problem:
-        audit(request, principal, f"{action} job", target=f"job {job_id}", result="error", message=str(problem))
+        # Busy elsewhere, or a state the request does not apply to: refused, with the runner's reason.
+        audit(request, principal, f"{action} job", target=f"job {job_id}", result="refused", message=str(problem))
         return JSONResponse({"ok": False, "message": str(problem)}, status_code=409)
     audit(request, principal, f"{action} job", target=f"job {job_id} ({kind})", result="ok")
     request.app.state.client_list.invalidate()
@@ -234,10 +210,7 @@ async def rollback(
     if not confirmed:
         message = f"Nothing changed: review what the rollback will do at /jobs/{job_id}/rollback and confirm it there."
         return JSONResponse({"ok": False, "message": message, "preview": f"/jobs/{job_id}/rollback"}, status_code=400)
-    plan = _rollback_plan(detail)
-    if plan is not None and not plan.undoable:
-        audit(request, principal, "roll back job", target=f"job {job_id}", result="refused", message=plan.refusal())
-        return JSONResponse({"ok": False, "message": plan.refusal()}, status_code=409)
+    # A rollback that can undo nothing is refused by the runner (409, audited "refused").
     return await run_in_threadpool(_job_action, request, principal, job_id, "roll back")
 
 

@@ -80,6 +80,7 @@ def serve_sandbox(
     db: Path | None = None,
     latency_ms: int = 0,
     rate_limit: str | None = None,
+    rate_burst: int | None = None,
     ready_timeout: float = 240.0,
 ) -> Iterator[ServedSandbox]:
     """``cwdesk sandbox serve`` on a free 127.0.0.1 port for the ``with`` block, then stopped (by its PID)."""
@@ -94,6 +95,8 @@ def serve_sandbox(
         args += ["--latency", str(latency_ms)]
     if rate_limit:
         args += ["--rate-limit", rate_limit]
+    if rate_burst:
+        args += ["--rate-burst", str(rate_burst)]
     log = Path(home) / "serve.log"
     env = {**os.environ, "CWDESK_HOME": home}
     with log.open("wb") as out:

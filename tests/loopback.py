@@ -58,6 +58,9 @@ class Served:
     def log(self) -> list[dict[str, Any]]:
         return list(httpx.get(f"{self.base}/_sandbox/requests", timeout=10, verify=self.verify).json())
 
+    def clear_log(self) -> None:
+        httpx.delete(f"{self.base}/_sandbox/requests", timeout=10).raise_for_status()
+
     def get(self, path: str, **params: Any) -> Any:
         auth = ("sandbox+sandbox-public", "sandbox-private")
         answer = httpx.get(

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 import time
+from pathlib import Path
+from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from cwdesk._http.throttle import Throttle, throttle_for
+from cwdesk.store import open_database
+from cwdesk.store.shared_throttle import DatabasePacingStore
 
 
 def test_requests_are_paced_at_the_configured_rate() -> None:
@@ -126,3 +132,68 @@ def test_bad_settings_are_refused() -> None:
         Throttle(rate_per_minute=0)
     with pytest.raises(ValueError):
         Throttle(max_concurrency=0)
+
+
+# ------------------------------------------------------------------------------------ shared across processes
+
+
+def _two_processes(tmp_path: Path, now: list[float], **settings: Any) -> tuple[Throttle, Throttle]:
+    """Two throttles on one credential, each with its own store connection, as two processes would have."""
+    url = f"sqlite:///{tmp_path / 'cwdesk.db'}"
+    return tuple(  # type: ignore[return-value]
+        Throttle(
+            clock=lambda: now[0], key="manage:host/acme/pub", shared=DatabasePacingStore(open_database(url)), **settings
+        )
+        for _ in range(2)
+    )
+
+
+def test_two_processes_on_one_credential_take_turns_on_one_schedule(tmp_path: Path) -> None:
+    now = [1_000.0]
+    first, second = _two_processes(tmp_path, now, rate_per_minute=600, adaptive=False)  # one start per 100 ms
+    waits = [(first if i % 2 == 0 else second)._reserve_with_lock() for i in range(6)]
+    # Alone, each would start its three at 0, 100 and 200 ms; together they share one schedule of six.
+    assert waits == pytest.approx([0.0, 0.1, 0.2, 0.3, 0.4, 0.5])
+    assert first.shared and second.shared
+
+
+def test_a_429_seen_by_one_process_slows_and_pauses_the_other(tmp_path: Path) -> None:
+    now = [1_000.0]
+    first, second = _two_processes(tmp_path, now, rate_per_minute=300, decrease_factor=0.5, max_concurrency=1)
+    first._reserve_with_lock()
+    now[0] += 1
+    first.on_rate_limited(retry_after=2.0)
+
+    wait = second._reserve_with_lock()
+
+    assert wait == pytest.approx(2.0)  # the other process honours the Retry-After too
+    assert second.rate_per_minute == pytest.approx(150)  # and paces at the rate learned from the 429
+    for _ in range(5):
+        second.on_success()  # answers during the pause teach nothing
+    now[0] += 3
+    second.on_success()
+    first._reserve_with_lock()
+    assert first.rate_per_minute > 150  # what one learns from successes, the other uses
+
+
+def test_a_failing_store_leaves_the_throttle_pacing_on_its_own(tmp_path: Path) -> None:
+    class Broken:
+        def update(self, key: str, change: Any) -> Any:
+            raise OSError("disk I/O error")
+
+    now = [0.0]
+    throttle = Throttle(rate_per_minute=600, adaptive=False, clock=lambda: now[0], key="k", shared=Broken())
+    assert [throttle._reserve_with_lock() for _ in range(3)] == pytest.approx([0.0, 0.1, 0.2])
+    assert not throttle.shared
+
+
+def test_the_shared_state_holds_no_secret(tmp_path: Path) -> None:
+    now = [0.0]
+    first, _ = _two_processes(tmp_path, now)
+    first._reserve_with_lock()
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'cwdesk.db'}")
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("select key, state from throttle_state")).all()
+    engine.dispose()
+    assert [r.key for r in rows] == ["manage:host/acme/pub"]
+    assert set(json.loads(rows[0].state)) >= {"rate", "next_start", "paused_until", "ceiling"}

@@ -22,19 +22,43 @@ Typical use (what ``core.py`` does)::
         response = send()
     throttle.on_rate_limited(retry_after) if response.status_code == 429 else throttle.on_success()
 
+Shared across processes: by default the state above lives in the process. ``share_throttles(store)`` moves the
+pacing and learning state of every throttle into ``store`` (a :class:`SharedPacingStore`: the app's database, see
+``cwdesk.store.shared_throttle``), so the console, a scheduled ``cwdesk sync`` and four bulk jobs on one credential
+reserve their start times from one schedule and learn one rate, on one machine (SQLite) or many (PostgreSQL). Each
+reservation is one short transaction in the store; the clock is then the wall clock, since a monotonic one means
+nothing across processes. The concurrency cap stays per process. If the store cannot answer, the throttle paces
+from its own state (and says so once in the log) rather than failing a request.
+
 Not for: deciding whether to retry (``retry.py``) or sending anything (``core.py``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
+import math
 import threading
 import time
-from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from dataclasses import asdict, dataclass, field
+from typing import Protocol, TypeVar
 
-__all__ = ["DEFAULT_BURST", "DEFAULT_RATE_PER_MINUTE", "Throttle", "reset_throttles", "throttle_for"]
+__all__ = [
+    "DEFAULT_BURST",
+    "DEFAULT_RATE_PER_MINUTE",
+    "PacingState",
+    "SharedPacingStore",
+    "Throttle",
+    "reset_throttles",
+    "share_throttles",
+    "throttle_for",
+]
+
+_log = logging.getLogger("cwdesk.throttle")
+_T = TypeVar("_T")
 
 # ConnectWise publishes no limit; integrators cite ~200 requests/minute as the safe guidance (seed: the PSA
 # console pauses 3 s every 10 requests "to respect CW's ~200 req/min guidance"). We start there and adapt.
@@ -45,6 +69,50 @@ DEFAULT_RATE_PER_MINUTE = 200.0
 DEFAULT_BURST = 10
 # Successes in a row after which a recorded limit is taken as stale and probed again.
 _FORGET_CEILING_AFTER = 50
+# Start times remembered to tell a burst from paced traffic (one second's worth at any sane rate).
+_RECENT_STARTS = 64
+
+
+@dataclass
+class PacingState:
+    """Everything a throttle remembers between requests: the schedule and what it learned from the server.
+
+    Kept apart from the locks and waiters so the same arithmetic runs on a process's own copy or on a copy loaded
+    from a shared store inside its transaction (``SharedPacingStore``).
+    """
+
+    rate: float
+    """The current pacing rate, requests per minute."""
+    next_start: float = 0.0
+    paused_until: float = 0.0
+    last_decrease: float | None = None
+    ceiling: float | None = None
+    """The last rate the server refused."""
+    streak: int = 0
+    """Successes since the last 429 that counted."""
+    probing: bool = False
+    """A ceiling was forgotten: grow gently."""
+    recent_starts: list[float] = field(default_factory=list)
+    rate_limited: int = 0
+    """429 answers seen (by every process sharing the state)."""
+
+    def to_text(self) -> str:
+        return json.dumps(asdict(self), separators=(",", ":"))
+
+    @classmethod
+    def from_text(cls, text: str) -> PacingState:
+        data = json.loads(text)
+        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+
+
+class SharedPacingStore(Protocol):
+    """Where throttles of many processes keep one ``PacingState`` per credential key.
+
+    ``update(key, change)`` runs ``change(text_or_None) -> (new_text, result)`` atomically with respect to every
+    other process using the store (read, change and write in one transaction) and returns ``result``.
+    """
+
+    def update(self, key: str, change: Callable[[str | None], tuple[str, _T]]) -> _T: ...
 
 
 class Throttle:
@@ -60,7 +128,9 @@ class Throttle:
         max_rate_per_minute: float = 60_000.0,
         decrease_factor: float = 0.8,
         adaptive: bool = True,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] | None = None,
+        key: str = "",
+        shared: SharedPacingStore | None = None,
     ) -> None:
         if rate_per_minute <= 0 or max_concurrency < 1 or burst < 1:
             raise ValueError("rate_per_minute must be > 0, max_concurrency and burst >= 1")
@@ -68,8 +138,8 @@ class Throttle:
             raise ValueError("decrease_factor must be between 0 and 1")
         self._lock = threading.Lock()
         self._sync_wakeup = threading.Condition(self._lock)
-        self._clock = clock
-        self._rate = float(rate_per_minute)
+        self._clock = clock or time.monotonic
+        self._own_clock = clock is not None
         self._min_rate = float(min_rate_per_minute)
         self._max_rate = max(float(max_rate_per_minute), float(rate_per_minute))
         self._decrease = decrease_factor
@@ -77,22 +147,64 @@ class Throttle:
         self._burst = burst
         self._max_concurrency = max_concurrency
         self._in_flight = 0
-        self._next_start = 0.0
-        self._paused_until = 0.0
-        self._last_decrease = float("-inf")
-        self._ceiling: float | None = None  # the last rate the server refused
-        self._streak = 0  # successes since the last 429 that counted
-        self._probing = False  # a ceiling was forgotten: grow gently
-        self._recent_starts: deque[float] = deque(maxlen=512)  # when requests (will) start, to spot a burst
+        self._state = PacingState(rate=float(rate_per_minute))
         self._async_waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
         self.rate_limited_count = 0
+        self._key = key
+        self._shared: SharedPacingStore | None = None
+        self._shared_failed = False
+        if shared is not None:
+            self.share(shared, key=key)
+
+    # -- where the state lives ------------------------------------------------------------------------------
+    def share(self, store: SharedPacingStore | None, *, key: str | None = None) -> None:
+        """Keep the pacing state in ``store`` under ``key`` (``None``: back to this process's own state)."""
+        if store is not None and not (key or self._key):
+            raise ValueError("a shared throttle needs the credential's key")
+        with self._lock:
+            self._key = key or self._key
+            self._shared = store
+            self._shared_failed = False
+            if store is not None:
+                # Shared start times must mean the same in every process (a clock given by a test is kept).
+                if not self._own_clock:
+                    self._clock = time.time
+                self._state.next_start = self._state.paused_until = 0.0
+                self._state.last_decrease = None
+
+    def _apply(self, change: Callable[[PacingState, float], _T]) -> _T:
+        """Run ``change(state, now)`` on the state where it lives (caller holds the lock)."""
+        shared = self._shared
+        if shared is not None and not self._shared_failed:
+
+            def in_store(text: str | None) -> tuple[str, _T]:
+                state = PacingState.from_text(text) if text else PacingState(rate=self._state.rate)
+                result = change(state, self._clock())
+                self._state = state  # the latest copy, for introspection and as the fallback
+                return state.to_text(), result
+
+            try:
+                return shared.update(self._key, in_store)
+            except Exception as exc:  # any store failure: pace on, from this process's own copy
+                self._shared_failed = True
+                _log.warning(
+                    "The shared rate limit store failed (%s); pacing %s from this process alone from now on.",
+                    type(exc).__name__,
+                    self._key,
+                )
+        return change(self._state, self._clock())
 
     # -- introspection -------------------------------------------------------------------------------------
     @property
+    def shared(self) -> bool:
+        """Whether the pacing state is kept in a shared store (and the store is answering)."""
+        return self._shared is not None and not self._shared_failed
+
+    @property
     def rate_per_minute(self) -> float:
-        """The current pacing rate."""
+        """The current pacing rate (as last read from the shared store, when shared)."""
         with self._lock:
-            return self._rate
+            return self._state.rate
 
     @property
     def max_concurrency(self) -> int:
@@ -105,7 +217,7 @@ class Throttle:
 
     def __repr__(self) -> str:
         return (
-            f"Throttle(rate_per_minute={self._rate:.1f}, max_concurrency={self._max_concurrency}, "
+            f"Throttle(rate_per_minute={self._state.rate:.1f}, max_concurrency={self._max_concurrency}, "
             f"in_flight={self._in_flight})"
         )
 
@@ -115,9 +227,14 @@ class Throttle:
             if rate_per_minute is not None:
                 if rate_per_minute <= 0:
                     raise ValueError("rate_per_minute must be > 0")
-                self._rate = float(rate_per_minute)
-                self._max_rate = max(self._max_rate, self._rate)
-                self._ceiling = None
+                rate = float(rate_per_minute)
+                self._max_rate = max(self._max_rate, rate)
+
+                def set_rate(state: PacingState, _now: float) -> None:
+                    state.rate = rate
+                    state.ceiling = None
+
+                self._apply(set_rate)
             if max_concurrency is not None:
                 if max_concurrency < 1:
                     raise ValueError("max_concurrency must be >= 1")
@@ -127,11 +244,18 @@ class Throttle:
     # -- pacing --------------------------------------------------------------------------------------------
     def _reserve_start(self) -> float:
         """Reserve the next start time (caller holds the lock); returns seconds to wait from now."""
-        now = self._clock()
-        interval = 60.0 / self._rate
-        start = max(self._next_start, now - (self._burst - 1) * interval, self._paused_until)
-        self._next_start = start + interval
-        self._recent_starts.append(max(start, now))
+        return self._apply(self._reserve)
+
+    def _reserve_with_lock(self) -> float:
+        with self._lock:
+            return self._reserve_start()
+
+    def _reserve(self, state: PacingState, now: float) -> float:
+        interval = 60.0 / state.rate
+        start = max(state.next_start, now - (self._burst - 1) * interval, state.paused_until)
+        state.next_start = start + interval
+        state.recent_starts = [t for t in state.recent_starts[-(_RECENT_STARTS - 1) :] if t >= now - 1.0]
+        state.recent_starts.append(max(start, now))
         return max(0.0, start - now)
 
     def _try_take_slot(self) -> bool:
@@ -155,7 +279,8 @@ class Throttle:
         while True:
             with self._lock:
                 if self._try_take_slot():
-                    wait = self._reserve_start()
+                    # A shared reservation is a transaction in the store: not on the event loop's thread.
+                    wait = None if self.shared else self._reserve_start()
                     break
                 future: asyncio.Future[None] = loop.create_future()
                 self._async_waiters.append((loop, future))
@@ -165,12 +290,14 @@ class Throttle:
                 with self._lock:
                     self._async_waiters = [(lp, f) for lp, f in self._async_waiters if f is not future]
                 raise
-        if wait > 0:
-            try:
+        try:
+            if wait is None:
+                wait = await asyncio.to_thread(self._reserve_with_lock)
+            if wait > 0:
                 await asyncio.sleep(wait)
-            except asyncio.CancelledError:
-                self.release()
-                raise
+        except asyncio.CancelledError:
+            self.release()
+            raise
 
     def release(self) -> None:
         """Give back the concurrency slot taken by ``acquire``/``acquire_async``."""
@@ -207,49 +334,56 @@ class Throttle:
         if not self._adaptive:
             return
         with self._lock:
-            if self._paused_until > self._clock():
-                return  # answers to requests sent before a pause say nothing about the current rate
-            self._streak += 1
-            if self._ceiling is not None and self._streak >= _FORGET_CEILING_AFTER:
-                # A long run without a refusal: the recorded limit may have been a moment's (an empty server
-                # bucket, another client's burst). Forget it and probe upwards again, more carefully than at first.
-                self._ceiling = None
-                self._probing = True
-            if self._ceiling is None:
-                # "Slow start": grow 5% per success until the server first refuses (2% once it has refused).
-                step = max(1.0, self._rate * (0.02 if self._probing else 0.05))
-            elif self._rate < 0.85 * self._ceiling:
-                step = self._rate * 0.01  # recover quickly to just below the rate that was refused
-            else:
-                step = self._rate * 0.0005  # then probe gently
-            self._rate = min(self._max_rate, self._rate + step)
+            self._apply(self._learn_success)
 
-    def _bursting(self, now: float) -> bool:
-        """Whether the last second's starts ran at more than twice the paced rate (caller holds the lock)."""
-        recent = sum(1 for t in self._recent_starts if now - 1.0 <= t <= now)
-        return recent >= 3 and recent * 60.0 > 2 * self._rate
+    def _learn_success(self, state: PacingState, now: float) -> None:
+        if state.paused_until > now:
+            return  # answers to requests sent before a pause say nothing about the current rate
+        state.streak += 1
+        if state.ceiling is not None and state.streak >= _FORGET_CEILING_AFTER:
+            # A long run without a refusal: the recorded limit may have been a moment's (an empty server
+            # bucket, another client's burst). Forget it and probe upwards again, more carefully than at first.
+            state.ceiling = None
+            state.probing = True
+        if state.ceiling is None:
+            # "Slow start": grow 5% per success until the server first refuses (2% once it has refused).
+            step = max(1.0, state.rate * (0.02 if state.probing else 0.05))
+        elif state.rate < 0.85 * state.ceiling:
+            step = state.rate * 0.01  # recover quickly to just below the rate that was refused
+        else:
+            step = state.rate * 0.0005  # then probe gently
+        state.rate = min(self._max_rate, state.rate + step)
+
+    def _bursting(self, state: PacingState, now: float) -> bool:
+        """Whether the last second's starts ran at more than twice the paced rate."""
+        recent = sum(1 for t in state.recent_starts if now - 1.0 <= t <= now)
+        return recent >= 3 and recent * 60.0 > 2 * state.rate
 
     def on_rate_limited(self, retry_after: float | None = None) -> None:
         """The server answered 429: slow down (once per cool-down) and honour ``Retry-After`` for everyone."""
         with self._lock:
             self.rate_limited_count += 1
-            now = self._clock()
-            if retry_after is not None and retry_after > 0:
-                self._paused_until = max(self._paused_until, now + retry_after)
-            if not self._adaptive:
-                return
-            if self._bursting(now):
-                # Requests went out faster than the paced rate (an idle credential's burst): the 429 refused the
-                # burst, not this rate, so the rate is neither cut nor recorded as the limit. Paced requests that
-                # are refused later will be.
-                return
-            # Requests already in flight were paced at the old rate: count their 429s as one signal.
-            cool_down = max(1.0, (60.0 / self._rate) * self._max_concurrency)
-            if now - self._last_decrease >= cool_down:
-                self._streak = 0
-                self._ceiling = self._rate
-                self._rate = max(self._min_rate, self._rate * self._decrease)
-                self._last_decrease = now
+            self._apply(lambda state, now: self._learn_rate_limited(state, now, retry_after))
+
+    def _learn_rate_limited(self, state: PacingState, now: float, retry_after: float | None) -> None:
+        state.rate_limited += 1
+        if retry_after is not None and retry_after > 0:
+            state.paused_until = max(state.paused_until, now + retry_after)
+        if not self._adaptive:
+            return
+        if self._bursting(state, now):
+            # Requests went out faster than the paced rate (an idle credential's burst): the 429 refused the
+            # burst, not this rate, so the rate is neither cut nor recorded as the limit. Paced requests that
+            # are refused later will be.
+            return
+        # Requests already in flight were paced at the old rate: count their 429s as one signal.
+        cool_down = max(1.0, (60.0 / state.rate) * self._max_concurrency)
+        last = -math.inf if state.last_decrease is None else state.last_decrease
+        if now - last >= cool_down:
+            state.streak = 0
+            state.ceiling = state.rate
+            state.rate = max(self._min_rate, state.rate * self._decrease)
+            state.last_decrease = now
 
 
 def _resolve(future: asyncio.Future[None]) -> None:
@@ -259,6 +393,21 @@ def _resolve(future: asyncio.Future[None]) -> None:
 
 _registry: dict[str, Throttle] = {}
 _registry_lock = threading.Lock()
+_shared_store: SharedPacingStore | None = None
+
+
+def share_throttles(store: SharedPacingStore | None) -> None:
+    """Keep every process-wide throttle's state in ``store`` (``None``: each process paces alone again).
+
+    The CLI and the console call this at start with the app's database, so every process on one credential paces
+    from one schedule; throttles made later are shared too.
+    """
+    global _shared_store
+    with _registry_lock:
+        _shared_store = store
+        throttles = list(_registry.items())
+    for key, throttle in throttles:
+        throttle.share(store, key=key)
 
 
 def throttle_for(
@@ -279,6 +428,8 @@ def throttle_for(
                 rate_per_minute=rate_per_minute or DEFAULT_RATE_PER_MINUTE,
                 max_concurrency=max_concurrency or 8,
                 burst=DEFAULT_BURST,
+                key=key,
+                shared=_shared_store,
             )
             _registry[key] = found
             return found
@@ -289,5 +440,7 @@ def throttle_for(
 
 def reset_throttles() -> None:
     """Forget every shared throttle (tests, or after changing limits)."""
+    global _shared_store
     with _registry_lock:
         _registry.clear()
+        _shared_store = None

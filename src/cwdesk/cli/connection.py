@@ -112,10 +112,20 @@ def _manage_kwargs(sandbox_transport: Any) -> dict[str, Any]:
 
 
 def _keep_secret_out_of_logs(client: _Client) -> _Client:
+    """A client on a real ConnectWise: its secrets are masked in logs, and it paces with every other process."""
     credentials = getattr(client, "credentials", None)
     for attribute in ("private_key", "password"):
         register_secret(getattr(credentials, attribute, None))
+    _share_rate_limits()
     return client
+
+
+def _share_rate_limits() -> None:
+    """One rate limit per credential for the console, the CLI and scheduled runs on this app's database (M6)."""
+    from cwdesk.store import open_database
+    from cwdesk.store.shared_throttle import share_rate_limits
+
+    share_rate_limits(open_database())
 
 
 def manage_client(profile: str | None = None) -> ManageClient:

@@ -60,6 +60,9 @@ def serve(
     db: Path | None = typer.Option(None, help="SQLite file to keep the data in (default: in memory)."),
     tls: bool = typer.Option(False, "--tls", help="Serve HTTPS with a generated certificate; prints the CA to trust."),
     rate_limit: str | None = typer.Option(None, "--rate-limit", help="Requests/minute per credential, e.g. 60/min."),
+    rate_burst: int | None = typer.Option(
+        None, "--rate-burst", help="Requests a credential may send at once under --rate-limit (default: a minute's)."
+    ),
     latency: int = typer.Option(0, "--latency", help="Milliseconds added to every answer."),
     fault_rate: float = typer.Option(0.0, "--fault-rate", help="Share of requests answered with a 5xx (0 to 1)."),
     random_seed: int = typer.Option(0, "--random-seed", help="Seed of the data generator and of random faults."),
@@ -79,6 +82,8 @@ def serve(
             raise typer.BadParameter("--fault-rate is a share between 0 and 1, e.g. 0.05")
         if latency < 0:
             raise typer.BadParameter("--latency cannot be negative")
+        if rate_burst is not None and rate_burst < 1:
+            raise typer.BadParameter("--rate-burst must be at least 1")
     except typer.BadParameter as exc:
         typer.echo(f"Error: {exc}", err=True)
         raise typer.Exit(EXIT_USAGE) from None
@@ -86,7 +91,13 @@ def serve(
     shown_host = "localhost" if tls and host in ("127.0.0.1", "::1") else host
     base_url = f"{scheme}://{shown_host}:{port}"
     sandbox = Sandbox(seed=seed_value, db_path=str(db) if db else None, random_seed=random_seed, base_url=base_url)
-    sandbox.faults.set(rate_limit_per_min=per_minute, latency_ms=latency, error_rate=fault_rate, seed=random_seed)
+    sandbox.faults.set(
+        rate_limit_per_min=per_minute,
+        latency_ms=latency,
+        error_rate=fault_rate,
+        seed=random_seed,
+        rate_limit_burst=rate_burst,
+    )
     ssl: dict[str, str] = {}
     ca_pem = None
     tls_folder = None

@@ -32,6 +32,8 @@ class FaultSettings:
     seed: int = 0
     hang_seconds: float = 30.0
     """How long a hung request waits before giving up (in-process: at most the client's read timeout)."""
+    rate_limit_burst: int | None = None
+    """Requests a credential may send at once before the rate limit applies (default: a whole minute's worth)."""
 
 
 @dataclass
@@ -83,6 +85,7 @@ class Faults:
         drop_rate: float = 0.0,
         seed: int = 0,
         hang_seconds: float = 30.0,
+        rate_limit_burst: int | None = None,
     ) -> None:
         """Replace the standing faults (every argument left out goes back to "no fault")."""
         for name, rate in (("error_rate", error_rate), ("hang_rate", hang_rate), ("drop_rate", drop_rate)):
@@ -90,11 +93,13 @@ class Faults:
                 raise ValueError(f"{name} must be between 0 and 1, not {rate}.")
         if rate_limit_per_min is not None and rate_limit_per_min < 1:
             raise ValueError("rate_limit_per_min must be at least 1 (or None for no limit).")
+        if rate_limit_burst is not None and rate_limit_burst < 1:
+            raise ValueError("rate_limit_burst must be at least 1 (or None for a whole minute's worth).")
         if latency_ms < 0:
             raise ValueError("latency_ms cannot be negative.")
         with self._lock:
             self.settings = FaultSettings(
-                rate_limit_per_min, latency_ms, error_rate, hang_rate, drop_rate, seed, hang_seconds
+                rate_limit_per_min, latency_ms, error_rate, hang_rate, drop_rate, seed, hang_seconds, rate_limit_burst
             )
             self._rng = random.Random(seed)
             self._buckets.clear()
@@ -137,7 +142,8 @@ class Faults:
                     self.targeted = [t for t in self.targeted if t.count > 0]
                     return Verdict(fault.action, latency, fault.status)
             if settings.rate_limit_per_min is not None:
-                wait = self._take_token(_credential(request), settings.rate_limit_per_min)
+                capacity = settings.rate_limit_burst or settings.rate_limit_per_min
+                wait = self._take_token(_credential(request), settings.rate_limit_per_min, capacity)
                 if wait > 0:
                     return Verdict("rate_limited", 0.0, 429, max(1, math.ceil(wait)))
             if settings.drop_rate and self._rng.random() < settings.drop_rate:
@@ -148,14 +154,14 @@ class Faults:
                 return Verdict("status", latency, self._rng.choice((500, 502, 503)))
             return Verdict("pass", latency)
 
-    def _take_token(self, credential: str, per_minute: int) -> float:
-        """Token bucket: ``per_minute`` tokens at most, refilled continuously; returns seconds to wait (0 = go)."""
+    def _take_token(self, credential: str, per_minute: int, capacity: int) -> float:
+        """Token bucket: ``capacity`` tokens at most, refilled at ``per_minute``; returns seconds to wait (0 = go)."""
         now = self.clock()
         rate = per_minute / 60.0
         bucket = self._buckets.get(credential)
         if bucket is None:
-            bucket = self._buckets[credential] = _Bucket(float(per_minute), now)
-        bucket.tokens = min(float(per_minute), bucket.tokens + (now - bucket.stamp) * rate)
+            bucket = self._buckets[credential] = _Bucket(float(capacity), now)
+        bucket.tokens = min(float(capacity), bucket.tokens + (now - bucket.stamp) * rate)
         bucket.stamp = now
         if bucket.tokens >= 1.0:
             bucket.tokens -= 1.0

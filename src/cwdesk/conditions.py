@@ -6,7 +6,7 @@ Both sides share this module so that what the SDK sends is exactly what the emul
     >>> render((C("status/name") == "Active") & C("name").contains('Bob "The" Builder'))
     'status/name = "Active" and name contains "Bob \\\\"The\\\\" Builder"'
 
-Dialects (../shared/spec/NOTES.md §3 and §9):
+Dialects (docs/connectwise.md, "Conditions" and "Automate"):
 
 - ``manage``: the ``conditions`` parameter of Manage. Strings in double quotes (single quotes are accepted when
   parsing), datetimes in square brackets ``[2024-01-01T00:00:00Z]``, bare ``true``/``false``/``null``/numbers,

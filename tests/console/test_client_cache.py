@@ -140,7 +140,7 @@ def test_a_failed_read_is_never_kept(console_sandbox: Sandbox) -> None:
     with pytest.raises(NotFoundError):
         panels.detail(999999)
     created = manage_of(console_sandbox).companies.create(
-        {"name": "Late Arrival", "identifier": "LateCo", "status": {"name": "Active"}, "addressLine1": "1 Main St"}
+        {"name": "Late Arrival", "identifier": "LateCo", "addressLine1": "1 Main St", "site": {"name": "Main"}}
     )
     assert panels.detail(created.id).name == "Late Arrival"
     console_sandbox.clear_requests()

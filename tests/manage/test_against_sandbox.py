@@ -56,22 +56,37 @@ def test_resume_after_the_last_id_seen(sandbox_client: ManageClient) -> None:
 
 def test_create_update_and_delete_a_company(sandbox_client: ManageClient) -> None:
     created = sandbox_client.companies.create(
-        {"identifier": "NewCo1", "name": "New Co", "status": {"name": "Active"}, "city": "Chicago"}
+        {
+            "identifier": "NewCo1",
+            "name": "New Co",
+            "status": {"name": "Active"},
+            "city": "Chicago",
+            "site": {"name": "Main"},
+        }
     )
     assert created.id is not None and created.identifier == "NewCo1"
+    assert created.site is not None and created.site.name == "Main"
     updated = sandbox_client.companies.update(created.id, {"phone_number": "312-555-0100", "website": "newco.example"})
     assert updated.phone_number == "312-555-0100"
     assert sandbox_client.companies.get(created.id).website == "newco.example"
     sandbox_client.companies.delete(created.id)
+    # A deleted company still answers, marked deleted (docs/connectwise.md, "Companies").
+    assert sandbox_client.companies.get(created.id).deleted_flag is True
     with pytest.raises(NotFoundError):
-        sandbox_client.companies.get(created.id)
+        sandbox_client.contacts.get(999_999)
 
 
 def test_a_duplicate_identifier_is_an_invalid_object_error_with_field_errors(sandbox_client: ManageClient) -> None:
     existing = next(sandbox_client.companies.list(limit=1))
     with pytest.raises(InvalidObjectError) as caught:
         sandbox_client.companies.create(
-            {"identifier": existing.identifier, "name": "Dup", "status": {"name": "Active"}, "city": "X"}
+            {
+                "identifier": existing.identifier,
+                "name": "Dup",
+                "status": {"name": "Active"},
+                "city": "X",
+                "site": {"name": "Main"},
+            }
         )
     assert caught.value.errors
 
@@ -101,7 +116,7 @@ def test_a_create_is_not_resent_after_a_server_error(sandbox: Any, sandbox_clien
     before = sandbox_client.companies.count()
     sandbox.faults.fail_next(method="POST", path_contains="/company/companies", status=503, count=1)
     with pytest.raises(ServerError):
-        sandbox_client.companies.create({"identifier": "Once1", "name": "Once", "city": "X"})
+        sandbox_client.companies.create({"identifier": "Once1", "name": "Once", "city": "X", "site": {"name": "Main"}})
     assert sandbox_client.companies.count() == before
 
 
@@ -124,3 +139,30 @@ async def test_async_client_lists_and_counts(sandbox: Any) -> None:
         names = [co.name async for co in cw.companies.list(order_by="name", page_size=2)]
         assert names == sorted(names)
         assert len(names) == await cw.companies.count()
+
+
+def test_replace_of_a_company_as_read_leaves_out_its_types(sandbox_client: ManageClient) -> None:
+    """A real server refuses a PUT carrying ``types`` ("typeIds can only be used when creating a new company.",
+    Mwbergamo/SolutionsHub register/api/customers.php); ``replace`` of the record as read still succeeds."""
+    company = sandbox_client.companies.get(2)
+    assert company.types
+    replaced = sandbox_client.companies.replace(2, company.model_copy(update={"city": "Dayton"}))
+    assert replaced.city == "Dayton"
+    assert replaced.types == company.types
+
+
+async def test_async_replace_of_a_company_as_read_leaves_out_its_types(sandbox: Any) -> None:
+    async with AsyncManageClient(
+        **sandbox.manage_credentials, transport=sandbox.async_transport(), rate_per_minute=600_000
+    ) as cw:
+        company = await cw.companies.get(2)
+        replaced = await cw.companies.replace(2, company.model_copy(update={"city": "Dayton"}))
+        assert replaced.city == "Dayton" and replaced.types == company.types
+
+
+def test_forward_only_paging_stops_on_the_empty_link_of_the_last_page(sandbox_client: ManageClient) -> None:
+    """Every forward-only page carries a Link header, the last one empty (christaylorcodes/ConnectWiseManageAPI
+    Public/Invoke/Invoke-CWMAllResult.ps1); the SDK reads each record once and stops."""
+    ids = [co.id for co in sandbox_client.companies.list(page_size=3)]
+    assert ids == sorted(set(ids))
+    assert len(ids) == sandbox_client.companies.count()

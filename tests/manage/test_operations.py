@@ -83,7 +83,14 @@ def test_manage_checks_method_and_params_before_sending(manage: ManageOperations
 def test_manage_mutate_and_delete(manage: ManageOperations) -> None:
     made = manage.mutate(
         "postCompanyCompanies",
-        {"identifier": "OpsTest", "name": "Ops Test", "city": "Tampa", "status": {"name": "Active"}, "types": []},
+        {
+            "identifier": "OpsTest",
+            "name": "Ops Test",
+            "city": "Tampa",
+            "status": {"name": "Active"},
+            "types": [],
+            "site": {"name": "Main"},
+        },
     )
     patched = manage.mutate(
         "patchCompanyCompaniesById",
@@ -92,8 +99,10 @@ def test_manage_mutate_and_delete(manage: ManageOperations) -> None:
     )
     assert patched["name"] == "Ops Test 2"
     manage.delete("deleteCompanyCompaniesById", params={"id": made["id"]})
+    # A deleted company still answers, marked deleted (docs/connectwise.md, "Companies").
+    assert manage.query("getCompanyCompaniesById", params={"id": made["id"]})["deletedFlag"] is True
     with pytest.raises(NotFoundError):
-        manage.query("getCompanyCompaniesById", params={"id": made["id"]})
+        manage.query("getCompanyCompaniesById", params={"id": 999_999})
 
 
 def test_automate_operations_query_list_single_and_mutate(automate: AutomateClient) -> None:

@@ -59,6 +59,16 @@ def test_unusable_companyinfo_falls_back_to_the_usual_codebase(server: Any, capl
     assert "Codebase discovery failed" in caplog.text
 
 
+def test_companyinfo_null_for_an_unknown_company_falls_back_to_the_usual_codebase(
+    server: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A real server answers an unknown company id with a JSON null (django-connectwise djconnectwise/api.py).
+    server.route("GET", "/login/companyinfo/acme", httpx.Response(200, json=None))
+    with ManageClient(**CREDENTIALS, transport=httpx.MockTransport(server)) as cw:
+        assert cw.base_url == "https://api-na.myconnectwise.net/v4_6_release/apis/3.0"
+    assert "gave no usable Codebase" in caplog.text
+
+
 @pytest.mark.parametrize(
     ("server_text", "origin", "base"),
     [

@@ -1,4 +1,5 @@
-"""S5: callbacks registered at /system/callbacks are delivered on create/update/delete, signed per NOTES.md §10."""
+"""S5: callbacks registered at /system/callbacks are delivered on create/update/delete, signed per
+docs/connectwise.md ("Callbacks")."""
 
 from __future__ import annotations
 
@@ -32,7 +33,9 @@ def test_company_changes_are_delivered_signed(sandbox: Sandbox, manage: httpx.Cl
         json={"url": "https://hooks.example/cw", "objectId": 1, "type": "company", "level": "owner"},
     )
     assert registered.status_code == 201
-    created = manage.post("/company/companies", json={"identifier": "HookCo", "name": "Hook Co"}).json()
+    created = manage.post(
+        "/company/companies", json={"identifier": "HookCo", "name": "Hook Co", "site": {"name": "Main"}}
+    ).json()
     manage.patch(f"/company/companies/{created['id']}", json=[{"op": "replace", "path": "city", "value": "Ames"}])
     manage.delete(f"/company/companies/{created['id']}")
     manage.post("/company/contacts", json={"firstName": "Not", "lastName": "Watched", "company": {"id": 1}})

@@ -1,4 +1,5 @@
-"""S1: navigable paging with ConnectWise's Link header (NOTES.md §4, §11), page sizes, and forward-only paging."""
+"""S1: navigable paging with ConnectWise's Link header (docs/connectwise.md, "Paging"), page sizes, and forward-only
+paging."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from cwdesk.sandbox import Sandbox
 
 Connect = Callable[..., httpx.Client]
 
-# pyconnectwise reads Link headers with exactly this pattern (NOTES.md §4).
+# pyconnectwise reads Link headers with exactly this pattern (docs/connectwise.md, "Paging").
 PYCONNECTWISE_LINK = re.compile(r'page=(\d+)>; rel="(.*?)"')
 
 
@@ -102,7 +103,7 @@ def test_forward_only_page_id_means_id_greater_than(manage: httpx.Client) -> Non
         "/company/companies", params={"pageId": 5, "pageSize": 10}, headers={"Pagination-Type": "Forward-Only"}
     )
     assert [c["id"] for c in response.json()] == [6, 7, 8]
-    assert "link" not in response.headers
+    assert response.headers["link"] == ""  # the last page: an empty Link header (test_manage_fidelity.py)
 
 
 def test_forward_only_refuses_order_by(manage: httpx.Client) -> None:

@@ -103,3 +103,16 @@ def test_tls_with_the_printed_ca_and_rate_limit_flag(server: Server) -> None:
     assert statuses == [200, 200, 429]
     with pytest.raises(httpx.ConnectError):
         httpx.get(server.base_url + "/login/companyinfo/sandbox", verify=True)  # the system CAs do not know it
+
+
+def test_forward_only_last_page_sends_an_empty_link_header_over_the_socket(server: Server) -> None:
+    """christaylorcodes/ConnectWiseManageAPI Public/Invoke/Invoke-CWMAllResult.ps1 needs the ``Link`` header on the
+    last page too (empty there): it must survive the real HTTP server, not only the in-process transport."""
+    response = httpx.get(
+        server.base_url + API_ROOT + "/company/companies",
+        params={"pageSize": 1000},
+        auth=auth(),
+        headers={"clientId": CLIENT_ID, "pagination-type": "forward-only"},
+    )
+    assert response.status_code == 200
+    assert response.headers.get("link") == ""

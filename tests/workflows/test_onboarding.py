@@ -40,6 +40,9 @@ PLAN: dict[str, Any] = {
     "ticket": {"board": "Service Desk"},
 }
 
+#: A deleted company still answers, marked deleted (docs/connectwise.md, "Companies").
+NOT_DELETED = C("deletedFlag") == False  # noqa: E712
+
 
 def plan(**overrides: Any) -> dict[str, Any]:
     data = copy.deepcopy(PLAN)
@@ -69,8 +72,9 @@ def test_onboarding_creates_company_site_contacts_agreement_and_ticket(engine: s
     company = acme(cw)
     assert company["status"]["name"] == "Active" and company["types"][0]["name"] == "Client"
     sites = [record_dict(s) for s in cw.companies.sites(company["id"]).list()]
-    # The site is filled from the company address.
+    # One site: the one created with the company, filled from the company address; the company points at it.
     assert [(s["name"], s["city"], s["zip"]) for s in sites] == [("Main Office", "Chicago", "60601")]
+    assert company["site"]["id"] == sites[0]["id"]
     contacts = {c["firstName"]: c for c in map(record_dict, cw.contacts.list(where=C("company/id") == company["id"]))}
     assert set(contacts) == {"Jane", "Bob"}
     # The first contact is primary, and the company points at it.
@@ -136,7 +140,7 @@ def test_dry_run_prints_every_call_and_writes_nothing(cw: ManageClient, sandbox:
 
     assert [f"{c.method} {c.path.split('{')[0]}" for c in result.calls] == [
         "POST /company/companies",
-        "POST /company/companies/",
+        "PATCH /company/companies/",
         "POST /company/contacts",
         "POST /company/contacts",
         "PATCH /company/companies/",
@@ -144,6 +148,9 @@ def test_dry_run_prints_every_call_and_writes_nothing(cw: ManageClient, sandbox:
         "POST /service/tickets",
     ]
     assert "Onboarding — Acme Corp" in str(result.calls[-1])
+    # The company is created with its site in the same call (a real server requires it).
+    assert result.calls[0].body["site"] == {"name": "Main Office"}
+    assert result.calls[1].path.endswith("/sites/{id of site:AcmeCorp:Main Office}")
     assert writes(sandbox) == []
 
 
@@ -194,14 +201,15 @@ def test_failed_onboarding_rolls_back_newest_first(engine: sa.Engine, cw: Manage
     assert summary.state is JobState.rolled_back
     ids = {s.action + ":" + s.key: (s.outcome or {}).get("id") for s in get_job(engine, result.job_id).steps}
     company_id = ids["create_company:company:AcmeCorp"]
+    # The site goes with the company: it was created with it, so it is not deleted on its own.
     expected = [
         f"DELETE /company/contacts/{ids['create_contact:contact:AcmeCorp:Bob Roe']}",
         f"DELETE /company/contacts/{ids['create_contact:contact:AcmeCorp:Jane Doe']}",
-        f"DELETE /company/companies/{company_id}/sites/{ids['create_site:site:AcmeCorp:Main Office']}",
         f"DELETE /company/companies/{company_id}",
     ]
     assert [w.replace("/v4_6_release/apis/3.0", "") for w in writes(sandbox)] == expected
-    assert list(cw.companies.list(where=C("identifier") == "AcmeCorp")) == []
+    # A deleted company still answers, marked deleted (docs/connectwise.md, "Companies").
+    assert list(cw.companies.list(where=(C("identifier") == "AcmeCorp") & NOT_DELETED)) == []
 
 
 def test_plan_file_reads_yaml_and_json(tmp_path: Any) -> None:
@@ -213,3 +221,38 @@ def test_plan_file_reads_yaml_and_json(tmp_path: Any) -> None:
     assert read_plan_file(tmp_path / "p.json")["company"]["name"] == "A"
     with pytest.raises(InvalidInput, match="not valid YAML"):
         read_plan_file(tmp_path / "bad.yaml")
+
+
+def test_no_plan_leaves_a_company_with_two_sites(engine: sa.Engine, cw: ManageClient, sandbox: Sandbox) -> None:
+    """The company create carries ``site: {name}`` and the site's details are a PATCH of that same site
+    (Mwbergamo/SolutionsHub register/api/customers.php: a real server requires the site and makes it itself)."""
+    custom = plan()
+    custom["site"] = {"name": "Head Office", "phone": "312-555-0142"}
+    sandbox.clear_requests()
+
+    result = onboard(engine, cw, custom)
+
+    assert result.summary is not None and result.summary.state is JobState.succeeded
+    company = acme(cw)
+    sites = [record_dict(s) for s in cw.companies.sites(company["id"]).list()]
+    assert [(s["name"], s["phoneNumber"]) for s in sites] == [("Head Office", "312-555-0142")]
+    site_writes = [w for w in writes(sandbox) if "/sites" in w]
+    assert site_writes == [f"PATCH /v4_6_release/apis/3.0/company/companies/{company['id']}/sites/{sites[0]['id']}"]
+
+
+def test_onboarding_after_a_rollback_creates_the_company_again(
+    engine: sa.Engine, cw: ManageClient, sandbox: Sandbox
+) -> None:
+    """A rolled-back company stays as a deleted record (rapid7/insightconnect-plugins
+    plugins/connectwise/unit_test/responses/get_company.json.resp); the next run does not take it for the live one."""
+    sandbox.faults.fail_next(method="POST", path_contains="/finance/agreements", status=500, count=1)
+    first = onboard(engine, cw, plan())
+    assert first.job_id is not None
+    rollback_job(engine, first.job_id, client=cw)
+
+    again = onboard(engine, cw, plan())
+
+    assert again.summary is not None and again.summary.state is JobState.succeeded
+    assert not again.nothing_new
+    live = [record_dict(c) for c in cw.companies.list(where=(C("identifier") == "AcmeCorp") & NOT_DELETED)]
+    assert len(live) == 1 and live[0]["id"] != get_job(engine, first.job_id).steps[0].outcome["id"]  # type: ignore[index]

@@ -22,7 +22,7 @@ from cwdesk.conditions import Condition, render
 
 __all__ = ["AsyncAutomateOperations", "AutomateOperations", "prepare_automate_call"]
 
-# The flat list parameters Automate clients send (NOTES.md §9, gavsto Get-AutomateAPIGeneric.ps1).
+# The flat list parameters Automate clients send (docs/connectwise.md, "Automate"; gavsto Get-AutomateAPIGeneric.ps1).
 _FLAT_LIST_PARAMS = ("condition", "orderby", "pagesize", "page", "includefields", "excludefields", "ids", "expand")
 _WRITE_METHODS = ("POST", "PUT", "PATCH")
 

@@ -27,6 +27,7 @@ from cwdesk.cli import operations as operations_cli
 from cwdesk.cli import sandbox as sandbox_cli
 from cwdesk.cli import store as store_cli
 from cwdesk.cli import sync as sync_cli
+from cwdesk.cli import worker as worker_cli
 from cwdesk.logs import LogFormat, configure_logging
 
 
@@ -98,6 +99,7 @@ app.command(name="query")(operations_cli.query)
 app.add_typer(sandbox_cli.app, name="sandbox")
 app.add_typer(store_cli.app, name="store")
 app.add_typer(sync_cli.app, name="sync")
+app.command(name="worker")(worker_cli.worker)
 # Read-only groups for every Manage resource; last, so it can join groups registered above (contacts).
 resources.register(app)
 

@@ -9,6 +9,8 @@ Not for: business rules (``cwdesk.workflows``), account rules (``security``).
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +42,8 @@ class ConsoleSettings:
     # Up to this many companies go to the browser, which then filters as you type; above it, search is
     # server-side with conditions (the seed's list stopped at 1,000 and never searched the server).
     browser_list_limit: int = 20_000
+    # Live mode: every minute, take up jobs whose runner died (a killed console, a lost database connection).
+    take_up_orphaned_jobs: bool = True
 
 
 class SecurityHeaders:
@@ -77,7 +81,23 @@ def create_app(settings: ConsoleSettings) -> FastAPI:
     """The console's ASGI app over ``settings``."""
     from cwdesk.console.routes import accounts, automate, bulk, clients, jobs, onboarding
 
-    app = FastAPI(title="cwdesk console", docs_url=None, redoc_url=None, openapi_url=None)
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        watch = None
+        if settings.take_up_orphaned_jobs and settings.connections.mode == "live":
+            from cwdesk.workflows.worker import OrphanWatch
+
+            watch = OrphanWatch(
+                settings.engine, manage=settings.connections.manage, automate=settings.connections.automate
+            )
+            watch.start()
+        try:
+            yield
+        finally:
+            if watch is not None:
+                watch.stop()
+
+    app = FastAPI(title="cwdesk console", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.state.connections = settings.connections
     app.state.accounts = Accounts(settings.engine)
     app.state.engine = settings.engine

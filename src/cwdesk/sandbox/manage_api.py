@@ -1,9 +1,10 @@
 """The HTTP face of the Manage emulator: routes, auth, query parameters, Link headers and ConnectWise error bodies.
 
 Paths live under ``/{codebase}/apis/3.0`` (``/v4_6_release/apis/3.0/company/companies``); ``/login/companyinfo/{id}``
-tells clients the codebase. Methods per path come from ``manage-core.json``. Paging follows NOTES.md §4 and §11:
-``page``/``pageSize`` (25 by default, at most 1000) with a ``Link`` header whose URLs end in ``page=N``, or
-forward-only paging (``pagination-type: forward-only`` + ``pageId``).
+tells clients the codebase. Methods per path come from ``manage-core.json``. Paging follows docs/connectwise.md
+("Paging"): ``page``/``pageSize`` (25 by default, at most 1000) with a ``Link`` header whose URLs end in ``page=N``,
+or forward-only paging (``pagination-type: forward-only`` + ``pageId``) where every page carries a ``Link`` header
+and the last one's is empty.
 Not for: record rules (``backend/``), faults and the request log (``server.py``).
 """
 
@@ -23,14 +24,25 @@ from urllib.parse import quote, urlencode
 from cwdesk.sandbox.backend.kinds import KINDS, Kind
 from cwdesk.sandbox.backend.manage import ManageBackend, Query
 from cwdesk.sandbox.backend.query import QueryError
-from cwdesk.sandbox.backend.records import HREF_PREFIX, ManageError, pick_fields
+from cwdesk.sandbox.backend.records import (
+    HREF_PREFIX,
+    ManageError,
+    locate_unknown_member,
+    pick_fields,
+    unknown_member,
+)
 from cwdesk.sandbox.backend.spec import path_methods
 from cwdesk.sandbox.http import SandboxRequest, SandboxResponse
 
 CODEBASE = "v4_6_release/"
 API_ROOT = "/v4_6_release/apis/3.0"
 VERSION = "v2025.1.10431"
-MEDIA_TYPE = "application/vnd.connectwise.com+json; version=2025.1; charset=utf-8"
+API_VERSION = "2025.1"
+MEDIA_TYPE = f"application/vnd.connectwise.com+json; version={API_VERSION}; charset=utf-8"
+#: Sent on every API answer: christaylorcodes/ConnectWiseManageAPI Public/Invoke/Invoke-CWMWebRequest.ps1 saves
+#: ``$Result.Headers.'api-current-version'`` from the first successful answer. Its value's format is not recorded:
+#: the media type's version is used (docs/sandbox.md, "Unverified").
+_VERSION_HEADERS = {"api-current-version": API_VERSION}
 DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 1000
 
@@ -64,7 +76,8 @@ def _routes() -> list[_Route]:
 
 def error(status: int, code: str, message: str, errors: list[dict[str, str]] | None = None) -> SandboxResponse:
     """A ConnectWise ``ErrorResponseMessage`` answer."""
-    return SandboxResponse.json(status, ManageError(status, code, message, errors).body(), {"content-type": MEDIA_TYPE})
+    body = ManageError(status, code, message, errors).body()
+    return SandboxResponse.json(status, body, {"content-type": MEDIA_TYPE, **_VERSION_HEADERS})
 
 
 class ManageAPI:
@@ -94,6 +107,7 @@ class ManageAPI:
         try:
             return self._route(request, match.group(1), member)
         except ManageError as exc:
+            locate_unknown_member(exc, request.body.decode("utf-8", "replace"))
             return error(exc.status, exc.code, exc.message, exc.errors)
         except QueryError as exc:
             return error(400, exc.code, exc.message)
@@ -134,6 +148,7 @@ class ManageAPI:
     # ------------------------------------------------------------------------------------------------ routing
     def _route(self, request: SandboxRequest, path: str, member: dict[str, Any]) -> SandboxResponse:
         if path.rstrip("/").lower() == "/service/tickets/search":
+            # The one search path of the core kinds (the reconstructed spec also has /project/tickets/search).
             if request.method != "POST":
                 return error(405, "MethodNotAllowed", f"{request.method} is not allowed here; use POST.")
             return self._search(request, KINDS["ticket"])
@@ -182,11 +197,14 @@ class ManageAPI:
             saved = backend.patch(kind, record_id, _body(request), parent_id=parent_id, member=member)
             return self._json(200, saved, request)
         backend.delete(kind, record_id, parent_id=parent_id, member=member)
-        return SandboxResponse(204)
+        return SandboxResponse(204, b"", dict(_VERSION_HEADERS))
 
     def _search(self, request: SandboxRequest, kind: Kind) -> SandboxResponse:
         """``POST /service/tickets/search``: the list query in a ``FilterValues`` body (for conditions too long
-        for a URL); paging stays in the query string. The reconstructed spec answers 201."""
+        for a URL); paging stays in the query string, forward-only paging included (christaylorcodes/
+        ConnectWiseManageAPI ``Public/Invoke/Invoke-CWMSearchMaster.ps1`` pages a search with
+        ``Invoke-CWMAllResult``). A real server answered 200 (mark-rootcs/CWM-API-Gateway-MCP
+        ``api_gateway/api_gateway.log``, 2025-03-18 07:19:05) where the reconstructed spec says 201."""
         body = _body(request)
         if not isinstance(body, dict):
             raise ManageError(
@@ -194,11 +212,11 @@ class ManageAPI:
             )
         allowed = {"conditions", "orderby", "childconditions", "customfieldconditions"}
         given = {str(k).lower(): v for k, v in body.items()}
+        for name in body:
+            if str(name).lower() not in allowed:
+                # Real answer to {"page": 1} in the body: the same log, 2025-03-18 07:18:41.
+                raise unknown_member(str(name), "FilterValues", top_level=True)
         for key, value in given.items():
-            if key not in allowed:
-                raise ManageError(
-                    400, "ConnectWiseApi", f"Could not find member '{key}' on object of type 'FilterValues'."
-                )
             if value is not None and not isinstance(value, str):
                 raise ManageError(400, "InvalidObject", f"{key} must be text.")
         query = Query(
@@ -207,21 +225,19 @@ class ManageAPI:
             custom_field_conditions=given.get("customfieldconditions"),
             order_by=given.get("orderby") or None,
         )
-        page_size = min(max(_int_param(request, "pageSize", DEFAULT_PAGE_SIZE), 1), MAX_PAGE_SIZE)
-        page = max(_int_param(request, "page", 1), 1)
-        rows = self.backend.find(kind, query, limit=page_size, offset=(page - 1) * page_size)
-        response = self._rows(request, rows, {})
-        response.status = 201
-        return response
+        return self._page(request, kind, query, None)
 
     def _list(self, request: SandboxRequest, kind: Kind, parent_id: int | None) -> SandboxResponse:
-        query = _query(request)
+        if parent_id is not None:
+            self.backend.get(KINDS[kind.parent or ""], parent_id)
+        return self._page(request, kind, _query(request), parent_id)
+
+    def _page(self, request: SandboxRequest, kind: Kind, query: Query, parent_id: int | None) -> SandboxResponse:
+        """One page of a list or a search, navigable or forward-only."""
         page_size = _int_param(request, "pageSize", DEFAULT_PAGE_SIZE)
         if page_size < 1:
             raise ManageError(400, "InvalidObject", "pageSize must be 1 or more (at most 1000).")
         page_size = min(page_size, MAX_PAGE_SIZE)
-        if parent_id is not None:
-            self.backend.get(KINDS[kind.parent or ""], parent_id)
         if (request.header("pagination-type") or "").strip().lower() == "forward-only":
             if query.order_by:
                 raise ManageError(
@@ -229,12 +245,16 @@ class ManageAPI:
                 )
             after = _int_param(request, "pageId", 0)
             rows = self.backend.find_after(kind, query, parent_id=parent_id, after_id=after, limit=page_size + 1)
-            headers: dict[str, str] = {}
+            # Every forward-only page carries a Link header and the last one's is empty: christaylorcodes/
+            # ConnectWiseManageAPI Public/Invoke/Invoke-CWMAllResult.ps1 reports "Endpoint doesn't support
+            # 'forward-only' pagination" for a page without the header, follows the header's first URL, and stops
+            # only when the header is empty (a last page with any URL in it would never end its loop).
+            link = ""
             if len(rows) > page_size:
                 rows = rows[:page_size]
                 last_id = json.loads(rows[-1])["id"]
-                headers["link"] = f'<{_forward_url(request, page_size, last_id)}>; rel="next"'
-            return self._rows(request, rows, headers)
+                link = f'<{_forward_url(request, page_size, last_id)}>; rel="next"'
+            return self._rows(request, rows, {"link": link})
         page = _int_param(request, "page", 1)
         if page < 1:
             raise ManageError(400, "InvalidObject", "page must be 1 or more.")
@@ -258,7 +278,9 @@ class ManageAPI:
     def _text(self, status: int, text: str, request: SandboxRequest, headers: dict[str, str]) -> SandboxResponse:
         if HREF_PREFIX in text:
             text = text.replace(HREF_PREFIX, f"{request.base_url}{API_ROOT}/")
-        return SandboxResponse(status, text.encode("utf-8"), {"content-type": MEDIA_TYPE, **headers})
+        return SandboxResponse(
+            status, text.encode("utf-8"), {"content-type": MEDIA_TYPE, **_VERSION_HEADERS, **headers}
+        )
 
     def system_info(self) -> dict[str, Any]:
         return {
@@ -272,7 +294,9 @@ class ManageAPI:
 
     def _company_info(self, company: str, request: SandboxRequest) -> SandboxResponse:
         if company.lower() != self.company.lower():
-            return error(404, "NotFound", f"Company {company} not found")
+            # A real server answers an unknown company id with 200 and a JSON null: "CW returns None if company ID
+            # is unknown." (KerkhoffTechnologies/django-connectwise djconnectwise/api.py, CompanyInfoManager).
+            return SandboxResponse.json(200, None)
         return SandboxResponse.json(
             200,
             {
@@ -331,7 +355,7 @@ def _url(request: SandboxRequest, pairs: list[tuple[str, str]]) -> str:
 
 
 def _navigable_links(request: SandboxRequest, page: int, page_size: int, total: int) -> str:
-    """RFC 5988 links with the request's own parameters and ``page`` last (NOTES.md §11)."""
+    """RFC 5988 links with the request's own parameters and ``page`` last (docs/connectwise.md, "Paging")."""
     last = max(1, math.ceil(total / page_size))
     kept = [(k, v) for k, v in request.query if k.lower() != "page"]
     links: list[str] = []

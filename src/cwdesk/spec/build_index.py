@@ -13,7 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-# The query parameters nearly every Manage GET takes (NOTES.md §2): stored once as "std" to keep the index small.
+# The query parameters nearly every Manage GET takes (docs/connectwise.md, "Query parameters of lists"): stored
+# once as "std" to keep the index small.
 MANAGE_STANDARD_QUERY = [
     "conditions",
     "childConditions",
@@ -24,7 +25,7 @@ MANAGE_STANDARD_QUERY = [
     "pageSize",
     "pageId",
 ]
-# The list options of Automate (NOTES.md §9), likewise.
+# The list options of Automate (docs/connectwise.md, "Automate"), likewise.
 AUTOMATE_STANDARD_QUERY = [
     "options.orderBy.name",
     "options.orderBy.type",

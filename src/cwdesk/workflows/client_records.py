@@ -41,12 +41,14 @@ __all__ = [
     "delete_site",
     "first",
     "get",
+    "get_site",
     "lookup",
     "site_by_name",
     "target_of",
     "update",
     "update_company",
     "update_contact",
+    "update_site",
 ]
 
 
@@ -106,9 +108,25 @@ def delete_site(cw: Any, company_id: int, site_id: int) -> str:
     return f"deleted site {site_id}"
 
 
+def get_site(cw: Any, company_id: int, site_id: int) -> dict[str, Any] | None:
+    """One site of a company, or ``None`` when the company has no such site."""
+    try:
+        return record_dict(_sites(cw, company_id).get(site_id))
+    except NotFoundError:
+        return None
+
+
+def update_site(cw: Any, company_id: int, site_id: int, changes: Mapping[str, Any]) -> dict[str, Any]:
+    """Apply ``changes`` (API field names) to a site of a company as one JSON Patch; the updated site."""
+    return record_dict(_sites(cw, company_id).update(site_id, dict(changes)))
+
+
 def company_by_identifier(cw: Any, identifier: str) -> dict[str, Any] | None:
-    """The company with this identifier (identifiers are unique in ConnectWise), or ``None``."""
-    return first(cw, "companies", C("identifier") == identifier)
+    """The live company with this identifier (identifiers are unique in ConnectWise), or ``None``.
+
+    A deleted company still answers with ``deletedFlag: true`` (docs/connectwise.md, "Companies"), so it is left out.
+    """
+    return first(cw, "companies", (C("identifier") == identifier) & (C("deletedFlag") == False))  # noqa: E712
 
 
 def site_by_name(cw: Any, company_id: int, name: str) -> dict[str, Any] | None:

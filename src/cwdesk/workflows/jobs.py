@@ -62,6 +62,7 @@ import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -85,6 +86,7 @@ __all__ = [
     "JobState",
     "JobStateError",
     "JobSummary",
+    "LostOwnership",
     "Outcome",
     "Plan",
     "RollbackPlan",
@@ -94,6 +96,7 @@ __all__ = [
     "StepFailed",
     "StepRecord",
     "StepState",
+    "adopt_orphaned_jobs",
     "afollow_events",
     "cancel_job",
     "create_job",
@@ -102,6 +105,7 @@ __all__ = [
     "get_kind",
     "last_runs",
     "list_jobs",
+    "orphaned_jobs",
     "plan_rollback",
     "read_events",
     "register_kind",
@@ -113,6 +117,8 @@ __all__ = [
 
 # A running job whose process shows no sign of life for this long may be taken over by another process.
 STALE_AFTER = timedelta(minutes=2)
+# How often a runner says it is alive while a step runs (a long step must not look like a dead process).
+HEARTBEAT_EVERY = STALE_AFTER / 4
 # Failures after which a step may be tried again (``Action.retries``): nothing says the server refused for good.
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (APIConnectionError, ServerError, RateLimitError)
 STEP_RETRY_POLICY = RetryPolicy()
@@ -161,6 +167,10 @@ class JobNotFound(JobError):
 
 class JobBusy(JobError):
     """Another live process is running this job."""
+
+
+class LostOwnership(JobBusy):
+    """Another runner took the job over: this one stopped before its next write (fencing)."""
 
 
 class JobStateError(JobError):
@@ -849,6 +859,20 @@ class _Journal:
     ) -> None:
         now = _now()
         with self.engine.begin() as conn:
+            values: dict[str, Any] = {"updated_at": now, "heartbeat_at": now}
+            if job_values:
+                values.update(job_values)
+            # Fencing: only the job's current runner may write. One that lost the job (taken over while it looked
+            # dead) stops here, before its step or event is written and before its next call to ConnectWise.
+            owned = conn.execute(
+                jobs.update().where(jobs.c.id == self.job_id, jobs.c.runner == self.runner).values(**values)
+            )
+            if owned.rowcount != 1:
+                holder = conn.execute(sa.select(jobs.c.runner).where(jobs.c.id == self.job_id)).scalar_one_or_none()
+                raise LostOwnership(
+                    f"Job {self.job_id} was taken over by {holder or 'another process'}: this process "
+                    f"({self.runner}) stopped before writing {type_!r}. `cwdesk jobs show {self.job_id}` shows it."
+                )
             if step_values is not None:
                 assert step_key is not None
                 conn.execute(
@@ -856,16 +880,36 @@ class _Journal:
                     .where(job_steps.c.job_id == self.job_id, job_steps.c.key == step_key)
                     .values(**step_values)
                 )
-            values: dict[str, Any] = {"updated_at": now, "heartbeat_at": now}
-            if job_values:
-                values.update(job_values)
-            conn.execute(jobs.update().where(jobs.c.id == self.job_id).values(**values))
             _add_event(conn, self.job_id, type_, message, step_key=step_key, data=data, runner=self.runner)
         _HUB.notify()
         if self.on_event is not None:
             for event in read_events(self.engine, self.job_id, after_id=self._last_event_id):
                 self._last_event_id = event.id
                 self.on_event(event)
+
+    @contextmanager
+    def beating(self) -> Iterator[None]:
+        """Say the runner is alive every ``HEARTBEAT_EVERY`` while the block runs (long steps included)."""
+        stop = threading.Event()
+
+        def beat() -> None:
+            while not stop.wait(HEARTBEAT_EVERY.total_seconds()):
+                with self.engine.begin() as conn:
+                    alive = conn.execute(
+                        jobs.update()
+                        .where(jobs.c.id == self.job_id, jobs.c.runner == self.runner)
+                        .values(heartbeat_at=_now())
+                    )
+                if alive.rowcount != 1:
+                    return  # taken over: the next journal write stops the runner
+
+        thread = threading.Thread(target=beat, name=f"cwdesk-heartbeat-{self.job_id}", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join(timeout=5)
 
     def cancel_requested(self) -> bool:
         with self.engine.connect() as conn:
@@ -986,7 +1030,10 @@ def _take_for_run(engine: sa.Engine, job_id: int, *, force: bool) -> _TakenJob:
     def run(client: Any, on_event: EventCallback | None) -> JobSummary:
         journal = _Journal(engine, job_id, runner, on_event)
         try:
-            return _run_steps(engine, job_id, kind, client, journal, resumed=previous.state is not JobState.planned)
+            with journal.beating():
+                return _run_steps(
+                    engine, job_id, kind, client, journal, resumed=previous.state is not JobState.planned
+                )
         finally:
             with _ACTIVE_LOCK:
                 _ACTIVE_RUNNERS.discard(runner)
@@ -1182,6 +1229,44 @@ def resume_in_background(engine: sa.Engine, job_id: int, *, client: Any, force: 
     return thread
 
 
+def orphaned_jobs(engine: sa.Engine) -> list[JobSummary]:
+    """Jobs left ``running`` by a runner that is gone: its process died on this host, or (another host) its
+    heartbeat is older than ``STALE_AFTER``. A live runner's heartbeat beats during its steps, so it is never one."""
+    now = _now()
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(jobs.c.id, jobs.c.runner, jobs.c.heartbeat_at).where(jobs.c.state == JobState.running.value)
+        ).all()
+        found: list[JobSummary] = []
+        for row in rows:
+            alive = _runner_is_alive(row.runner)
+            heartbeat = _aware(row.heartbeat_at)
+            stale = heartbeat is None or now - heartbeat > STALE_AFTER
+            if alive is False or (alive is None and stale):
+                found.append(_load_summary(conn, int(row.id)))
+    return found
+
+
+def adopt_orphaned_jobs(
+    engine: sa.Engine, *, client_for: Callable[[JobSummary], Any | None]
+) -> list[tuple[int, threading.Thread]]:
+    """Resume each orphaned job this process can run, on its own thread; returns the jobs taken and their threads.
+
+    ``client_for(summary)`` gives the SDK client for the job, or ``None`` to leave it (another product, another
+    ConnectWise than the job's target). A job another process adopts first is left to it.
+    """
+    taken: list[tuple[int, threading.Thread]] = []
+    for summary in orphaned_jobs(engine):
+        client = client_for(summary)
+        if client is None:
+            continue
+        try:
+            taken.append((summary.id, resume_in_background(engine, summary.id, client=client)))
+        except JobError:
+            continue  # adopted by another process just now, or no longer orphaned
+    return taken
+
+
 def rollback_in_background(engine: sa.Engine, job_id: int, *, client: Any, force: bool = False) -> threading.Thread:
     """Claim the job for its rollback in this thread (refusals raise here), then undo on a new thread."""
     undo = _take_for_rollback(engine, job_id, force=force)
@@ -1335,7 +1420,8 @@ def _take_for_rollback(engine: sa.Engine, job_id: int, *, force: bool) -> _Taken
 
     def undo(client: Any, on_event: EventCallback | None) -> JobSummary:
         journal = _Journal(engine, job_id, runner, on_event)
-        return _roll_back(job_id, kind, detail, plan, before.state, client, journal)
+        with journal.beating():
+            return _roll_back(job_id, kind, detail, plan, before.state, client, journal)
 
     return undo
 

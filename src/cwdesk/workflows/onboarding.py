@@ -1,4 +1,4 @@
-"""W1 onboarding: company -> site -> contacts -> agreement -> ticket, from a plan, as one durable job.
+"""W1 onboarding: company (with its site) -> site details -> contacts -> agreement -> ticket, as one durable job.
 
 The plan is a mapping (a YAML/JSON file for ``cwdesk onboard``, the wizard's form for the console)::
 
@@ -14,6 +14,9 @@ free, email / phone / state / ZIP shapes, status, type, board, agreement type, p
 name with "did you mean" suggestions) and raises ``InvalidInput`` listing every problem; it only reads.
 ``plan_onboarding`` turns the checked input into a job plan whose steps are keyed by natural keys
 (``company:AcmeCorp``, ``contact:AcmeCorp:Jane Doe``...), and ``planned_calls`` lists the calls a dry run prints.
+A real server refuses a company without a site and makes the site named in ``site: {"name": ...}`` itself
+(docs/connectwise.md, "Companies"), so the company is created with its site in one call and the site's address,
+phone and time zone are then set with a PATCH of that same site: no plan leaves a company with two sites.
 Every create step looks its record up first, so the same plan run twice creates nothing new and says so; a failed
 job resumes with ``cwdesk jobs resume`` and rolls back (newest first) with ``cwdesk jobs rollback``.
 
@@ -76,7 +79,7 @@ KIND = "onboarding"
 DEFAULT_SITE_NAME = "Main Office"
 DEFAULT_BOARD = "Service Desk"
 COMPANY_NAME_MAX = 50
-TICKET_SUMMARY_MAX = 100  # Ticket.summary "max 100" (NOTES.md §7)
+TICKET_SUMMARY_MAX = 100  # Ticket.summary "max 100" (docs/connectwise.md, "Required fields on create")
 
 
 @dataclass(frozen=True)
@@ -181,7 +184,7 @@ def _date(value: Any, where: str, problems: Problems) -> date | None:
 
 
 def _cw_datetime(day: date) -> str:
-    # Bodies carry ISO-8601 UTC datetimes, yyyy-MM-ddTHH:mm:ssZ (NOTES.md §3).
+    # Bodies carry ISO-8601 UTC datetimes, yyyy-MM-ddTHH:mm:ssZ (docs/connectwise.md, "Value binding").
     return datetime(day.year, day.month, day.day, tzinfo=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -290,6 +293,8 @@ def check_onboarding(cw: Any, plan: Mapping[str, Any], *, today: date | None = N
     site = _section(plan, "site", problems) or {}
     _unknown_keys(site, {"name", "time_zone", "phone"}, "site", problems)
     site_body: dict[str, Any] = {"name": _text(site, "name") or DEFAULT_SITE_NAME}
+    # The company is created with its site (a real server requires it, docs/connectwise.md "Companies").
+    company_body["site"] = {"name": site_body["name"]}
     for api in ("addressLine1", "addressLine2", "city", "zip"):
         if api in company_body:
             site_body[api] = company_body[api]
@@ -432,9 +437,9 @@ def plan_onboarding(checked: CheckedOnboarding) -> Plan:
         Step(company_key, "create_company", {"body": dict(checked.company_body)}, f"Company {checked.name} ({ident})"),
         Step(
             site_key,
-            "create_site",
+            "update_site",
             {"company": company_key, "body": dict(checked.site_body)},
-            f"Site {checked.site_body['name']}",
+            f"Site {checked.site_body['name']} (address, phone, time zone)",
         ),
     ]
     primary_key = None
@@ -488,8 +493,10 @@ def planned_calls(plan: Plan) -> list[PlannedCall]:
         body = dict(params.get("body") or {})
         if step.action == "create_company":
             calls.append(PlannedCall(step.key, "POST", "/company/companies", body))
-        elif step.action == "create_site":
-            calls.append(PlannedCall(step.key, "POST", f"/company/companies/{company}/sites", body))
+        elif step.action == "update_site":
+            site = f"{{id of {step.key}}}"
+            patch = [{"op": "replace", "path": k, "value": v} for k, v in body.items() if k != "name"]
+            calls.append(PlannedCall(step.key, "PATCH", f"/company/companies/{company}/sites/{site}", {"patch": patch}))
         elif step.action == "create_contact":
             body["company"] = {"id": company}
             body["site"] = {"id": f"{{id of {params.get('site')}}}"}
@@ -527,25 +534,74 @@ def _find_company(ctx: StepContext) -> Outcome | None:
 
 def _create_company(ctx: StepContext) -> Outcome:
     created = records.create(ctx.client, "companies", ctx.params["body"])
-    return Outcome.made(f"created company id {created['id']}", id=int(created["id"]))
+    # ``new``: the site step then sets every detail of the plan on the site made with the company.
+    return Outcome.made(f"created company id {created['id']}", id=int(created["id"]), new=True)
 
 
 def _undo_company(ctx: StepContext) -> str:
     return records.delete(ctx.client, "companies", int((ctx.step.outcome or {})["id"]), "company")
 
 
+def _company_site(ctx: StepContext, company_id: int) -> dict[str, Any] | None:
+    """The site the company was created with: the one of the plan's name, else the one the company points at."""
+    found = records.site_by_name(ctx.client, company_id, ctx.params["body"]["name"])
+    if found is not None:
+        return found
+    site_ref = records.get(ctx.client, "companies", company_id).get("site") or {}
+    if isinstance(site_ref.get("id"), int):
+        return records.get_site(ctx.client, company_id, int(site_ref["id"]))
+    return None
+
+
+def _site_changes(site: Mapping[str, Any], wanted: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields of ``wanted`` (all but the name) that ``site`` does not have yet; references compare by the keys
+    the plan gives (``{"name": "US Pacific"}`` matches a reference with that name, whatever its id)."""
+    changes: dict[str, Any] = {}
+    for key, value in wanted.items():
+        if key == "name":
+            continue
+        current = site.get(key)
+        if isinstance(value, Mapping):
+            same = isinstance(current, Mapping) and all(
+                str(current.get(k, "")).lower() == str(v).lower() for k, v in value.items()
+            )
+        else:
+            same = current == value
+        if not same:
+            changes[key] = value
+    return changes
+
+
 def _find_site(ctx: StepContext) -> Outcome | None:
+    if ctx.outcome_of(str(ctx.params["company"])).get("new"):
+        return None  # a site this job just made with its company: its details are set, not compared
     company_id = _id_of(ctx, "company")
-    return _found(records.site_by_name(ctx.client, company_id, ctx.params["body"]["name"]), "site")
+    site = _company_site(ctx, company_id)
+    if site is None or _site_changes(site, ctx.params["body"]):
+        return None
+    return Outcome.skipped(f"site {site['id']} already has the plan's details", id=int(site["id"]))
 
 
-def _create_site(ctx: StepContext) -> Outcome:
+def _update_site(ctx: StepContext) -> Outcome:
     company_id = _id_of(ctx, "company")
-    created = records.create_site(ctx.client, company_id, ctx.params["body"])
-    return Outcome.made(f"created site id {created['id']}", id=int(created["id"]), company_id=company_id)
+    site = _company_site(ctx, company_id)
+    if site is None:
+        # Only a company made before sites were required can lack one; it gets the plan's site (still one site).
+        created = records.create_site(ctx.client, company_id, ctx.params["body"])
+        return Outcome.made(f"created site id {created['id']}", id=int(created["id"]), company_id=company_id)
+    body = ctx.params["body"]
+    new = bool(ctx.outcome_of(str(ctx.params["company"])).get("new"))
+    changes = {k: v for k, v in body.items() if k != "name"} if new else _site_changes(site, body)
+    if changes:
+        records.update_site(ctx.client, company_id, int(site["id"]), changes)
+    return Outcome.done(
+        f"site {site['id']}: set {', '.join(sorted(changes)) or 'nothing'}", id=int(site["id"]), company_id=company_id
+    )
 
 
 def _undo_site(ctx: StepContext) -> str:
+    # The site goes with its company (a company's site cannot be left out), so only a site this job had to add
+    # to an existing company is removed here; an updated site keeps the plan's details.
     outcome = ctx.step.outcome or {}
     return records.delete_site(ctx.client, int(outcome["company_id"]), int(outcome["id"]))
 
@@ -630,7 +686,14 @@ register_kind(
         stop_on_error=True,
         actions={
             "create_company": Action(_create_company, _find_company, _undo_company, find_first=True, creates=True),
-            "create_site": Action(_create_site, _find_site, _undo_site, find_first=True, creates=True),
+            "update_site": Action(
+                _update_site,
+                _find_site,
+                _undo_site,
+                find_first=True,
+                covered_by="company",
+                not_undoable="the company existed before the job: its site keeps the plan's details",
+            ),
             "create_contact": Action(_create_contact, _find_contact, _undo_contact, find_first=True, creates=True),
             "set_default_contact": Action(
                 _set_default_contact,

@@ -2,7 +2,8 @@
 
 ConnectWise keeps the primary flag on each contact (``defaultFlag``; the console seed calls it
 ``defaultContactFlag``) and does not clear it on the others; the company also points at its ``defaultContact``
-(NOTES.md §11). Setting a primary is therefore several calls, run as a job (kind ``primary_contact``) in an order
+(docs/connectwise.md, "Contacts"). Setting a primary is therefore several calls, run as a job (kind
+``primary_contact``) in an order
 that can never leave two primaries behind unreported:
 
 1. ``clear:{id}`` for each current primary other than the new one (``defaultFlag`` false) — first, so a failure

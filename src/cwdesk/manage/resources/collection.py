@@ -215,6 +215,8 @@ class _CollectionRules(Generic[M]):
     search_path: ClassVar[str | None] = None
     # What to say when a method is missing on this path (e.g. members cannot be deleted).
     instead: ClassVar[dict[str, str]] = {}
+    # Fields GET returns that a real server refuses in a PUT; ``replace`` leaves them out (docs/connectwise.md).
+    create_only: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, *, parent_id: int | None = None) -> None:
         if "{parent_id}" in self.path and parent_id is None:
@@ -262,6 +264,13 @@ class _CollectionRules(Generic[M]):
         payload = to_api_payload(self.model, data)
         if not payload:
             raise ConfigurationError(f"Nothing to send to {self._path}: the record is empty")
+        return payload
+
+    def _replacement(self, data: Mapping[str, Any] | CWModel) -> dict[str, Any]:
+        """A PUT body: the record without the fields a real server only takes on create (``create_only``)."""
+        payload = self._payload(data)
+        for name in self.create_only:
+            payload.pop(name, None)
         return payload
 
     def _changes(self, changes: Mapping[str, Any] | CWModel) -> dict[str, Any]:
@@ -499,10 +508,10 @@ class Collection(_CollectionRules[M]):
         return self._one(body)
 
     def replace(self, record_id: int, data: Mapping[str, Any] | CWModel) -> M:
-        """Replace the whole record (PUT)."""
+        """Replace the whole record (PUT), leaving out what only a create takes (``create_only``)."""
         self._require("replace")
         return self._one(
-            self._client.request_json("PUT", f"{self._path}/{self._id(record_id)}", json=self._payload(data))
+            self._client.request_json("PUT", f"{self._path}/{self._id(record_id)}", json=self._replacement(data))
         )
 
     def delete(self, record_id: int) -> None:
@@ -739,9 +748,11 @@ class AsyncCollection(_CollectionRules[M]):
         return self._one(body)
 
     async def replace(self, record_id: int, data: Mapping[str, Any] | CWModel) -> M:
-        """Replace the whole record (PUT)."""
+        """Replace the whole record (PUT), leaving out what only a create takes (``create_only``)."""
         self._require("replace")
-        body = await self._client.request_json("PUT", f"{self._path}/{self._id(record_id)}", json=self._payload(data))
+        body = await self._client.request_json(
+            "PUT", f"{self._path}/{self._id(record_id)}", json=self._replacement(data)
+        )
         return self._one(body)
 
     async def delete(self, record_id: int) -> None:

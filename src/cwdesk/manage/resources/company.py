@@ -34,10 +34,12 @@ class AsyncCompanySites(AsyncCollection[CompanySite]):
 
 
 class Companies(Collection[Company]):
-    """``/company/companies``."""
+    """``/company/companies``. A PUT may not carry ``types``: "typeIds can only be used when creating a new
+    company." (docs/connectwise.md, "Companies"), so ``replace`` leaves them out and the company keeps its types."""
 
     path = "/company/companies"
     model = Company
+    create_only = ("types",)
 
     def sites(self, company_id: int) -> CompanySites:
         """The sites of one company."""
@@ -47,6 +49,7 @@ class Companies(Collection[Company]):
 class AsyncCompanies(AsyncCollection[Company]):
     path = Companies.path
     model = Company
+    create_only = Companies.create_only
 
     def sites(self, company_id: int) -> AsyncCompanySites:
         """The sites of one company."""

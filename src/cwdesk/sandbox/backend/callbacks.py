@@ -1,4 +1,5 @@
-"""Callbacks (webhooks) registered at ``/system/callbacks``, delivered and signed as ConnectWise does (NOTES.md §10).
+"""Callbacks (webhooks) registered at ``/system/callbacks``, delivered and signed as ConnectWise does
+(docs/connectwise.md, "Callbacks").
 
 On every change of a record whose type has callbacks, the sandbox POSTs
 ``{Action, CompanyId, Entity (the record as a JSON string), FromUrl, ID, MemberId, Metadata: {key_url}, Type}`` with

@@ -84,11 +84,14 @@ class Kind:
 KINDS: dict[str, Kind] = {
     kind.name: kind
     for kind in (
+        # Labels are the server's words in "<label> 99 not found": "company 404 not found", "Service Ticket 404 not
+        # found" (rapid7/insightconnect-plugins plugins/connectwise/unit_test/responses/company_not_found.json.resp,
+        # ticket_not_found.json.resp). The other kinds' wording is unverified (docs/sandbox.md).
         Kind(
             "company",
             "/company/companies",
             "Company",
-            "Company",
+            "company",
             columns=(
                 *_text("identifier", "name", "status/name", "city", "state", "zip", "phoneNumber"),
                 *_int("status/id", "territory/id"),
@@ -149,7 +152,7 @@ KINDS: dict[str, Kind] = {
             "ticket",
             "/service/tickets",
             "Ticket",
-            "Ticket",
+            "Service Ticket",
             columns=(
                 *_text("summary", "status/name", "board/name"),
                 *_int("company/id", "board/id", "status/id", "owner/id", "contact/id"),

@@ -30,8 +30,10 @@ from cwdesk.sandbox.backend.records import (
     ManageError,
     Problems,
     apply_patch,
+    bind_number,
     check_scalar,
     known_property,
+    max_length_message,
     missing_required,
     timestamp,
     unknown_member,
@@ -44,6 +46,17 @@ _WRITE_ONLY = {
     "member": ("password",),
     "contact": ("typeIds", "portalPassword", "ignoreDuplicates"),
 }
+
+
+#: What a real server says when a PUT carries a company's ``types`` (it names the field ``typeIds``): "typeIds can
+#: only be used when creating a new company." -- Mwbergamo/SolutionsHub ``register/api/customers.php`` and
+#: ``register/api/connectwise.php`` (a live PUT of a record exactly as GET returned it; the error's ``field`` is
+#: ``typeIds``). The same message answers a PATCH of ``types``.
+COMPANY_TYPES_ON_UPDATE = "typeIds can only be used when creating a new company."
+#: A company create without ``site`` (live probe, Mwbergamo/SolutionsHub ``register/api/customers.php``).
+COMPANY_SITE_REQUIRED = "Company Site name is required."
+#: ``accountNumber``'s real limit (the bundled spec gives none): the same live probe.
+ACCOUNT_NUMBER_MAX = 41
 
 
 @dataclass(frozen=True)
@@ -111,7 +124,7 @@ class ManageBackend:
         return int(row[0])
 
     def get(self, kind: Kind, record_id: int, *, parent_id: int | None = None) -> dict[str, Any]:
-        """One record; 404 ``NotFound`` as ConnectWise words it (``Company 99 not found``)."""
+        """One record; 404 ``NotFound`` as ConnectWise words it (``Service Ticket 99 not found``, see kinds.py)."""
         if parent_id is not None:
             self.get(KINDS[kind.parent or ""], parent_id)
             row = self.db.execute(
@@ -131,18 +144,47 @@ class ManageBackend:
     def create(
         self, kind: Kind, body: Any, *, parent_id: int | None = None, member: dict[str, Any] | None = None
     ) -> dict[str, Any]:
-        """POST: check, fill defaults, store; returns the full record (201)."""
+        """POST: check, fill defaults, store; returns the full record (201).
+
+        A company is created with its site: ``site: {"name": "Main"}`` is required and the server makes that site
+        itself (Mwbergamo/SolutionsHub ``register/api/customers.php``, live probes), so the company's ``site``
+        points at a site of its own.
+        """
         if parent_id is not None:
             self.get(KINDS[kind.parent or ""], parent_id)
         record = self._checked(kind, body, record_id=None, parent_id=parent_id, creating=True)
+        site_name = record.pop("site", {}).get("name") if kind.name == "company" else None
         now = timestamp(self.clock())
         who = _who(member)
         record_id = self._next_id(kind)
         record = {"id": record_id, **record}
         record["_info"] = {"lastUpdated": now, "updatedBy": who, "dateEntered": now, "enteredBy": who}
+        site = self._company_site(record, str(site_name), now, who) if site_name else None
+        if site is not None:
+            record["site"] = reference_to(KINDS["site"], site, "SiteReference")
         self._store(kind, record, parent_id, insert=True)
         self._announce(kind, "added", record, member)
+        if site is not None:
+            self._store(KINDS["site"], site, record_id, insert=True)
+            self._announce(KINDS["site"], "added", site, member)
         return record
+
+    def _company_site(self, company: dict[str, Any], name: str, now: str, who: str) -> dict[str, Any]:
+        """The site a company create makes from ``site: {"name": ...}``. It takes the company's address and phone and
+        is the company's primary, billing, shipping and mailing address, as the seeded main sites are (unverified:
+        no recording shows a new site's fields; docs/sandbox.md lists it)."""
+        site: dict[str, Any] = {"id": self._next_id(KINDS["site"]), "name": name}
+        for key in ("addressLine1", "addressLine2", "city", "zip", "country", "phoneNumber", "faxNumber"):
+            if company.get(key) not in (None, ""):
+                site[key] = company[key]
+        if isinstance(company.get("state"), str) and company["state"]:
+            site["stateReference"] = {"identifier": company["state"], "name": company["state"]}
+        for flag in ("primaryAddressFlag", "defaultBillingFlag", "defaultShippingFlag", "defaultMailingFlag"):
+            site[flag] = True
+        site["company"] = reference_to(KINDS["company"], company, "CompanyReference")
+        site.update({k: v for k, v in KINDS["site"].defaults.items() if k not in site})
+        site["_info"] = {"lastUpdated": now, "updatedBy": who, "dateEntered": now, "enteredBy": who}
+        return site
 
     def replace(
         self,
@@ -153,9 +195,19 @@ class ManageBackend:
         parent_id: int | None = None,
         member: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """PUT: the whole record is replaced (required fields again), ``_info`` kept and updated."""
+        """PUT: the whole record is replaced (required fields again), ``_info`` kept and updated.
+
+        A company's ``types`` cannot be sent (``COMPANY_TYPES_ON_UPDATE``); the company keeps the types it has.
+        """
         current = self.get(kind, record_id, parent_id=parent_id)
+        if kind.name == "company" and isinstance(body, dict) and any(k.lower() == "types" for k in body):
+            _refuse_company_types()
         record = self._checked(kind, body, record_id=record_id, parent_id=parent_id, creating=False)
+        if kind.name == "company":
+            record["types"] = current.get("types") or []
+            for name in ("deletedFlag", "dateDeleted", "deletedBy"):
+                if name in current:
+                    record[name] = current[name]
         return self._save_update(kind, current, record, parent_id, member)
 
     def patch(
@@ -167,8 +219,13 @@ class ManageBackend:
         parent_id: int | None = None,
         member: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """PATCH with a JSON Patch array; the result is checked like a PUT."""
+        """PATCH with a JSON Patch array; the result is checked like a PUT (a company's ``types`` is refused)."""
         current = self.get(kind, record_id, parent_id=parent_id)
+        if kind.name == "company" and isinstance(operations, list):
+            for operation in operations:
+                path = str((operation or {}).get("path", "") if isinstance(operation, dict) else "")
+                if path.strip("/").split("/")[0].lower() == "types":
+                    _refuse_company_types()
         editable = {k: v for k, v in current.items() if k not in ("id", "_info")}
         patched = apply_patch(editable, operations, kind.schema)
         record = self._checked(kind, patched, record_id=record_id, parent_id=parent_id, creating=False)
@@ -177,8 +234,21 @@ class ManageBackend:
     def delete(
         self, kind: Kind, record_id: int, *, parent_id: int | None = None, member: dict[str, Any] | None = None
     ) -> None:
-        """DELETE (204). A member who owns tickets cannot be deleted (409)."""
+        """DELETE (204). A member who owns tickets cannot be deleted (409).
+
+        A company is not removed: it is marked ``deletedFlag: true`` with ``dateDeleted`` and ``deletedBy`` and
+        ``GET`` still answers it, as a real server returned a deleted company (rapid7/insightconnect-plugins
+        ``plugins/connectwise/unit_test/responses/get_company.json.resp``). Lists keep it too (clients filter with
+        ``deletedFlag=false``); its sites stay.
+        """
         current = self.get(kind, record_id, parent_id=parent_id)
+        if kind.name == "company":
+            if not current.get("deletedFlag"):
+                deleted = {**current, "deletedFlag": True, "dateDeleted": timestamp(self.clock())}
+                deleted["deletedBy"] = _who(member)
+                self._store(kind, deleted, None, insert=False)
+                self._announce(kind, "deleted", deleted, member)
+            return
         if kind.name == "member":
             owned = self.db.execute("SELECT count(*) FROM mg_ticket WHERE c_owner_id = ?", (record_id,)).fetchone()[0]
             if owned:
@@ -191,8 +261,6 @@ class ManageBackend:
         self.db.execute(f"DELETE FROM {kind.table} WHERE id = ?", (record_id,))
         if kind.name == "contact":
             self.db.execute("DELETE FROM mg_contact_item WHERE contact_id = ?", (record_id,))
-        if kind.name == "company":
-            self.db.execute("DELETE FROM mg_site WHERE parent_id = ?", (record_id,))
         self._announce(kind, "deleted", current, member)
 
     def _save_update(
@@ -250,17 +318,20 @@ class ManageBackend:
     ) -> dict[str, Any]:
         if not isinstance(body, dict):
             raise ManageError(400, "InvalidObject", f"The body must be a JSON object describing a {kind.label}.")
-        problems = Problems(resource=kind.label[0].lower() + kind.label[1:])
+        problems = Problems(resource=kind.schema[0].lower() + kind.schema[1:])
         record: dict[str, Any] = {}
         type_ids: Any = None
         for key, value in body.items():
             prop = known_property(kind.schema, key)
             if prop is None:
-                raise unknown_member(key, kind.schema)
+                raise unknown_member(key, kind.schema, top_level=True)
             if prop.name in ("id", "_info"):
                 continue
             if prop.name == "typeIds":
                 type_ids = value
+                continue
+            if kind.name == "company" and prop.name == "site":
+                record["site"] = self._company_site_given(value, record_id, creating, problems)
                 continue
             checked = self._value(prop, value, problems)
             if checked is not None:
@@ -271,7 +342,9 @@ class ManageBackend:
         self._kind_rules(kind, record, problems, creating=creating, type_ids=type_ids, parent_id=parent_id)
         missing_required(kind.schema, record, problems)
         self._unique(kind, record, record_id, problems)
-        problems.raise_if_any(kind.label)
+        if kind.name == "company" and record.get("site") is None:
+            record.pop("site", None)
+        problems.raise_if_any()
         for name in _WRITE_ONLY.get(kind.name, ()):
             record.pop(name, None)
         return record
@@ -329,14 +402,13 @@ class ManageBackend:
         if isinstance(value, bool) or not isinstance(value, int | dict):
             problems.add("InvalidField", field_name, f'{field_name} must be a reference like {{"id": 1}}.')
             return None
-        given: dict[str, Any] = {"id": value} if isinstance(value, int) else value
+        given: dict[str, Any] = {"id": value} if isinstance(value, int) else _bound_id(value)
         kind_name = REFERENCE_KINDS.get(schema)
         if kind_name is not None:
             kind = KINDS[kind_name]
             record = self._lookup(kind, given)
             if record is None:
-                shown = given.get("id", given.get("identifier", given.get("name")))
-                problems.add("InvalidField", field_name, f"{field_name}: {kind.label} {shown!r} was not found.")
+                self._not_found(kind, given, field_name, problems)
                 return None
             return reference_to(kind, record, schema)
         catalog = CATALOGS.get(schema)
@@ -349,6 +421,54 @@ class ManageBackend:
             problems.add("InvalidField", field_name, f"{field_name}: {shown!r} is not one of the known values.")
             return None
         return {key: val for key, val in given.items() if key.lower() in allowed and key != "_info"}
+
+    @staticmethod
+    def _not_found(kind: Kind, given: dict[str, Any], field_name: str, problems: Problems) -> None:
+        """A reference to a record that does not exist: one ``NotFound`` error on the key it was given by, worded as
+        a real server words it (``company/id``, "company 19299 not found": rapid7/insightconnect-plugins
+        ``plugins/connectwise/unit_test/responses/ticket_company_not_found.json.resp``)."""
+        lowered = {str(k).lower(): (k, v) for k, v in given.items()}
+        for key in ("id", "identifier", "name"):
+            if key in lowered:
+                _, shown = lowered[key]
+                problems.add("NotFound", f"{field_name}/{key}", f"{kind.label} {shown} not found")
+                return
+        problems.add("InvalidField", field_name, f'{field_name} must name a record by id, e.g. {{"id": 1}}.')
+
+    def _company_site_given(
+        self, value: Any, company_id: int | None, creating: bool, problems: Problems
+    ) -> dict[str, Any] | None:
+        """A company's ``site``: on create ``{"name": ...}`` names the site to make; on update it is one of the
+        company's own sites, by id or name (a site of another company is refused as not found)."""
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            problems.add("InvalidField", "site", 'site must be an object like {"name": "Main"}.')
+            return None
+        given = {str(k).lower(): v for k, v in _bound_id(value).items()}
+        if creating:
+            name = given.get("name")
+            if not isinstance(name, str) or not name.strip():
+                # A site id cannot point at a site of a company that does not exist yet (unverified, docs/sandbox.md).
+                problems.add("MissingRequiredField", "site", COMPANY_SITE_REQUIRED)
+                return None
+            return {"name": name.strip()}
+        site_kind = KINDS["site"]
+        if isinstance(given.get("id"), int):
+            row = self.db.execute(
+                "SELECT data FROM mg_site WHERE id = ? AND parent_id = ?", (given["id"], company_id)
+            ).fetchone()
+        elif isinstance(given.get("name"), str):
+            row = self.db.execute(
+                "SELECT data FROM mg_site WHERE parent_id = ? AND c_name = ? ORDER BY id LIMIT 1",
+                (company_id, given["name"]),
+            ).fetchone()
+        else:
+            row = None
+        if row is None:
+            self._not_found(site_kind, given, "site", problems)
+            return None
+        return reference_to(site_kind, json.loads(row[0]), "SiteReference")
 
     def _lookup(self, kind: Kind, given: dict[str, Any]) -> dict[str, Any] | None:
         lowered = {str(k).lower(): v for k, v in given.items()}
@@ -382,6 +502,11 @@ class ManageBackend:
         parent_id: int | None,
     ) -> None:
         if kind.name == "company":
+            if creating and not record.get("site") and not problems.has("site"):
+                problems.add("MissingRequiredField", "site", COMPANY_SITE_REQUIRED)
+            account = record.get("accountNumber")
+            if isinstance(account, str) and len(account) > ACCOUNT_NUMBER_MAX:
+                problems.add("InvalidField", "accountNumber", max_length_message("accountNumber", ACCOUNT_NUMBER_MAX))
             identifier = record.get("identifier")
             if isinstance(identifier, str) and identifier and not COMPANY_IDENTIFIER.match(identifier):
                 problems.add(
@@ -436,11 +561,13 @@ class ManageBackend:
             value = record.get(name)
             if not isinstance(value, str) or not value:
                 continue
+            # A deleted company's identifier is free again (unverified, docs/sandbox.md).
+            alive = " AND c_deletedflag = 0" if kind.name == "company" else ""
             row = self.db.execute(
-                f"SELECT id FROM {kind.table} WHERE c_{name.lower()} = ? AND id != ?", (value, record_id or 0)
+                f"SELECT id FROM {kind.table} WHERE c_{name.lower()} = ? AND id != ?{alive}", (value, record_id or 0)
             ).fetchone()
             if row is not None:
-                problems.add("ObjectExists", name, f"The {name} '{value}' is already in use by {kind.label} {row[0]}.")
+                problems.add("ObjectExists", name, _in_use_message(kind, name, value, int(row[0])))
 
     # ------------------------------------------------------------------------------------------------- auth
     def api_member(self, company: str, public_key: str, private_key: str) -> dict[str, Any] | None:
@@ -479,6 +606,29 @@ def reference_to(kind: Kind, record: dict[str, Any], schema: str) -> dict[str, A
     path = kind.path.replace("{parentId}", str(record.get("company", {}).get("id", "")))
     ref["_info"] = {kind.href_key(): f"{HREF_PREFIX}{path.lstrip('/')}/{record['id']}"}
     return ref
+
+
+def _in_use_message(kind: Kind, name: str, value: str, other_id: int) -> str:
+    if kind.name == "company" and name == "identifier":
+        # The live answer to a duplicate company identifier (Mwbergamo/SolutionsHub register/api/connectwise.php).
+        return "Company ID already in use."
+    return f"The {name} '{value}' is already in use by {kind.label} {other_id}."
+
+
+def _refuse_company_types() -> None:
+    error = {"code": "InvalidField", "message": COMPANY_TYPES_ON_UPDATE, "resource": "company", "field": "typeIds"}
+    raise ManageError(400, "InvalidObject", "company object is invalid", [error])
+
+
+def _bound_id(given: dict[str, Any]) -> dict[str, Any]:
+    """A reference whose ``id`` came as a string of digits, with the id as a number (Json.NET binding, records.py)."""
+    out = dict(given)
+    for key, value in given.items():
+        if str(key).lower() == "id" and isinstance(value, str):
+            number = bind_number(value)
+            if isinstance(number, int):
+                out[key] = number
+    return out
 
 
 def _who(member: dict[str, Any] | None) -> str:

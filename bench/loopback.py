@@ -25,6 +25,7 @@ from pathlib import Path
 
 import httpx
 
+from cwdesk.sandbox.control import CONTROL_HEADERS
 from cwdesk.sandbox.manage_api import API_ROOT
 
 COMPANY = "sandbox"
@@ -69,7 +70,7 @@ class ServedSandbox:
     def control(self) -> httpx.Client:
         """An httpx client for the control endpoints (``/_sandbox/...``)."""
         verify: bool | str = str(self.ca_pem) if self.ca_pem else True
-        return httpx.Client(base_url=self.base_url, verify=verify, timeout=60)
+        return httpx.Client(base_url=self.base_url, verify=verify, timeout=60, headers=CONTROL_HEADERS)
 
 
 @contextmanager

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 from bench.loopback import CLIENT_ID, COMPANY, CWDESK, PRIVATE_KEY, PUBLIC_KEY, serve_sandbox, table_line
 
+from cwdesk.sandbox.control import CONTROL_HEADERS
+
 
 @dataclass(frozen=True)
 class Run:
@@ -45,7 +47,7 @@ def _run(mode: str, *, rate: int, burst: int, companies: int, processes: int) ->
         env.pop("CWDESK_DATABASE_URL", None)
         subprocess.run([CWDESK, "jobs", "list"], env=env, capture_output=True, check=True)  # the app's database
         with served.control() as control:
-            control.delete("/_sandbox/requests")
+            control.delete("/_sandbox/requests", headers=CONTROL_HEADERS)
             time.sleep(burst * 60.0 / rate)  # the bucket is full again
             started = time.monotonic()
             command = [CWDESK, "bulk", "contacts", "--set", "disablePortalLoginFlag=true", "--quiet", "--companies"]

@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 
+from cwdesk.sandbox.control import CONTROL_HEADERS
 from cwdesk.sandbox.server import CLIENT_ID
 
 
@@ -59,7 +60,7 @@ class Served:
         return list(httpx.get(f"{self.base}/_sandbox/requests", timeout=10, verify=self.verify).json())
 
     def clear_log(self) -> None:
-        httpx.delete(f"{self.base}/_sandbox/requests", timeout=10).raise_for_status()
+        httpx.delete(f"{self.base}/_sandbox/requests", headers=CONTROL_HEADERS, timeout=10).raise_for_status()
 
     def get(self, path: str, **params: Any) -> Any:
         auth = ("sandbox+sandbox-public", "sandbox-private")
@@ -90,8 +91,9 @@ def serve(home: Path, *extra: str) -> Iterator[Served]:
     With ``--tls`` the server is reached as ``https://localhost:PORT`` and trusted through the CA it printed.
     """
     port = free_port()
-    home.mkdir(parents=True, exist_ok=True)
-    printed = home / f"sandbox-{port}.out"
+    # Beside the home, not in it: the server makes its home a private folder itself (and refuses a wider one).
+    home.parent.mkdir(parents=True, exist_ok=True)
+    printed = home.parent / f"{home.name}-sandbox-{port}.out"
     with printed.open("w") as out:  # a file, not a pipe: a pipe nobody reads could block the server
         process = subprocess.Popen(
             [sys.executable, "-m", "cwdesk", "sandbox", "serve", "--port", str(port), *extra],

@@ -1,14 +1,20 @@
 """cwdesk: client management for MSPs on ConnectWise Manage and Automate.
 
-The SDK's public names are re-exported here (``from cwdesk import ManageClient, C``); see docs/sdk.md.
+The SDK's public names are re-exported here (``from cwdesk import ManageClient, AutomateClient, C, NotFoundError``);
+see docs/sdk.md. The exceptions live in ``cwdesk.errors`` and name themselves ``cwdesk.<Name>`` in tracebacks.
 Not for: anything beyond re-exports (each name lives in its own module).
 """
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
-from cwdesk._http.errors import (
+from cwdesk._http.retry import RetryPolicy
+from cwdesk._http.throttle import Throttle, throttle_for
+from cwdesk._version import __version__
+from cwdesk.automate.client import AsyncAutomateClient, AutomateClient
+from cwdesk.automate.credentials import AutomateCredentials
+from cwdesk.conditions import C, Condition, ConditionSyntaxError, Raw, parse, render
+from cwdesk.config import ManageCredentials
+from cwdesk.errors import (
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
@@ -27,18 +33,17 @@ from cwdesk._http.errors import (
     ServerError,
     UnexpectedResponseError,
 )
-from cwdesk._http.retry import RetryPolicy
-from cwdesk._http.throttle import Throttle, throttle_for
-from cwdesk.conditions import C, Condition, ConditionSyntaxError, Raw, parse, render
-from cwdesk.config import ManageCredentials
 from cwdesk.manage.client import AsyncManageClient, ManageClient
 
 __all__ = [
     "APIConnectionError",
     "APIStatusError",
     "APITimeoutError",
+    "AsyncAutomateClient",
     "AsyncManageClient",
     "AuthenticationError",
+    "AutomateClient",
+    "AutomateCredentials",
     "BadRequestError",
     "C",
     "CWDeskError",

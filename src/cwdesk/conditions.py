@@ -35,6 +35,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Literal, TypeAlias, Union
 
+from cwdesk.errors import ConfigurationError
+
 __all__ = [
     "OPERATORS",
     "AllOf",
@@ -97,8 +99,11 @@ _TEXT_OPERATORS = ("like", "not like", "contains", "not contains")
 _FIELD_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:[/.][A-Za-z_][A-Za-z0-9_]*)*")
 
 
-class ConditionSyntaxError(ValueError):
-    """A condition that cannot be read or built; ``position`` is the 0-based offset in ``text`` (or -1)."""
+class ConditionSyntaxError(ConfigurationError, ValueError):
+    """A condition that cannot be read or built; ``position`` is the 0-based offset in ``text`` (or -1).
+
+    A ``ConfigurationError`` (bad input, found before any request) and, as it always was, a ``ValueError``.
+    """
 
     def __init__(self, message: str, position: int = -1, text: str = "") -> None:
         self.message = message

@@ -5,8 +5,9 @@
   show ``private_key='***'``. Build them directly, ``from_env()`` (``CWM_SERVER``, ``CWM_COMPANY``,
   ``CWM_PUBKEY``, ``CWM_PRIVATEKEY``, ``CWM_CLIENTID``, the names the PowerShell module's users know), or
   ``from_profile(name)``.
-- Profiles: one YAML file, ``profiles_path()`` = ``config_dir()/profiles.yaml``, mode 0600 (a group- or
-  world-readable file is refused). Each profile has a section per product::
+- Profiles: one YAML file, ``profiles_path()`` = ``config_dir()/profiles.yaml``, mode 0600 in a 0700 folder (a
+  wider file or folder is refused, naming the ``chmod``: the rule is ``cwdesk.private_files``).
+  Each profile has a section per product::
 
       default:
         manage: {server: na.myconnectwise.net, company: acme, public_key: ..., private_key: ..., client_id: ...}
@@ -14,6 +15,9 @@
 
   A secret (``private_key``, ``password``) may be left out of the file and kept in the OS keyring instead
   (``save_profile(..., use_keyring=True)``), under service ``cwdesk``, user ``"{profile}/{section}/{key}"``.
+  Only a real keyring is accepted: a backend that keeps secrets in a plain file (``keyrings.alt``'s
+  ``PlaintextKeyring`` keeps them base64-encoded in ``keyring_pass.cfg``, readable as the 0600 profile file
+  itself is, but under a name that claims more) or stores nothing is refused, naming itself.
   ``profile_section(name, "automate")`` gives any section as a dict (the Automate client reads its own).
 
 Not for: turning credentials into HTTP (``manage/client.py`` does, with ``_http``), or choosing which profile a
@@ -24,7 +28,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import stat
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -33,8 +36,9 @@ from typing import Any
 
 import yaml
 
-from cwdesk._http.errors import ConfigurationError
+from cwdesk.errors import ConfigurationError
 from cwdesk.home import config_dir
+from cwdesk.private_files import check_private, private_folder, private_umask
 
 __all__ = [
     "MANAGE_ENV_VARS",
@@ -163,12 +167,8 @@ def _read_all() -> dict[str, Any]:
     path = profiles_path()
     if not path.exists():
         return {}
-    mode = stat.S_IMODE(path.stat().st_mode)
-    if mode & 0o077:
-        raise ConfigurationError(
-            f"Refusing to read {path}: it is readable by other users (mode {mode:o}). "
-            f"It holds API keys; run `chmod 600 {path}`"
-        )
+    check_private(path.parent)
+    check_private(path)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
@@ -182,11 +182,12 @@ def _read_all() -> dict[str, Any]:
 
 def _write_all(data: Mapping[str, Any]) -> None:
     path = profiles_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(path.parent)
     text = yaml.safe_dump(dict(data), sort_keys=True)
     # Create with 0600 from the start so the secret is never readable by others, even briefly.
     tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with private_umask():
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         os.fchmod(fd, 0o600)
         os.write(fd, text.encode("utf-8"))
@@ -202,6 +203,44 @@ def list_profiles() -> list[str]:
 
 def _keyring_user(profile: str, section: str, key: str) -> str:
     return f"{profile}/{section}/{key}"
+
+
+# Backends that are no keyring: they keep the secret in a plain file, or store nothing at all.
+_NOT_A_KEYRING = {
+    "keyring.backends.null.Keyring": "stores nothing",
+    "keyring.backends.fail.Keyring": "has no keyring to store in",
+}
+
+
+def _not_a_keyring(backend: object) -> str | None:
+    """Why ``backend`` (the one a ``set_password`` would write to) is no real keyring, or None when it is one."""
+    chained = getattr(backend, "backends", None)
+    if chained:  # keyring's ChainerBackend writes to its first (highest-priority) backend
+        backend = next(iter(chained))
+    kind = type(backend)
+    name = f"{kind.__module__}.{kind.__qualname__}"
+    if name in _NOT_A_KEYRING:
+        return f"{name} {_NOT_A_KEYRING[name]}"
+    if "plaintext" in kind.__qualname__.lower():
+        where = getattr(backend, "file_path", "a file")
+        return f"{name} keeps secrets in plain text (base64 is no encryption) in {where}"
+    return None
+
+
+def _real_keyring() -> Any:
+    """The ``keyring`` module when its backend is a real keyring; else a ``ConfigurationError`` saying what it is."""
+    try:
+        import keyring
+    except ImportError:
+        raise ConfigurationError("The keyring package is not installed: pip install 'cwdesk[keyring]'") from None
+    problem = _not_a_keyring(keyring.get_keyring())
+    if problem:
+        raise ConfigurationError(
+            f"Refusing to store secrets in the keyring: the keyring backend {problem}, which is no OS keyring. "
+            "Use the desktop's keyring (Secret Service/GNOME Keyring/KWallet, macOS Keychain, Windows Credential "
+            "Locker), or leave --keyring out to keep the secrets in the 0600 profile file"
+        )
+    return keyring
 
 
 def _keyring_get(profile: str, section: str, key: str) -> str | None:
@@ -248,11 +287,7 @@ def save_profile(
     """Write (or replace sections of) profile ``name``; with ``use_keyring`` the secrets go to the OS keyring."""
     if not name or not name.replace("-", "").replace("_", "").isalnum():
         raise ConfigurationError(f"Profile name {name!r} is invalid: use letters, digits, '-' and '_'")
-    if use_keyring:
-        try:
-            import keyring
-        except ImportError:
-            raise ConfigurationError("The keyring package is not installed: pip install 'cwdesk[keyring]'") from None
+    keyring = _real_keyring() if use_keyring else None
     data = _read_all()
     profile = dict(data.get(name) or {})
     sections: dict[str, Mapping[str, str]] = {}
@@ -263,7 +298,7 @@ def save_profile(
         sections["automate"] = dict(automate)
     for section, values in sections.items():
         stored = dict(values)
-        if use_keyring:
+        if keyring is not None:
             for key in SECRET_KEYS & stored.keys():
                 keyring.set_password(KEYRING_SERVICE, _keyring_user(name, section, key), stored.pop(key))
         profile[section] = stored

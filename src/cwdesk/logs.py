@@ -95,6 +95,9 @@ class RedactSecrets(logging.Filter):
             message = str(record.msg)
         record.msg = redact(message)
         record.args = None
+        # uvicorn attaches a coloured copy of its message (the request line, query included): drop it, the
+        # redacted message says the same.
+        record.__dict__.pop("color_message", None)
         for key, value in list(vars(record).items()):
             if key in _STANDARD_ATTRIBUTES:
                 continue

@@ -6,9 +6,7 @@ import httpx
 
 from cwdesk._http.core import AsyncHTTPCore, HTTPCore
 from cwdesk._http.paging import (
-    aiter_link_pages,
     aiter_numbered_pages,
-    iter_link_pages,
     iter_numbered_pages,
     next_link,
     parse_link_header,
@@ -27,20 +25,6 @@ def test_link_header_is_parsed_with_its_rels() -> None:
     assert next_link(None) is None
 
 
-def _link_server(request: httpx.Request) -> httpx.Response:
-    page = int(request.url.params.get("page", "1"))
-    data = {1: [1, 2], 2: [3, 4], 3: [5]}[page]
-    headers = {"Link": f'<https://other/x/items?pageSize=2&page={page + 1}>; rel="next"'} if page < 3 else {}
-    return httpx.Response(200, json=data, headers=headers)
-
-
-def test_link_pages_follow_next_until_there_is_none_and_keep_params_intact() -> None:
-    core = HTTPCore(base_url="https://api.example.com/x", transport=httpx.MockTransport(_link_server))
-    params = {"pageSize": 2}
-    assert list(iter_link_pages(core, "items", params=params)) == [[1, 2], [3, 4], [5]]
-    assert params == {"pageSize": 2}
-
-
 def _numbered_server(request: httpx.Request) -> httpx.Response:
     page = int(request.url.params["page"])
     return httpx.Response(200, json=[page] * 2 if page <= 3 else [])
@@ -52,7 +36,5 @@ def test_numbered_pages_stop_on_an_empty_page() -> None:
 
 
 async def test_async_twins_yield_the_same_pages() -> None:
-    core = AsyncHTTPCore(base_url="https://api.example.com/x", transport=httpx.MockTransport(_link_server))
-    assert [page async for page in aiter_link_pages(core, "items", params={"pageSize": 2})] == [[1, 2], [3, 4], [5]]
     numbered = AsyncHTTPCore(base_url="https://api.example.com", transport=httpx.MockTransport(_numbered_server))
     assert [p async for p in aiter_numbered_pages(numbered, "things", page_size=2)] == [[1, 1], [2, 2], [3, 3]]

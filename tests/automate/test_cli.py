@@ -73,7 +73,7 @@ def test_delete_refuses_with_computer_list_then_moves(runner: CliRunner, sandbox
     assert code == 1 and data["refused"] and data["computers"]
     code, out = run(runner, "delete", name, "--move-computers-to", f"{other}/Main Office", "--dry-run")
     assert code == 0 and "Would move" in out
-    code, out = run(runner, "delete", name, "--move-computers-to", f"{other}/Main Office", "-o", "json")
+    code, out = run(runner, "delete", name, "--move-computers-to", f"{other}/Main Office", "--yes", "-o", "json")
     assert code == 0 and json.loads(out)["deleted"] is True
     assert sandbox.db.execute("SELECT count(*) FROM cwa_clients WHERE id = ?", (owner,)).fetchone()[0] == 0
 

@@ -32,7 +32,7 @@ def cli_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         if name.startswith(ENV_PREFIXES):
             monkeypatch.delenv(name, raising=False)
     home = tmp_path / "home"
-    home.mkdir()
+    home.mkdir(mode=0o700)  # cwdesk refuses a config folder other users can read (src/cwdesk/private_files.py)
     monkeypatch.setenv("CWDESK_HOME", str(home))
     return home
 
@@ -76,7 +76,7 @@ def standalone(tmp_path: Path) -> Iterator[Standalone]:
     port = free_port()
     clean = {k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIXES)}
     home = tmp_path / "cli-home"
-    home.mkdir()
+    home.mkdir(mode=0o700)  # cwdesk refuses a data folder other users can read (src/cwdesk/private_files.py)
     command = [sys.executable, "-m", "cwdesk", "sandbox", "serve", "--port", str(port)]
     process = subprocess.Popen(
         command,

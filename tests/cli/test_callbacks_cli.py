@@ -25,7 +25,7 @@ def test_register_list_and_remove_a_callback(runner: CliRunner, on_sandbox: Sand
     assert (entry["type"], entry["level"], entry["url"]) == ("company", "owner", "https://hooks.example/cw")
     listed = runner.invoke(app, ["callbacks", "list", "--output", "json"])
     assert entry["id"] in [row["id"] for row in json.loads(listed.stdout)]
-    assert runner.invoke(app, ["callbacks", "remove", str(entry["id"])]).exit_code == 0
+    assert runner.invoke(app, ["callbacks", "remove", str(entry["id"]), "--yes"]).exit_code == 0
     listed = runner.invoke(app, ["callbacks", "list", "--output", "json"])
     assert entry["id"] not in [row["id"] for row in json.loads(listed.stdout)]
 

@@ -155,17 +155,17 @@ def test_a_profile_named_default_is_used_when_nothing_else_is_given(runner: CliR
 
 def test_with_keyring_the_secret_stays_out_of_the_file(runner: CliRunner, cli_home: Path, tmp_path: Path) -> None:
     import keyring
-    from keyrings.alt.file import PlaintextKeyring
 
-    backend = PlaintextKeyring()
-    backend.file_path = str(tmp_path / "keyring.cfg")  # type: ignore[misc]
+    from tests.test_config import MemoryKeyring  # a real (in-memory) keyring: plaintext ones are refused
+
+    backend = MemoryKeyring()
     previous = keyring.get_keyring()
     keyring.set_keyring(backend)
     try:
         code, out, err = add(runner, "vault", "--keyring")
         assert code == 0, err
         assert SECRET not in profiles_path().read_text()
-        assert (tmp_path / "keyring.cfg").exists()
+        assert SECRET in backend.store.values()
         assert "keyring" in out
         connection.select_profile("vault")
         cw = connection.manage_client()

@@ -25,8 +25,8 @@ def test_companies_list_as_json_has_the_default_columns(runner: CliRunner, on_sa
     rows = json.loads(out)
     cw = ManageClient(**on_sandbox.manage_credentials, transport=on_sandbox.transport())
     assert len(rows) == cw.companies.count()
-    assert set(rows[0]) == {"id", "identifier", "name", "status/name", "phoneNumber", "city", "state"}
-    assert all(isinstance(r["status/name"], str) for r in rows)
+    assert set(rows[0]) == {"id", "identifier", "name", "status", "phoneNumber", "city", "state"}
+    assert all(set(r["status"]) == {"name"} and isinstance(r["status"]["name"], str) for r in rows)
 
 
 def test_where_fields_and_order_by_reach_connectwise_as_asked(runner: CliRunner, on_sandbox: Sandbox) -> None:

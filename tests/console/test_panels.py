@@ -309,3 +309,27 @@ def test_a_job_with_nothing_to_undo_is_not_offered_a_rollback(sign_in: Any, cons
     assert refused.status_code == 409 and "nothing to roll back" in refused.json()["message"]
     audit = operator.page("/audit").text
     assert "roll back job" in audit and "refused" in audit
+
+
+def test_a_console_job_records_its_target_and_creator_and_is_not_resumed_elsewhere(
+    console: FastAPI, sign_in: Any
+) -> None:
+    import sqlalchemy as sa
+
+    from cwdesk.store.jobs import jobs
+    from cwdesk.workflows.jobs import get_job
+
+    operator = sign_in("operator")
+    job_id = _bulk_job(operator, "disablePortalLoginFlag", "true")
+    engine = console.state.engine
+    summary = get_job(engine, job_id).summary
+    assert (summary.created_by or "").startswith("operator")  # the signed-in operator's user name
+    manage = console.state.connections.manage
+    assert summary.target == f"{manage.base_url} ({manage.credentials.company})"
+    with engine.begin() as conn:
+        conn.execute(sa.update(jobs).where(jobs.c.id == job_id).values(target="https://other.example (acme)"))
+    for action in ("resume", "rollback"):
+        refused = operator.change(f"/jobs/{job_id}/{action}", json={"confirm": "yes"})
+        assert refused.status_code == 409, refused.text
+        assert "was made against https://other.example (acme)" in refused.json()["message"]
+    assert get_job(engine, job_id).summary.state is summary.state

@@ -150,7 +150,7 @@ def test_cli_query_mutate_delete_op(runner: CliRunner, tmp_path: Path) -> None:
     result = runner.invoke(app, ["mutate", "Clients_PostClient", "--body", str(body), "-o", "json"])
     assert result.exit_code == 0, result.output
     new_id = json.loads(result.output)["Id"]
-    result = runner.invoke(app, ["delete-op", "Clients_DeleteClient", "--param", f"clientId={new_id}"])
+    result = runner.invoke(app, ["delete-op", "Clients_DeleteClient", "--param", f"clientId={new_id}", "--yes"])
     assert result.exit_code == 0, result.output
 
 

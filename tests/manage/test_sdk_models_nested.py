@@ -75,7 +75,7 @@ def test_assigned_values_are_read_as_models() -> None:
 def test_a_nested_member_that_is_not_an_object_is_set_aside_when_the_page_is_decoded(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    with caplog.at_level(logging.WARNING, logger="cwdesk.manage.models"):
+    with caplog.at_level(logging.WARNING, logger="cwdesk.models"):
         good, odd = decode_page(Company, [_company(), _company(id=8, status="Active")])
     assert good.status is not None and good.status.name == "Active"
     assert odd.status is None and odd.model_extra == {"status": "Active"}
@@ -84,7 +84,7 @@ def test_a_nested_member_that_is_not_an_object_is_set_aside_when_the_page_is_dec
 
 def test_an_odd_member_inside_a_reference_is_set_aside_when_it_is_read(caplog: pytest.LogCaptureFixture) -> None:
     (company,) = decode_page(Company, [_company(status={"id": "not-a-number", "name": "Active"})])
-    with caplog.at_level(logging.WARNING, logger="cwdesk.manage.models"):
+    with caplog.at_level(logging.WARNING, logger="cwdesk.models"):
         status = company.status
     assert status is not None and status.name == "Active" and status.id is None
     assert status.model_extra == {"id": "not-a-number"}

@@ -51,7 +51,7 @@ def _bulk_commands(home: Path, base: str, companies: list[list[int]]) -> list[su
 
 def test_four_bulk_jobs_on_one_credential_share_the_rate_limit(tmp_path: Path) -> None:
     sandbox_home, app_home = tmp_path / "sandbox", tmp_path / "app"
-    app_home.mkdir()
+    app_home.mkdir(mode=0o700)  # the app refuses a data folder other users can read
     with serve(sandbox_home, "--seed", "24", "--rate-limit", f"{RATE}/min", "--rate-burst", str(BURST)) as served:
         companies = [[i for i in range(1, 25) if i % PROCESSES == n] for n in range(PROCESSES)]
         # A fresh machine: the four processes also make the app's database together (it is upgraded once).

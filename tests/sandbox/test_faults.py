@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from cwdesk.sandbox import Sandbox
+from cwdesk.sandbox.control import CONTROL_HEADERS
 from cwdesk.sandbox.manage_api import API_ROOT
 from cwdesk.sandbox.seed import READ_ONLY_PRIVATE_KEY, READ_ONLY_PUBLIC_KEY
 
@@ -106,7 +107,9 @@ def test_request_log_shows_method_path_query_status_and_duration(sandbox: Sandbo
 
 
 def test_control_endpoints_reset_seed_faults_and_requests(sandbox: Sandbox, manage: httpx.Client) -> None:
-    control = httpx.Client(transport=sandbox.transport(), base_url=sandbox.base_url + "/_sandbox")
+    control = httpx.Client(
+        transport=sandbox.transport(), base_url=sandbox.base_url + "/_sandbox", headers=CONTROL_HEADERS
+    )
     manage.delete("/company/companies/1")
     assert control.post("/reset", json={"seed": "demo"}).status_code == 200
     assert manage.get("/company/companies/1").status_code == 200

@@ -98,18 +98,21 @@ def test_child_conditions_find_contacts_by_email(manage: httpx.Client) -> None:
 
 
 def test_custom_field_conditions_match_caption_and_value_on_one_field(manage: httpx.Client) -> None:
+    # Custom fields are listed whole on every record (rapid7/insightconnect-plugins
+    # plugins/connectwise/unit_test/responses/get_company.json.resp); a PUT sends them back with values.
     company = manage.get("/company/companies/2").json()
     company.pop("_info")
     company.pop("types")  # a PUT may not carry types (test_manage_fidelity.py)
-    company["customFields"] = [
-        {"id": 7, "caption": "Backup Vendor", "type": "Text", "entryMethod": "EntryField", "value": "Datto"},
-        {"id": 8, "caption": "Tier", "type": "Text", "entryMethod": "EntryField", "value": "Gold"},
-    ]
+    for field in company["customFields"]:
+        if field["caption"] == "Backup Vendor":
+            field["value"] = "Datto"
+        if field["caption"] == "Account Tier":
+            field["value"] = "Platinum"
     assert manage.put("/company/companies/2", json=company).status_code == 200
-    found = manage.get("/company/companies", params={"customFieldConditions": 'caption="Tier" AND value="Gold"'})
-    assert ids(found) == [2]
-    mixed = manage.get("/company/companies", params={"customFieldConditions": 'caption="Tier" AND value="Datto"'})
-    assert ids(mixed) == []
+    tier = 'caption="Account Tier" AND value="Platinum"'
+    assert ids(manage.get("/company/companies", params={"customFieldConditions": tier})) == [2]
+    mixed = 'caption="Account Tier" AND value="Datto"'
+    assert ids(manage.get("/company/companies", params={"customFieldConditions": mixed})) == []
 
 
 def test_order_by_several_keys_and_fields_with_nested_paths(manage: httpx.Client) -> None:

@@ -1,7 +1,10 @@
-"""S6: every response of every implemented Manage path validates against the schemas of ``manage-core.json``.
+"""S6: every response of every implemented Manage path validates against the schemas of ``manage-core.json``
+(and the child collections' schemas of ``manage-children.json``).
 
 Objects are checked strictly (no property the spec does not define), so the emulator cannot drift from the spec.
-OpenAPI 3.0's ``nullable`` is turned into JSON Schema's ``"null"`` type.
+OpenAPI 3.0's ``nullable`` is turned into JSON Schema's ``"null"`` type. A property typed ``object`` with neither
+properties nor additionalProperties is ConnectWise's generator saying "any value" (``CustomFieldValue.value`` holds
+text, numbers, booleans; the sandbox reads it the same way, ``ManageBackend._value``), so it accepts any value.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import httpx
 import jsonschema
 import pytest
 
-from cwdesk.sandbox.backend.kinds import KINDS
+from cwdesk.sandbox.backend.kinds import KINDS, Kind
 from cwdesk.sandbox.backend.spec import spec_path
 
 
@@ -25,6 +28,8 @@ def _strict(node: Any) -> Any:
             node["type"] = [node["type"], "null"]
         if node.get("type") == "object" and "properties" in node:
             node.setdefault("additionalProperties", False)
+        elif node.get("type") in ("object", ["object", "null"]) and "additionalProperties" not in node:
+            del node["type"]
         return node
     if isinstance(node, list):
         return [_strict(item) for item in node]
@@ -32,7 +37,12 @@ def _strict(node: Any) -> Any:
 
 
 SPEC = json.loads(spec_path("manage-core.json").read_text(encoding="utf-8"))
-DOCUMENT = {"components": _strict(copy.deepcopy(SPEC["components"]))}
+CHILDREN = json.loads(spec_path("manage-children.json").read_text(encoding="utf-8"))
+DOCUMENT = {
+    "components": {
+        "schemas": _strict(copy.deepcopy({**CHILDREN["components"]["schemas"], **SPEC["components"]["schemas"]}))
+    }
+}
 
 
 def check(response: httpx.Response, schema: dict[str, Any]) -> None:
@@ -67,6 +77,26 @@ def test_list_count_and_item_responses_match_the_spec(manage: httpx.Client, path
     for record in records[:5]:
         item = manage.get(f"{concrete}/{record['id']}")
         check(item, response_schema(path + "/{id}", "get", "200"))
+
+
+CHILD_KINDS = [kind for kind in KINDS.values() if kind.path in CHILDREN["paths"]]
+
+
+@pytest.mark.parametrize("kind", CHILD_KINDS, ids=[kind.name for kind in CHILD_KINDS])
+def test_child_collections_match_their_schemas(manage: httpx.Client, kind: Kind) -> None:
+    concrete = kind.path.replace("{parentId}", "1")
+    listing = manage.get(concrete, params={"pageSize": 1000})
+    assert listing.status_code == 200
+    assert listing.json(), f"the demo seed should have records at {concrete}"
+    check(listing, {"type": "array", "items": ref(kind.schema)})
+    check(manage.get(concrete + "/count"), ref("Count"))
+    check(manage.get(f"{concrete}/{listing.json()[0]['id']}"), ref(kind.schema))
+
+
+def test_contact_communications_match_their_schema(manage: httpx.Client) -> None:
+    listing = manage.get("/company/contacts/1/communications")
+    check(listing, {"type": "array", "items": ref("ContactCommunication")})
+    check(manage.get(f"/company/contacts/1/communications/{listing.json()[0]['id']}"), ref("ContactCommunication"))
 
 
 def test_system_info_matches_the_spec(manage: httpx.Client) -> None:

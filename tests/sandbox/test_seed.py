@@ -69,3 +69,40 @@ def test_empty_sandbox_has_no_records_but_keys_work(empty_sandbox: Sandbox) -> N
         response = client.get("/v4_6_release/apis/3.0/company/companies", headers=headers)
     assert response.status_code == 200
     assert response.json() == []
+
+
+def test_demo_tickets_use_their_boards_statuses_and_teams(manage: httpx.Client) -> None:
+    # Statuses and teams belong to a board (rapid7/insightconnect-plugins get_ticket_by_id.json.resp:
+    # status_href .../service/boards/30/statuses/550, team_href .../service/boards/30/teams/10).
+    tickets = manage.get("/service/tickets", params={"pageSize": 100}).json()
+    assert tickets
+    for ticket in tickets:
+        board_id = ticket["board"]["id"]
+        statuses = {s["id"]: s for s in manage.get(f"/service/boards/{board_id}/statuses").json()}
+        teams = {t["id"] for t in manage.get(f"/service/boards/{board_id}/teams").json()}
+        assert ticket["status"]["id"] in statuses
+        assert ticket["closedFlag"] == statuses[ticket["status"]["id"]]["closedStatus"]
+        assert ticket["team"]["id"] in teams
+        assert manage.get(f"/service/tickets/{ticket['id']}/notes/count").json()["count"] >= 1
+
+
+def test_seeded_records_are_as_full_as_records_created_through_the_api(manage: httpx.Client) -> None:
+    # The seed generator completes its records with the same rules as a POST (backend/defaults.py).
+    created = manage.post(
+        "/company/companies", json={"identifier": "Probe", "name": "Probe", "site": {"name": "Main"}}
+    ).json()
+    seeded = manage.get("/company/companies/1").json()
+    optional = {"defaultContact", "site", "addressLine1", "city", "state", "zip", "country", "phoneNumber", "website",
+                "timeZoneSetup", "territory"}  # fmt: skip
+    assert set(created) - set(seeded) == set()
+    assert set(seeded) - set(created) <= optional
+    assert set(created["_info"]) == set(seeded["_info"])
+    contact = manage.post("/company/contacts", json={"firstName": "Probe", "company": {"id": 1}}).json()
+    assert set(contact) - set(manage.get("/company/contacts/1").json()) == set()
+
+
+def test_demo_clients_have_custom_field_values_to_filter_on(manage: httpx.Client) -> None:
+    gold = manage.get("/company/companies", params={"customFieldConditions": 'caption="Account Tier" AND value="Gold"'})
+    assert {c["identifier"] for c in gold.json()} == {"AcmeDental", "DeltaMfg"}
+    prospect = manage.get("/company/companies", params={"conditions": 'identifier="GranitePeak"'}).json()[0]
+    assert all("value" not in field for field in prospect["customFields"])

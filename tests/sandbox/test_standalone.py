@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from cwdesk.sandbox.control import CONTROL_HEADERS
 from cwdesk.sandbox.manage_api import API_ROOT
 from cwdesk.sandbox.server import CLIENT_ID
 from tests.loopback import free_port
@@ -88,7 +89,11 @@ def test_serve_answers_manage_requests_with_links_on_its_own_host(server: Server
 
 
 def test_dropped_connection_reaches_the_client_as_a_protocol_error(server: Server) -> None:
-    httpx.post(server.base_url + "/_sandbox/faults/next", json={"action": "drop", "path_contains": "/system"})
+    httpx.post(
+        server.base_url + "/_sandbox/faults/next",
+        json={"action": "drop", "path_contains": "/system"},
+        headers=CONTROL_HEADERS,
+    )
     with pytest.raises(httpx.TransportError):
         httpx.get(server.base_url + API_ROOT + "/system/info", auth=auth(), headers={"clientId": CLIENT_ID})
 

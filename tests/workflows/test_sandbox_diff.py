@@ -15,12 +15,12 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from cwdesk._http.errors import APIStatusError
 from cwdesk.automate.client import AutomateClient
 from cwdesk.cli import connection
 from cwdesk.cli.app import app
 from cwdesk.cli.output import OutputFormat
 from cwdesk.cli.sandbox import print_report
+from cwdesk.errors import APIStatusError
 from cwdesk.manage.client import ManageClient
 from cwdesk.sandbox import Sandbox
 from cwdesk.workflows.sandbox_diff import (

@@ -73,7 +73,7 @@ def test_the_last_sync_time_is_kept_in_the_store(cw: ManageClient, engine: sa.En
 @pytest.mark.parametrize("kind", sorted(SYNC_KINDS))
 def test_every_kind_syncs_into_the_store(cw: ManageClient, engine: sa.Engine, kind: str) -> None:
     result = sync_kind(cw, engine, kind)
-    resource = getattr(cw, SYNC_KINDS[kind].resource)
+    resource = SYNC_KINDS[kind].collection(cw)
     assert result.created == resource.count() > 0
     with engine.connect() as conn:
         assert len(list(sync_cache.cached_records(conn, source_of(cw), kind))) == result.created

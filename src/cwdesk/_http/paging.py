@@ -1,18 +1,14 @@
-"""Page iterators over JSON-array endpoints, sync and async twins, on top of ``HTTPCore`` / ``AsyncHTTPCore``.
+"""Link headers, and numbered-page iterators (sync and async twins) on top of ``HTTPCore`` / ``AsyncHTTPCore``.
 
-Two ways APIs page, two pairs of iterators (each yields one page = the decoded JSON list):
-
-- ``iter_link_pages`` / ``aiter_link_pages``: follow the RFC 8288 ``Link`` header. The next page is the URL with
-  ``rel="next"``; a Link without any ``rel`` (servers doing forward-only/cursor paging) is followed as-is. Stops
-  when there is no next link, on an empty page, or if the server points back at the same URL. Use for Manage's
-  navigable paging (``page``) and forward-only paging (``pageId``, with the request header the caller passes).
+- ``parse_link_header`` / ``next_link``: read the RFC 8288 ``Link`` header. The next page is the URL with
+  ``rel="next"``; a Link without any ``rel`` (servers doing forward-only/cursor paging) counts as next. Manage's
+  walk over its pages (``cwdesk.manage.paging``, behind ``ManageClient.iter_pages``) decides with them.
 - ``iter_numbered_pages`` / ``aiter_numbered_pages``: increment a page-number parameter until an empty page
-  (Automate has no Link header) or, optionally, a short page.
+  (Automate has no Link header) or, optionally, a short page. They copy the caller's ``params`` (never mutate
+  them) and go through the core, so throttle, retries and error mapping apply to every page.
 
-Both copy the caller's ``params`` (never mutate them) and go through the core, so throttle, retries and error
-mapping apply to every page. ``parse_link_header`` is public for anyone who needs ``first``/``last``.
-
-Not for: building query parameters, decoding records into models, or counting (the API clients do that).
+Not for: Manage's paging rules (``cwdesk.manage.paging``), building query parameters, decoding records into
+models, or counting (the API clients do that).
 """
 
 from __future__ import annotations
@@ -21,13 +17,11 @@ import re
 from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any
 
-from cwdesk._http.core import AsyncHTTPCore, HTTPCore, QueryParams, decode_json
+from cwdesk._http.core import AsyncHTTPCore, HTTPCore, QueryParams
 from cwdesk._http.errors import UnexpectedResponseError
 
 __all__ = [
-    "aiter_link_pages",
     "aiter_numbered_pages",
-    "iter_link_pages",
     "iter_numbered_pages",
     "next_link",
     "parse_link_header",
@@ -68,58 +62,6 @@ def _page(body: Any, url: str) -> list[Any]:
     if not isinstance(body, list):
         raise UnexpectedResponseError(f"expected a JSON array of records from {url}, got {type(body).__name__}")
     return body
-
-
-def iter_link_pages(
-    core: HTTPCore,
-    path: str,
-    *,
-    params: QueryParams | None = None,
-    headers: Mapping[str, str] | None = None,
-    method: str = "GET",
-    json: Any = None,
-) -> Iterator[list[Any]]:
-    """Yield each page of a Link-paged list, starting at ``path`` with ``params`` (copied, never mutated)."""
-    url: str | None = path
-    query: dict[str, Any] | None = dict(params) if params is not None else None
-    seen: set[str] = set()
-    while url is not None:
-        response = core.request(method, url, params=query, headers=headers, json=json)
-        page = _page(decode_json(response), path)
-        if not page:
-            return
-        yield page
-        seen.add(str(response.request.url))
-        url = next_link(response.headers.get("link"))
-        if url is not None and str(core.url_for(url)) in seen:
-            return  # a server pointing back at a page we already read would loop forever
-        query = None  # the next URL carries its own query string
-
-
-async def aiter_link_pages(
-    core: AsyncHTTPCore,
-    path: str,
-    *,
-    params: QueryParams | None = None,
-    headers: Mapping[str, str] | None = None,
-    method: str = "GET",
-    json: Any = None,
-) -> AsyncIterator[list[Any]]:
-    """Async twin of ``iter_link_pages``."""
-    url: str | None = path
-    query: dict[str, Any] | None = dict(params) if params is not None else None
-    seen: set[str] = set()
-    while url is not None:
-        response = await core.request(method, url, params=query, headers=headers, json=json)
-        page = _page(decode_json(response), path)
-        if not page:
-            return
-        yield page
-        seen.add(str(response.request.url))
-        url = next_link(response.headers.get("link"))
-        if url is not None and str(core.url_for(url)) in seen:
-            return
-        query = None
 
 
 def iter_numbered_pages(

@@ -21,8 +21,9 @@ from typing import Any
 
 import httpx
 
-from cwdesk._http.errors import ConfigurationError, UnexpectedResponseError, error_from_response
+from cwdesk._http.errors import error_from_response
 from cwdesk.automate.credentials import AutomateCredentials
+from cwdesk.errors import ConfigurationError, UnexpectedResponseError
 
 __all__ = ["AUTOMATE_UNAUTHORIZED_HINT", "AutomateTokenAuth"]
 

@@ -23,10 +23,10 @@ from typing import Any
 
 import httpx
 
-from cwdesk import __version__
 from cwdesk._http.core import AsyncHTTPCore, HTTPCore
 from cwdesk._http.retry import RetryPolicy
 from cwdesk._http.throttle import Throttle, throttle_for
+from cwdesk._version import __version__
 from cwdesk.automate.auth import AUTOMATE_UNAUTHORIZED_HINT, AutomateTokenAuth
 from cwdesk.automate.credentials import AutomateCredentials
 from cwdesk.automate.operations import AsyncAutomateOperations, AutomateOperations

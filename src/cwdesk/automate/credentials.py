@@ -14,8 +14,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from cwdesk._http.errors import ConfigurationError
 from cwdesk.config import profile_section, profiles_path, validate_client_id
+from cwdesk.errors import ConfigurationError
 
 __all__ = ["AUTOMATE_ENV_VARS", "AutomateCredentials"]
 

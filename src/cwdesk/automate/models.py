@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import Field
 
-from cwdesk.manage.models.base import CWModel, decode_page, decode_record
+from cwdesk.models import CWModel, decode_page, decode_record
 
 __all__ = [
     "AutomateRef",

@@ -15,10 +15,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from cwdesk._http.core import AsyncHTTPCore, HTTPCore
-from cwdesk._http.errors import ConfigurationError
 from cwdesk._http.operations_index import Operation, OperationIndex, fill_path
 from cwdesk._http.paging import aiter_numbered_pages, iter_numbered_pages
 from cwdesk.conditions import Condition, render
+from cwdesk.errors import ConfigurationError
 
 __all__ = ["AsyncAutomateOperations", "AutomateOperations", "prepare_automate_call"]
 

@@ -23,7 +23,6 @@ from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from typing import Any, Generic, TypeVar
 
 from cwdesk._http.core import AsyncHTTPCore, HTTPCore
-from cwdesk._http.errors import ConfigurationError
 from cwdesk._http.paging import aiter_numbered_pages, iter_numbered_pages
 from cwdesk.automate.models import (
     Client,
@@ -36,7 +35,8 @@ from cwdesk.automate.models import (
     decode_record,
 )
 from cwdesk.conditions import Condition, render
-from cwdesk.manage.models.base import CWModel, to_api_payload
+from cwdesk.errors import ConfigurationError
+from cwdesk.models import CWModel, to_api_payload
 
 __all__ = [
     "AsyncClientsResource",

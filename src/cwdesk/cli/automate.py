@@ -17,14 +17,14 @@ import typer
 from rich.progress import Progress
 
 from cwdesk.cli import connection
-from cwdesk.cli.jobs import database, finish_job, run_with_progress
-from cwdesk.cli.output import EXIT_FAILURE, EXIT_PARTIAL, OutputFormat, emit, emit_object
+from cwdesk.cli.jobs import cli_user, database, finish_job, run_with_progress
+from cwdesk.cli.output import EXIT_FAILURE, EXIT_PARTIAL, OutputFormat, confirm_or_refuse, emit, emit_object, say
 from cwdesk.workflows import automate_clients as w5
-from cwdesk.workflows.jobs import create_job
+from cwdesk.workflows.jobs import start_job
 from cwdesk.workflows.validation import InvalidInput, Problem
 
 app = typer.Typer(help="ConnectWise Automate: clients, their computers' health and extra fields.", no_args_is_help=True)
-clients_app = typer.Typer(help="Find, report on, create, onboard, update and safely delete Automate clients.",
+clients_app = typer.Typer(help="Find, report on, create, onboard and safely delete Automate clients.",
                           no_args_is_help=True)  # fmt: skip
 app.add_typer(clients_app, name="clients")
 
@@ -64,7 +64,9 @@ def report_command(output: OutputFormat = OUTPUT) -> None:
         else:
             rows = w5.client_report(cwa)
     columns = ["id", "name", "contact", "email", "phone", "city", "computers", "online", "offline", "locations"]
-    emit(rows, output=output, columns=columns, title=f"{len(rows)} Automate client(s)")
+    # At 80 columns a table of every column would squeeze the names to nothing: the counts and who to call stay.
+    narrow = ["id", "name", "contact", "city", "computers", "online", "offline"]
+    emit(rows, output=output, columns=columns, title=f"{len(rows)} Automate client(s)", narrow=narrow)
 
 
 @clients_app.command("health")
@@ -82,9 +84,9 @@ def health_command(
             emit(health.offline_computers, output=output, columns=["id", "name", "location", "last_contact"])
         return
     if health.percentage is None:
-        typer.echo(f"{health.client} (id {health.client_id}) has no computers in Automate.")
+        say(f"{health.client} (id {health.client_id}) has no computers in Automate.")
         return
-    typer.echo(
+    say(
         f"{health.client} (id {health.client_id}): {health.online} online, {health.offline} offline of "
         f"{health.total} — {health.percentage:g}% healthy."
     )
@@ -169,8 +171,8 @@ def onboard_command(
         emit([{"key": s.key, "action": s.action, "label": s.label} for s in plan.steps], output=output)
         return
     engine = database()
-    job_id = create_job(engine, plan, target=f"automate:{cwa.root}")
-    typer.echo(f"Job {job_id}: {plan.title}", err=True)
+    job_id = start_job(engine, plan, client=cwa, created_by=cli_user())
+    say(f"Job {job_id}: {plan.title}", err=True)
     with connection.reporting_errors():
         summary = run_with_progress(engine, job_id, client=cwa, quiet=quiet)
     finish_job(summary, output=output)
@@ -183,20 +185,42 @@ def delete_command(
         None, "--move-computers-to", help="CLIENT/LOCATION to move the client's computers to before deleting."
     ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Show what would happen; write nothing."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Delete without asking (needed when not on a terminal)."),
     output: OutputFormat = OUTPUT,
 ) -> None:
-    """Delete a client safely: refused while it has computers, unless they are moved first."""
+    """Delete a client safely: refused while it has computers, unless they are moved first; asks before deleting."""
     with connection.reporting_errors():
-        result = w5.delete_client(
-            connection.automate_client(), client, move_computers_to=move_computers_to, dry_run=dry_run
-        )
+        cwa = connection.automate_client()
+        # The same checks as the delete itself, with nothing written: what the user is asked about is what happens.
+        preview = w5.delete_client(cwa, client, move_computers_to=move_computers_to, dry_run=True)
+        if not (dry_run or preview.refused):
+            confirm_or_refuse(_delete_preview(preview), question=f"Delete client {preview.client!r}?", yes=yes)
+            result = w5.delete_client(cwa, client, move_computers_to=move_computers_to)
+        else:
+            result = preview
     if output is OutputFormat.json:
         emit_object(result.as_dict(), output=output)
     else:
-        typer.echo(result.message, err=result.refused)
+        say(result.message, err=result.refused)
         if result.refused:
             emit(result.computers, output=output, columns=["id", "name", "status"], title="Computers still assigned")
         elif result.moved and output is OutputFormat.csv:
             emit(result.moved, output=output, columns=["id", "name", "to"])
     if result.refused or not (result.deleted or result.dry_run):
         raise typer.Exit(EXIT_FAILURE)
+
+
+#: How many of the computers to be moved the delete's question lists by name (the count is always given).
+LISTED_COMPUTERS = 20
+
+
+def _delete_preview(preview: w5.DeleteResult) -> list[str]:
+    """What the delete will do, from its dry run: the move and delete, then the computers being moved."""
+    computers = preview.computers
+    lines = [preview.message]
+    lines += [
+        f"  - computer {c['id']} {c['name']!r} ({c['status'] or 'no status'})" for c in computers[:LISTED_COMPUTERS]
+    ]
+    if len(computers) > LISTED_COMPUTERS:
+        lines.append(f"  ... and {len(computers) - LISTED_COMPUTERS} more computer(s)")
+    return lines

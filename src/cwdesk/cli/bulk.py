@@ -10,15 +10,18 @@ from __future__ import annotations
 import typer
 
 from cwdesk.cli import connection
-from cwdesk.cli.jobs import database, exit_code_of, run_with_progress
-from cwdesk.cli.output import EXIT_USAGE, OutputFormat, emit
-from cwdesk.workflows import client_records
+from cwdesk.cli.jobs import cli_user, database, exit_code_of, run_with_progress
+from cwdesk.cli.output import EXIT_USAGE, OutputFormat, emit, say
 from cwdesk.workflows.bulk_contacts import ContactFilter, bulk_report, parse_assignments, plan_bulk_contacts
-from cwdesk.workflows.jobs import create_job, get_job
+from cwdesk.workflows.jobs import get_job, start_job
 
 app = typer.Typer(help="Bulk changes (one call per record, at the server's pace, resumable).", no_args_is_help=True)
 
 REPORT_COLUMNS = ["contact_id", "contact", "company", "field", "before", "after", "result", "message"]
+# What a narrow terminal shows (the field is in the title line): a dry run's before and after; a run's outcome,
+# whose messages say why a record failed.
+DRY_RUN_NARROW = ["contact_id", "contact", "company", "before", "after", "result"]
+REPORT_NARROW = ["contact_id", "contact", "company", "after", "result", "message"]
 
 
 def _company_ids(text: str) -> list[int]:
@@ -69,15 +72,15 @@ def contacts(
             }
             for s in plan.steps
         ]
-        typer.echo(f"Dry run: {plan.title}; nothing was written.", err=True)
-        emit(rows, output=output, columns=REPORT_COLUMNS)
+        say(f"Dry run: {plan.title}; nothing was written.", err=True)
+        emit(rows, output=output, columns=REPORT_COLUMNS, narrow=DRY_RUN_NARROW)
         return
     engine = database()
-    job_id = create_job(engine, plan, target=client_records.target_of(cw))
-    typer.echo(f"Job {job_id}: {plan.title}", err=True)
+    job_id = start_job(engine, plan, client=cw, created_by=cli_user())
+    say(f"Job {job_id}: {plan.title}", err=True)
     with connection.reporting_errors():
         summary = run_with_progress(engine, job_id, client=cw, quiet=quiet)
-    emit(bulk_report(get_job(engine, job_id)), output=output, columns=REPORT_COLUMNS)
+    emit(bulk_report(get_job(engine, job_id)), output=output, columns=REPORT_COLUMNS, narrow=REPORT_NARROW)
     counts = summary.counts
     typer.echo(
         f"Job {job_id} {summary.state.value}: ok {counts.ok}, error {counts.error}, skipped {counts.skipped}.",

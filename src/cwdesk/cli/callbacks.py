@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import typer
 
 from cwdesk.cli import connection
-from cwdesk.cli.output import OutputFormat, emit
+from cwdesk.cli.output import OutputFormat, confirm_or_refuse, emit
 from cwdesk.cli.resources import Readable, add_read_commands
 from cwdesk.store import open_database
 from cwdesk.workflows.callbacks import CallbackReceiver, SigningKeys, create_app
@@ -87,11 +87,19 @@ def register(
 
 
 @app.command("remove")
-def remove(callback_id: int = typer.Argument(..., help="The callback's id (see `cwdesk callbacks list`).")) -> None:
-    """Delete a callback at ConnectWise."""
+def remove(
+    callback_id: int = typer.Argument(..., help="The callback's id (see `cwdesk callbacks list`)."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Remove without asking (needed when not on a terminal)."),
+) -> None:
+    """Delete a callback at ConnectWise (shows it and asks first)."""
     with connection.reporting_errors():
         cw = connection.manage_client()
         try:
+            entry = record_dict(cw.callbacks.get(callback_id))
+            shown = ", ".join(f"{k} {entry.get(k)!r}" for k in ("type", "level", "objectId", "url", "description"))
+            confirm_or_refuse(
+                f"Removing callback {callback_id} ({shown}) stops its deliveries.", question="Remove it?", yes=yes
+            )
             cw.callbacks.delete(callback_id)
         finally:
             cw.close()

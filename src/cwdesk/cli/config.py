@@ -1,11 +1,19 @@
 """``cwdesk config``: save, list, show and remove connection profiles (secrets masked, file 0600 or the keyring).
 
+Secrets never need to be on the command line (where ``ps`` shows them to every local user, and the shell history
+keeps them): ``add-profile`` reads the Manage private key and the Automate password from, in this order,
+``--private-key-stdin`` / ``--automate-password-stdin`` (one line on standard input), the ``CWM_PRIVATEKEY`` /
+``CWA_PASSWORD`` environment variables (readable only by the same user, in ``/proc/PID/environ``), or a hidden
+prompt. ``--private-key VALUE`` and ``--automate-password VALUE`` still work, for old scripts, but warn.
+
 Not for: reading or writing the profile file itself (``cwdesk.config`` does, and enforces mode 0600) or choosing
 which profile a command uses (``cli/connection.py``).
 """
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import Any
 
 import typer
@@ -30,13 +38,19 @@ def add_profile(
     company: str | None = typer.Option(None, help="Manage company id (as typed at the ConnectWise login)."),
     public_key: str | None = typer.Option(None, help="Manage API member's public key."),
     private_key: str | None = typer.Option(
-        None, help="Manage private key; asked for (hidden) when --server is given without it."
+        None, help="Discouraged (shows in `ps`): use --private-key-stdin, CWM_PRIVATEKEY or the hidden prompt."
+    ),
+    private_key_stdin: bool = typer.Option(
+        False, "--private-key-stdin", help="Read the Manage private key from standard input (one line)."
     ),
     client_id: str | None = typer.Option(None, help="Your clientId (a UUID from developer.connectwise.com)."),
     automate_server: str | None = typer.Option(None, help="Automate server, e.g. automate.example.com."),
     automate_username: str | None = typer.Option(None, help="Automate user name."),
     automate_password: str | None = typer.Option(
-        None, help="Automate password; asked for (hidden) when --automate-server is given without it."
+        None, help="Discouraged (shows in `ps`): use --automate-password-stdin, CWA_PASSWORD or the hidden prompt."
+    ),
+    automate_password_stdin: bool = typer.Option(
+        False, "--automate-password-stdin", help="Read the Automate password from standard input (one line)."
     ),
     automate_client_id: str | None = typer.Option(None, help="Automate clientId (a UUID)."),
     keyring: bool = typer.Option(False, "--keyring", help="Keep the secrets in the OS keyring, not in the file."),
@@ -44,6 +58,11 @@ def add_profile(
     """Save a profile. Secrets go to a 0600 file under $CWDESK_HOME, or to the OS keyring with --keyring."""
     if server is None and automate_server is None:
         raise typer.BadParameter("give --server (Manage) and/or --automate-server (Automate)", param_hint="options")
+    if private_key_stdin and automate_password_stdin:
+        raise typer.BadParameter(
+            "standard input can carry one secret: give the other by its environment variable or the prompt",
+            param_hint="--private-key-stdin / --automate-password-stdin",
+        )
     manage: dict[str, str] | None = None
     automate: dict[str, str] | None = None
     if server is not None:
@@ -54,8 +73,9 @@ def add_profile(
         ]
         if missing:
             raise typer.BadParameter(f"a Manage profile also needs {', '.join(missing)}", param_hint="options")
-        if not private_key:
-            private_key = typer.prompt("Manage private key", hide_input=True)
+        private_key = _secret(
+            "Manage private key", "--private-key", private_key, from_stdin=private_key_stdin, env="CWM_PRIVATEKEY"
+        )
         manage = {
             "server": server,
             "company": company or "",
@@ -71,8 +91,10 @@ def add_profile(
         ]
         if missing:
             raise typer.BadParameter(f"an Automate profile also needs {', '.join(missing)}", param_hint="options")
-        if not automate_password:
-            automate_password = typer.prompt("Automate password", hide_input=True)
+        automate_password = _secret(
+            "Automate password", "--automate-password", automate_password, from_stdin=automate_password_stdin,
+            env="CWA_PASSWORD",
+        )  # fmt: skip
         automate = {
             "server": automate_server,
             "username": automate_username or "",
@@ -85,6 +107,28 @@ def add_profile(
         path = config.save_profile(name, manage=manage, automate=automate, use_keyring=keyring)
     where = "the OS keyring" if keyring else str(path)
     typer.echo(f"Saved profile {name!r} (secrets in {where}). Use it with `cwdesk --profile {name} ...`.")
+
+
+def _secret(what: str, flag: str, given: str | None, *, from_stdin: bool, env: str) -> str:
+    """A secret from ``FLAG-stdin``, the environment variable, the discouraged ``FLAG VALUE``, or a hidden prompt."""
+    if from_stdin:
+        value = sys.stdin.readline().strip()
+        if not value:
+            raise typer.BadParameter(
+                f"standard input was empty: pipe the {what.lower()} in", param_hint=f"{flag}-stdin"
+            )
+        return value
+    if given:
+        typer.echo(
+            f"Warning: {flag} puts the {what.lower()} in the process list (`ps`) for every local user and in your "
+            f"shell history. Use {flag}-stdin, the {env} environment variable, or leave it out to be asked.",
+            err=True,
+        )
+        return given
+    from_env = os.environ.get(env, "").strip()
+    if from_env:
+        return from_env
+    return str(typer.prompt(what, hide_input=True))
 
 
 @app.command("list")

@@ -34,9 +34,9 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 import typer
 
 from cwdesk import config
-from cwdesk._http.errors import ConfigurationError, CWDeskError
-from cwdesk.cli.output import EXIT_FAILURE, EXIT_USAGE
+from cwdesk.cli.output import EXIT_FAILURE, EXIT_USAGE, say
 from cwdesk.conditions import ConditionSyntaxError
+from cwdesk.errors import ConfigurationError, CWDeskError
 from cwdesk.logs import register_secret
 
 if TYPE_CHECKING:
@@ -83,8 +83,8 @@ def use_sandbox(sandbox: Any) -> Iterator[None]:
 
 
 def fail(message: str, *, code: int = EXIT_FAILURE) -> NoReturn:
-    """Print ``message`` on stderr and end the command with ``code``."""
-    typer.echo(f"Error: {message}", err=True)
+    """Print ``message`` on stderr (its control characters escaped: it may quote ConnectWise) and end with ``code``."""
+    say(f"Error: {message}", err=True)
     raise typer.Exit(code)
 
 

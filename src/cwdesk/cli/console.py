@@ -8,8 +8,10 @@ Not for: the console itself (``cwdesk.console``).
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import os
+from typing import Any
 
 import typer
 
@@ -24,6 +26,58 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+# A client must send a request's head and body within this many seconds, or the connection is closed: uvicorn has
+# no such timeout (only keep-alive), so 100 slow clients could hold 100 connections for as long as they liked.
+READ_TIMEOUT_SECONDS = 10.0
+
+
+def _read_timeout_protocol(seconds: float) -> type[asyncio.Protocol]:
+    """uvicorn's h11 protocol with a deadline for reading each request (head and body), for slow-client floods.
+
+    A timer starts when a request's first bytes arrive (or the connection opens) and ends when its body is read;
+    a request still incomplete at the deadline has its connection closed. Responses (SSE streams included) are
+    not limited. Built on ``uvicorn.protocols.http.h11_impl.H11Protocol`` (its ``cycle`` is the request being
+    served; ``more_body`` turns False when h11 reports the end of the body).
+    """
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class ReadTimeoutH11(H11Protocol):
+        _read_timer: asyncio.TimerHandle | None = None
+
+        def connection_made(self, transport: Any) -> None:
+            super().connection_made(transport)
+            self._arm()
+
+        def data_received(self, data: bytes) -> None:
+            if self._read_timer is None and self._between_requests():
+                self._arm()  # the next request on a kept-alive connection
+            super().data_received(data)
+            if self.cycle is not None and not self.cycle.more_body:
+                self._disarm()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+        def _between_requests(self) -> bool:
+            return self.cycle is None or self.cycle.response_complete
+
+        def _arm(self) -> None:
+            self._read_timer = self.loop.call_later(seconds, self._too_slow)
+
+        def _disarm(self) -> None:
+            if self._read_timer is not None:
+                self._read_timer.cancel()
+                self._read_timer = None
+
+        def _too_slow(self) -> None:
+            self._read_timer = None
+            if self._between_requests() or (self.cycle is not None and self.cycle.more_body):
+                self.transport.close()
+
+    return ReadTimeoutH11
 
 
 def _seed(value: str) -> str | int:
@@ -45,8 +99,13 @@ def console(
     profile: str | None = typer.Option(None, "--profile", help="Saved connection profile (default: env vars)."),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (loopback unless behind HTTPS)."),
     port: int = typer.Option(8765, "--port", help="Port to listen on."),
+    read_timeout: float = typer.Option(
+        READ_TIMEOUT_SECONDS, "--read-timeout", min=1.0, help="Seconds a client has to send each request."
+    ),
     new_signin_link: bool = typer.Option(
-        False, "--new-signin-link", help="Print a new one-time sign-in link for the admin user, then start."
+        False,
+        "--new-signin-link",
+        help="Make the 'admin' user an active admin again and print a new one-time sign-in link for it, then start.",
     ),
 ) -> None:
     """Start the web console (C1–C7). Prints a one-time sign-in link on first start."""
@@ -75,12 +134,19 @@ def console(
             automate=automate,
             automate_info=automate_summary(_credentials_of(automate)) if automate is not None else None,
         )
-    engine = open_database()
+    with connection.reporting_errors():  # e.g. a data folder other users can read: the message names the chmod
+        engine = open_database()
     app = create_app(ConsoleSettings(connections=connections, engine=engine))
     accounts = app.state.accounts
     base = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
+    # Sign-in links an admin issues are built on this address, never on the request's Host header (which a
+    # client chooses, and would put an attacker's host in a link the admin passes on).
+    app.state.public_base = base
     token = accounts.ensure_first_admin()
     if token is None and new_signin_link:
+        # Whoever can start the console on this machine owns it: this is the way back in when no admin is left.
+        accounts.restore_admin("admin")
+        accounts.record(username="admin", role="admin", action="restore admin by --new-signin-link", result="ok")
         token = accounts.issue_signin_token("admin")
     if token is not None:
         typer.echo("")
@@ -97,7 +163,16 @@ def console(
     mode = "SANDBOX" if connections.mode == "sandbox" else "LIVE"
     typer.echo(f"cwdesk console ({mode}) on {base}  — Ctrl+C to stop", err=True)
     app.state.client_list.warm()
-    uvicorn.run(app, host=host, port=port, log_level=os.environ.get("CWDESK_CONSOLE_LOG_LEVEL", "warning"))
+    # log_config=None: uvicorn installs no handlers of its own, so its access and error lines reach cwdesk's handler
+    # (configure_logging): redacted (a sign-in link's ?token=) and in the chosen format (--log-format json).
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level=os.environ.get("CWDESK_CONSOLE_LOG_LEVEL", "warning"),
+        log_config=None,
+        http=_read_timeout_protocol(read_timeout),
+    )
 
 
 def _credentials_of(client: object) -> dict[str, object]:

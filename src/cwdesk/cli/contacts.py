@@ -8,13 +8,15 @@ from __future__ import annotations
 import typer
 
 from cwdesk.cli import connection
-from cwdesk.cli.jobs import database, finish_job, run_with_progress
-from cwdesk.cli.output import OutputFormat, emit, emit_object
+from cwdesk.cli.jobs import cli_user, database, finish_job, run_with_progress
+from cwdesk.cli.output import EXIT_USAGE, OutputFormat, emit, emit_object, say
+from cwdesk.cli.resources import READABLE, update_record
 from cwdesk.workflows import client_records
-from cwdesk.workflows.jobs import create_job
+from cwdesk.workflows.jobs import start_job
 from cwdesk.workflows.primary_contact import find_several_primaries, plan_repair_primaries, plan_set_primary
 
 app = typer.Typer(help="Contacts: primary contact, repair, add and edit.", no_args_is_help=True)
+CONTACTS = next(readable for readable in READABLE if readable.command == "contacts")
 
 
 @app.command("set-primary")
@@ -29,12 +31,12 @@ def set_primary(
     with connection.reporting_errors():
         plan = plan_set_primary(cw, contact_id)
     if dry_run:
-        typer.echo(f"Dry run: {plan.title}; nothing was written.")
+        say(f"Dry run: {plan.title}; nothing was written.")
         for step in plan.steps:
-            typer.echo(f"  - {step.label}")
+            say(f"  - {step.label}")
         return
     engine = database()
-    job_id = create_job(engine, plan, target=client_records.target_of(cw))
+    job_id = start_job(engine, plan, client=cw, created_by=cli_user())
     with connection.reporting_errors():
         summary = run_with_progress(engine, job_id, client=cw, quiet=quiet)
     finish_job(summary, output=output)
@@ -59,7 +61,7 @@ def repair(
         typer.echo(f"Dry run: {len(cases)} company(ies) would be repaired; nothing was written.", err=True)
         return
     engine = database()
-    job_id = create_job(engine, plan_repair_primaries(cases), target=client_records.target_of(cw))
+    job_id = start_job(engine, plan_repair_primaries(cases), client=cw, created_by=cli_user())
     with connection.reporting_errors():
         summary = run_with_progress(engine, job_id, client=cw, quiet=quiet)
     finish_job(summary)
@@ -93,9 +95,27 @@ def update(
     inactive: bool | None = typer.Option(None, "--inactive/--active", help="Deactivate or reactivate."),
     email: str | None = typer.Option(None, "--email", help="New default email."),
     phone: str | None = typer.Option(None, "--phone", help="New default phone."),
+    assignments: list[str] | None = typer.Option(
+        None, "--set", help="FIELD=VALUE by API field name (title=..., relationship=Owner); repeatable."
+    ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="With --set: check and print the JSON Patch; send nothing."),
     output: OutputFormat = typer.Option(OutputFormat.table, "--output", "-o", help="table or json."),
 ) -> None:
-    """Edit a contact; only the fields that change are sent (one JSON Patch)."""
+    """Edit a contact; only the fields that change are sent (one JSON Patch).
+
+    Either the named options (--first-name, --email, ...) or --set FIELD=VALUE for any other field.
+    """
+    named = (first_name, last_name, title, inactive, email, phone)
+    if assignments:
+        if any(value is not None for value in named):
+            connection.fail(
+                "give either --set FIELD=VALUE or the named options (--first-name, --email...), not both",
+                code=EXIT_USAGE,
+            )
+        update_record(CONTACTS, contact_id, assignments, dry_run=dry_run, output=output)
+        return
+    if dry_run:
+        connection.fail("--dry-run goes with --set FIELD=VALUE", code=EXIT_USAGE)
     cw = connection.manage_client()
     with connection.reporting_errors():
         updated = client_records.update_contact(

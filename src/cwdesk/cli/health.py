@@ -26,9 +26,9 @@ import sqlalchemy as sa
 import typer
 
 from cwdesk import config
-from cwdesk._http.errors import CWDeskError
 from cwdesk.cli import connection
 from cwdesk.cli.output import EXIT_FAILURE, EXIT_OK, EXIT_PARTIAL, OutputFormat, emit
+from cwdesk.errors import CWDeskError
 from cwdesk.store import open_database, sync_cache
 from cwdesk.workflows import jobs as job_runner
 

@@ -8,7 +8,7 @@ Not for: running or planning jobs (``cwdesk.workflows.jobs`` and the workflows d
 
 from __future__ import annotations
 
-import sys
+import getpass
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,9 +17,19 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from cwdesk.cli import connection
-from cwdesk.cli.output import EXIT_FAILURE, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, OutputFormat, emit, emit_object
+from cwdesk.cli.output import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    EXIT_PARTIAL,
+    EXIT_USAGE,
+    OutputFormat,
+    confirm_or_refuse,
+    emit,
+    emit_object,
+    say,
+    visible,
+)
 from cwdesk.store import open_database
-from cwdesk.workflows import client_records
 from cwdesk.workflows import jobs as job_runner
 from cwdesk.workflows.jobs import JobError, JobEvent, JobState, JobSummary
 
@@ -71,13 +81,13 @@ class JobProgress:
             # (or the command's own summary), so "Stopped at step ..." is not printed twice.
             finished_well = event.type == "job_finished" and (event.data or {}).get("state") == "succeeded"
             if (finished_well or event.type == "cancel_requested") and not self.quiet:
-                self.console.print(event.message, markup=False)
+                self.console.print(visible(event.message), markup=False)
             return
         name = {"step_ok": "ok", "step_error": "error", "step_skipped": "skipped"}.get(event.type)
         if name:
             self.counts[name] += 1
         if not self.quiet:
-            self.console.print(f"{mark} {event.message}", markup=False)
+            self.console.print(f"{mark} {visible(event.message)}", markup=False)
         if self._progress is not None and name:
             c = self.counts
             self._progress.update(self._task, advance=1, ok=c["ok"], error=c["error"], skipped=c["skipped"])
@@ -85,7 +95,8 @@ class JobProgress:
 
 def database() -> sa.Engine:
     """The app's database (``CWDESK_DATABASE_URL`` or the SQLite file under ``CWDESK_HOME``)."""
-    return open_database()
+    with connection.reporting_errors():  # e.g. a data folder other users can read: the message names the chmod
+        return open_database()
 
 
 def client_for(kind_name: str) -> Any:
@@ -94,17 +105,20 @@ def client_for(kind_name: str) -> Any:
     return connection.automate_client() if product == "automate" else connection.manage_client()
 
 
+def cli_user() -> str:
+    """Who creates a job from the command line, as the job records it: ``cli:<login name>``."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no login name (a container without a passwd entry)
+        return "cli"
+
+
 def _check_target(summary: JobSummary, client: Any, *, force: bool) -> None:
-    """Refuse to resume or roll back a Manage job against another ConnectWise than the one it was made on."""
-    if job_runner.get_kind(summary.kind).product != "manage":
-        return  # other products record their own kind of target
-    here = client_records.target_of(client)
-    if summary.target and here and summary.target != here and not force:
-        connection.fail(
-            f"Job {summary.id} was made against {summary.target}, but this connection is {here}: "
-            "choose the right --profile, or pass --force if the server moved.",
-            code=EXIT_USAGE,
-        )
+    """The runner's check, asked before any prompt or progress display so a refusal is the first thing shown."""
+    try:
+        job_runner.check_target(summary, client, force=force)
+    except JobError as error:
+        connection.fail(str(error), code=EXIT_USAGE)
 
 
 def exit_code_of(summary: JobSummary) -> int:
@@ -140,7 +154,7 @@ def finish_job(summary: JobSummary, *, output: OutputFormat | None = None) -> No
             f"skipped {counts.skipped}, pending {counts.pending + counts.running}."
         )
         if summary.state is not JobState.succeeded and summary.message:
-            typer.echo(summary.message, err=True)
+            say(summary.message, err=True)
     raise typer.Exit(exit_code_of(summary))
 
 
@@ -215,13 +229,13 @@ def show_command(
     summary = detail.summary
     counts = summary.counts
     if output is OutputFormat.table:
-        typer.echo(f"Job {summary.id} · {summary.kind} · {summary.state.value} · {summary.title}")
+        say(f"Job {summary.id} · {summary.kind} · {summary.state.value} · {summary.title}")
         typer.echo(
             f"ok {counts.ok} · error {counts.error} · skipped {counts.skipped} · "
             f"pending {counts.pending + counts.running} · of {counts.total}"
         )
         if summary.message:
-            typer.echo(summary.message)
+            say(summary.message)
     emit(
         [
             {
@@ -278,6 +292,12 @@ def cancel_command(job_id: int = typer.Argument(..., help="The job to stop.")) -
         typer.echo(f"Job {job_id} cancelled. `cwdesk jobs resume {job_id}` continues it later.")
 
 
+def _record_id(step: job_runner.StepRecord) -> str:
+    """`` (id 17)``: the record a step made or changed, so the user can find it before confirming."""
+    record_id = (step.outcome or {}).get("id") or step.params.get("contact_id")
+    return f" (id {record_id})" if record_id is not None else ""
+
+
 def describe_rollback(plan: job_runner.RollbackPlan) -> str:
     """The preview a user confirms: what will be deleted, put back, undone with its record, or left."""
     lines = [f"Rolling back job {plan.job_id}, newest first:"]
@@ -288,7 +308,7 @@ def describe_rollback(plan: job_runner.RollbackPlan) -> str:
     ):
         if steps:
             lines.append(f"  {title} ({len(steps)}):")
-            lines.extend(f"    - {s.label or s.key}" for s in steps[:20])
+            lines.extend(f"    - {s.label or s.key}{_record_id(s)}" for s in steps[:20])
             if len(steps) > 20:
                 lines.append(f"    ... and {len(steps) - 20} more")
     if plan.cannot:
@@ -319,9 +339,7 @@ def rollback_command(
     plan = job_runner.plan_rollback(detail)
     if not plan.undoable:
         connection.fail(plan.refusal(), code=EXIT_USAGE)
-    typer.echo(describe_rollback(plan))
-    if not yes and (not sys.stdin.isatty() or not typer.confirm("Roll back as listed?")):
-        connection.fail("Not confirmed; nothing changed. Pass --yes to confirm.", code=EXIT_USAGE)
+    confirm_or_refuse(describe_rollback(plan).splitlines(), question="Roll back as listed?", yes=yes)
     targets = len(plan.delete) + len(plan.restore)
     left: list[str] = []
 

@@ -15,12 +15,12 @@ from typing import Any
 import typer
 
 from cwdesk.cli import connection
-from cwdesk.cli.jobs import database, finish_job, run_with_progress
-from cwdesk.cli.output import OutputFormat, emit
+from cwdesk.cli.jobs import cli_user, database, finish_job, run_with_progress
+from cwdesk.cli.output import OutputFormat, confirm_or_refuse, emit, say
 from cwdesk.cli.resources import Readable, add_read_commands
 from cwdesk.cli.sync import run_sync
-from cwdesk.workflows import client_records
-from cwdesk.workflows.jobs import Plan, create_job
+from cwdesk.manage.client import ManageClient
+from cwdesk.workflows.jobs import Plan, start_job
 from cwdesk.workflows.members import (
     EXPORT_COLUMNS,
     NewMember,
@@ -44,16 +44,16 @@ add_read_commands(app, MEMBERS)
 
 
 def _print_plan(plan: Plan, notes: tuple[str, ...] = ()) -> None:
-    typer.echo(f"Dry run: {plan.title}. These calls would be made (nothing was sent):")
+    say(f"Dry run: {plan.title}. These calls would be made (nothing was sent):")
     for step in plan.steps:
-        typer.echo(f"  {step.label}")
+        say(f"  {step.label}")
     for note in notes:
-        typer.echo(f"  note: {note}")
+        say(f"  note: {note}")
 
 
-def _run_plan(cw: Any, plan: Plan, output: OutputFormat) -> None:
+def _run_plan(cw: ManageClient, plan: Plan, output: OutputFormat) -> None:
     engine = database()
-    job_id = create_job(engine, plan, target=client_records.target_of(cw))
+    job_id = start_job(engine, plan, client=cw, created_by=cli_user())
     summary = run_with_progress(engine, job_id, client=cw)
     finish_job(summary, output=output)
 
@@ -105,9 +105,10 @@ def deprovision(
         False, "--delete", help="Also delete the member after deactivating (refused by ConnectWise if in use)."
     ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the calls; send nothing."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="With --delete: do not ask (needed when not on a terminal)."),
     output: OutputFormat = typer.Option(OutputFormat.table, "--output", "-o", help="table, json or csv."),
 ) -> None:
-    """Deactivate a member (inactiveFlag, verified); with --delete also delete, a 409 explained."""
+    """Deactivate a member (inactiveFlag, verified); with --delete also delete (asked first), a 409 explained."""
     with connection.reporting_errors(), _client() as cw:
         found = find_member(cw, member)
         if found is None:
@@ -119,6 +120,12 @@ def deprovision(
         if dry_run:
             _print_plan(plan)
             return
+        if delete:
+            # Deactivating is undone by reactivating; a delete cannot be undone, so it is asked for.
+            name = " ".join(str(found.get(k) or "") for k in ("firstName", "lastName")).strip() or "no name"
+            preview = [f"Deprovisioning member {plan.params['identifier']} ({name}, id {plan.params['id']}) sends:"]
+            preview += [f"  {step.label}" for step in plan.steps]
+            confirm_or_refuse(preview, question=f"Delete member {plan.params['identifier']}?", yes=yes)
         _run_plan(cw, plan, output)
 
 

@@ -10,10 +10,9 @@ from pathlib import Path
 import typer
 
 from cwdesk.cli import connection
-from cwdesk.cli.jobs import database, finish_job, run_with_progress
+from cwdesk.cli.jobs import cli_user, database, finish_job, run_with_progress
 from cwdesk.cli.output import OutputFormat, emit
-from cwdesk.workflows import client_records
-from cwdesk.workflows.jobs import create_job
+from cwdesk.workflows.jobs import start_job
 from cwdesk.workflows.onboarding import check_onboarding, plan_onboarding, planned_calls, read_plan_file
 
 
@@ -44,7 +43,7 @@ def onboard(
             )
         return
     engine = database()
-    job_id = create_job(engine, plan, target=client_records.target_of(cw))
+    job_id = start_job(engine, plan, client=cw, created_by=cli_user())
     typer.echo(f"Job {job_id}: {plan.title}", err=True)
     with connection.reporting_errors():
         summary = run_with_progress(engine, job_id, client=cw, quiet=quiet)

@@ -4,7 +4,7 @@
     cwdesk query getCompanyCompaniesById --param id=250 -o json
     cwdesk query Clients_GetClientList --param condition="Name like 'Acme%'"
     cwdesk mutate postCompanyCompanies --body company.json
-    cwdesk delete-op deleteCompanyCompaniesById --param id=250
+    cwdesk delete-op deleteCompanyCompaniesById --param id=250      # shows the record, then asks (or --yes)
 
 The API is found from the operationId (Manage ids look like ``getCompanyCompanies``, Automate ids like
 ``Clients_GetClientList``); ``--api`` decides when needed. Lists are read page by page and printed as one list.
@@ -21,10 +21,12 @@ from typing import Any
 
 import typer
 
-from cwdesk._http.errors import ConfigurationError
 from cwdesk._http.operations_index import OperationIndex
+from cwdesk.automate.operations import prepare_automate_call
 from cwdesk.cli import connection
-from cwdesk.cli.output import OutputFormat, emit, emit_object
+from cwdesk.cli.output import OutputFormat, confirm_or_refuse, emit, emit_object
+from cwdesk.errors import ConfigurationError, CWDeskError
+from cwdesk.manage.operations import prepare_manage_call
 
 API_OPTION = typer.Option(None, "--api", help="manage or automate (found from the operationId when left out).")
 PARAM_OPTION = typer.Option(None, "--param", "-P", help="k=v: a path parameter (id=250) or a query parameter.")
@@ -133,9 +135,45 @@ def delete_op(
     operation_id: str = typer.Argument(..., help="Official operationId of a DELETE operation."),
     param: list[str] | None = PARAM_OPTION,
     api: str | None = API_OPTION,
+    yes: bool = typer.Option(False, "--yes", "-y", help="Delete without asking (needed when not on a terminal)."),
 ) -> None:
-    """Run a DELETE operation, e.g. deleteCompanyCompaniesById --param id=250."""
+    """Run a DELETE operation, e.g. deleteCompanyCompaniesById --param id=250 (asks first)."""
     with connection.reporting_errors():
         chosen = _api_of(operation_id, api)
-        _operations(chosen).delete(operation_id, params=_params(param))
+        params = _params(param)
+        operations = _operations(chosen)
+        preview = _delete_preview(chosen, operations, operation_id, params)
+        confirm_or_refuse(preview, question="Delete it?", yes=yes)
+        operations.delete(operation_id, params=params)
     typer.echo(f"{operation_id}: deleted.", err=True)
+
+
+#: The fields that say which record a delete is about, in the order they are shown (Manage, then Automate names).
+_NAMING_FIELDS = ("identifier", "name", "summary", "Name", "ComputerName")
+
+
+def _delete_preview(api: str, operations: Any, operation_id: str, params: dict[str, str]) -> list[str]:
+    """``DELETE /path`` on which server, and the record it removes when the API can read it at the same path.
+
+    Every check of the delete itself (known operation, path parameters given) is made here, before anything is
+    asked or sent.
+    """
+    prepare = prepare_automate_call if api == "automate" else prepare_manage_call
+    operation, path, query = prepare(operation_id, allowed_methods=("DELETE",), params=params)
+    lines = [f"{operation.operation_id} sends DELETE {path}" + (f" with {query}" if query else "")]
+    reader = next(
+        (op for op in OperationIndex.load(api) if op.method == "GET" and op.path.lower() == operation.path.lower()),
+        None,
+    )
+    if reader is None:
+        return lines
+    path_params = {k: v for k, v in params.items() if k.lower() in {p.lower() for p in operation.path_params}}
+    try:
+        record = operations.query(reader.operation_id, params=path_params)
+    except CWDeskError as error:
+        return [*lines, f"It could not be read first ({connection.describe(error)})."]
+    if isinstance(record, dict):
+        named = [f"{k} {record[k]!r}" for k in _NAMING_FIELDS if record.get(k) not in (None, "")]
+        ident = record.get("id", record.get("Id"))
+        lines.append(f"It deletes this record: id {ident}" + (", " + ", ".join(named) if named else "") + ".")
+    return lines

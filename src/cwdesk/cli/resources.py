@@ -2,10 +2,18 @@
 agreements, tickets, boards, statuses, types, roles, departments, locations, time zones and company sites.
 
 ``list`` takes ``--where`` (the ConnectWise conditions grammar, checked before any request: a syntax error exits 2
-and points at the column), ``--fields`` (a comma list; nested fields with ``/``, e.g. ``status/name``),
+and points at the column), ``--fields`` (a comma list; nested fields with ``/``, e.g. ``status/name``: a table or
+CSV column of that name, and in JSON a nested ``{"status": {"name": ...}}`` as ConnectWise returns it),
 ``--order-by``, ``--limit`` and ``--output table|json|csv``. ``get ID`` prints one record; ``count`` prints how
 many match. Values the user types are parsed into a condition tree and rendered with every value escaped, so a
 quote in ``--where`` can never change what is asked.
+
+``cwdesk companies update ID --set phoneNumber=... --set status=Active [--dry-run]`` (and ``contacts update ID
+--set ...``) changes fields by their API names with one JSON Patch, through the SDK's ``update_from_diff`` (only
+the fields whose value differs are sent). Every ``--set`` is checked before anything is sent (``check_assignments``):
+the field must exist on the record, the value must fit its type (``true``/``false``, a number), a phone, email or
+identifier must pass the rules of ``workflows/validation.py``, and a status or relationship named must exist
+(a reference given by digits is an id, otherwise a name). ``--dry-run`` prints the patch and sends nothing.
 
 ``register(app)`` adds one command group per resource; where another module already registered a group of the
 same name (``cwdesk contacts`` has the primary-contact commands), the read commands are added to that group.
@@ -17,17 +25,47 @@ Not for: writes (the workflows' commands do those) or output formatting (``cli/o
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping, Sequence
+import types
+import typing
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from cwdesk.cli.connection import manage_client, reporting_errors
 from cwdesk.cli.output import OutputFormat, emit, emit_object
 from cwdesk.conditions import Condition, parse
+from cwdesk.manage.models.base import CWModel, Reference, api_name, reference_fields, to_api_payload
+from cwdesk.manage.patch import PatchOperation, patch_from_diff
+from cwdesk.workflows import client_records
 
-__all__ = ["READABLE", "Readable", "add_read_commands", "field_value", "parse_where", "register", "split_fields"]
+if TYPE_CHECKING:
+    from cwdesk.manage.client import ManageClient
+    from cwdesk.manage.resources.collection import Collection
+from cwdesk.workflows.validation import (
+    Problems,
+    email_problem,
+    identifier_problem,
+    phone_problem,
+    record_dict,
+    suggestions,
+)
+
+__all__ = [
+    "READABLE",
+    "Readable",
+    "add_read_commands",
+    "add_update_command",
+    "check_assignments",
+    "field_value",
+    "nested_row",
+    "parse_where",
+    "register",
+    "split_fields",
+    "top_level",
+    "update_record",
+]
 
 
 @dataclass(frozen=True)
@@ -41,6 +79,8 @@ class Readable:
     order_by: str | None = None
     # For records under a parent (company sites): the parent resource's method that gives the child collection.
     child: str | None = None
+    # Whether ``register`` adds ``update ID --set FIELD=VALUE`` to its group.
+    updatable: bool = False
 
 
 READABLE: tuple[Readable, ...] = (
@@ -49,6 +89,7 @@ READABLE: tuple[Readable, ...] = (
         "companies",
         "company",
         ("id", "identifier", "name", "status/name", "phoneNumber", "city", "state"),
+        updatable=True,
     ),
     Readable(
         "contacts",
@@ -112,6 +153,29 @@ def field_value(record: Mapping[str, Any], path: str) -> Any:
     return value
 
 
+def nested_row(record: Mapping[str, Any], columns: Sequence[str]) -> dict[str, Any]:
+    """The record's values at ``columns`` with nested fields kept nested, for JSON.
+
+    ``["id", "status/name"]`` gives ``{"id": 1, "status": {"name": "Active"}}``: the shape ConnectWise itself
+    returns, so a script reads ``row["status"]["name"]`` as it would from the API.
+    """
+    row: dict[str, Any] = {}
+    for column in columns:
+        *parents, last = column.split("/")
+        target = row
+        for step in parents:
+            if not isinstance(target.get(step), dict):
+                target[step] = {}
+            target = target[step]
+        target[last] = field_value(record, column)
+    return row
+
+
+def top_level(columns: Sequence[str]) -> list[str]:
+    """``["id", "status/name", "status/id"]`` -> ``["id", "status"]``: the keys of ``nested_row``, in order."""
+    return list(dict.fromkeys(column.split("/")[0] for column in columns))
+
+
 def _as_dict(record: Any) -> dict[str, Any]:
     if isinstance(record, Mapping):
         return dict(record)
@@ -119,11 +183,11 @@ def _as_dict(record: Any) -> dict[str, Any]:
     return dict(data)
 
 
-def rows_of(records: Any, columns: Sequence[str]) -> Iterator[dict[str, Any]]:
-    """Flat rows with one key per column (nested paths looked up), lazily."""
+def rows_of(records: Any, columns: Sequence[str], *, nested: bool = False) -> Iterator[dict[str, Any]]:
+    """Rows with one key per column (nested paths looked up; kept nested with ``nested``), lazily."""
     for record in records:
         data = _as_dict(record)
-        yield {column: field_value(data, column) for column in columns}
+        yield nested_row(data, columns) if nested else {column: field_value(data, column) for column in columns}
 
 
 @contextlib.contextmanager
@@ -234,7 +298,10 @@ def _list(
         with _connected() as client:
             resource = _resource(client, readable, parent_id)
             records = resource.list(where=condition, fields=wanted, order_by=order_by or readable.order_by, limit=limit)
-            emit(rows_of(records, columns), output=output, columns=columns)
+            if output is OutputFormat.json:
+                emit(rows_of(records, columns, nested=True), output=output, columns=top_level(columns))
+            else:
+                emit(rows_of(records, columns), output=output, columns=columns)
 
 
 def _get(readable: Readable, parent_id: int | None, record_id: int, fields: str | None, output: OutputFormat) -> None:
@@ -243,7 +310,8 @@ def _get(readable: Readable, parent_id: int | None, record_id: int, fields: str 
         with _connected() as client:
             record = _as_dict(_resource(client, readable, parent_id).get(record_id, fields=wanted))
         if wanted:
-            record = {column: field_value(record, column) for column in wanted}
+            json_wanted = output is OutputFormat.json
+            record = nested_row(record, wanted) if json_wanted else {c: field_value(record, c) for c in wanted}
         emit_object(record, output=output)
 
 
@@ -256,6 +324,176 @@ def _count(readable: Readable, parent_id: int | None, where: str | None, output:
         typer.echo(str(total))
     else:
         emit([{"count": total}], output=output, columns=["count"])
+
+
+# ------------------------------------------------------------------------------------------------- updates
+
+# The checks of ``workflows/validation.py`` for the fields they are about (a problem text, or None when fine).
+_FIELD_CHECKS: dict[str, Callable[[str], str | None]] = {
+    "phoneNumber": phone_problem,
+    "faxNumber": phone_problem,
+    "defaultPhoneNbr": phone_problem,
+    "identifier": identifier_problem,
+    "invoiceToEmailAddress": email_problem,
+}
+# Reference fields whose names are checked against the list ConnectWise keeps (what, resource, name field).
+_REFERENCE_LOOKUPS: dict[str, tuple[str, Callable[[ManageClient], Collection[Any]]]] = {
+    "status": ("company status", lambda cw: cw.company_statuses),
+    "relationship": ("contact relationship", lambda cw: cw.contact_relationships),
+}
+# Read-only for a client: the server owns them (``manage/patch.py``).
+_NOT_SETTABLE = {"id": "is the record's id", "_info": "is kept by ConnectWise"}
+# Fields a record cannot be without: the spec's ``required`` list of the create (NOTES section 7).
+_REQUIRED = {"company": frozenset({"identifier", "name"})}
+_TRUE, _FALSE = {"true", "yes", "1", "on"}, {"false", "no", "0", "off"}
+
+
+def _kind_of(annotation: Any) -> str:
+    """``bool``, ``int``, ``float``, ``reference``, ``list`` or ``text`` for a model field's annotation."""
+    options = set(typing.get_args(annotation)) if isinstance(annotation, types.UnionType) else {annotation}
+    options.discard(type(None))
+    if typing.get_origin(annotation) is typing.Annotated:
+        return _kind_of(typing.get_args(annotation)[0])
+    if Reference in options:
+        return "reference"
+    for option in options:
+        if typing.get_origin(option) is list or option is list:
+            return "list"
+        if typing.get_origin(option) is typing.Annotated:
+            return _kind_of(typing.get_args(option)[0])
+    for kind, python_type in (("bool", bool), ("int", int), ("float", float)):
+        if python_type in options:
+            return kind
+    return "text"
+
+
+def check_assignments(cw: Any, model: type[CWModel], texts: Sequence[str], noun: str) -> dict[str, Any]:
+    """``["phoneNumber=813 555 0100", "status=Active"]`` -> the API-named changes; ``InvalidInput`` (exit 2) listing
+    every problem, before anything is sent. An empty value (``title=``) removes the field's value."""
+    problems = Problems(f"the --set values for the {noun}")
+    changes: dict[str, Any] = {}
+    references = reference_fields(model)
+    fields = {info.alias or attr: info for attr, info in model.model_fields.items()}
+    for text in texts:
+        name, sep, value = text.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            problems.add(text, "must be FIELD=VALUE, e.g. phoneNumber=8135550100")
+            continue
+        field = api_name(model, name)
+        if field is None or field not in fields:
+            problems.add(name, f"is not a field of a {noun}{suggestions(name, list(fields))}")
+            continue
+        if field in _NOT_SETTABLE:
+            problems.add(field, f"cannot be set: it {_NOT_SETTABLE[field]}")
+            continue
+        if field in changes:
+            problems.add(field, "is given twice")
+            continue
+        kind = "reference" if field in references else _kind_of(fields[field].annotation)
+        if kind == "list":
+            problems.add(field, "is a list, which --set cannot change (the console or `cwdesk mutate` can)")
+            continue
+        value = value.strip()
+        if not value and field in _REQUIRED.get(noun, frozenset()):
+            problems.add(field, f"cannot be emptied: every {noun} has one")
+        elif not value:
+            changes[field] = None
+        elif kind == "bool":
+            if value.lower() not in _TRUE | _FALSE:
+                problems.add(field, f"{value!r} is not true or false")
+            changes[field] = value.lower() in _TRUE
+        elif kind in ("int", "float"):
+            try:
+                changes[field] = int(value) if kind == "int" else float(value)
+            except ValueError:
+                problems.add(field, f"{value!r} is not {'a whole number' if kind == 'int' else 'a number'}")
+        elif kind == "reference":
+            changes[field] = _reference(cw, field, value, problems)
+        else:
+            check = _FIELD_CHECKS.get(field) or (email_problem if field.lower().endswith("email") else None)
+            problems.add(field, check(value) if check else None)
+            changes[field] = value
+    if not texts:
+        problems.add("--set", "give at least one FIELD=VALUE")
+    problems.raise_if_any()
+    return changes
+
+
+def _reference(cw: Any, field: str, value: str, problems: Problems) -> dict[str, Any]:
+    """A reference as the patch sends it: digits are an id; a name is checked against its list where one is known."""
+    if value.isdigit():
+        return {"id": int(value)}
+    known = _REFERENCE_LOOKUPS.get(field)
+    names = client_records.lookup(known[0], known[1](cw)) if known else None
+    if names is None:
+        return {"name": value}
+    found = names.find(value)
+    if found is None:
+        problems.add(field, names.problem(value))
+        return {"name": value}
+    return {"id": found.id, "name": found.name}
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return str(value.get("name") or value.get("identifier") or value.get("id") or "")
+    return "" if value is None else str(value)
+
+
+def update_record(
+    readable: Readable, record_id: int, assignments: Sequence[str], *, dry_run: bool, output: OutputFormat
+) -> None:
+    """Check the ``--set`` values, then patch the fields whose value differs (or, with ``dry_run``, print the patch)."""
+    with reporting_errors(), _connected() as client:
+        resource = _resource(client, readable, None)
+        changes = check_assignments(client, resource.model, assignments, readable.noun)
+        current = record_dict(resource.get(record_id))
+        before = {field: current.get(field) for field in changes}
+        patch: list[PatchOperation] = patch_from_diff(
+            to_api_payload(resource.model, before),
+            to_api_payload(resource.model, changes),
+            reference_fields=reference_fields(resource.model),
+        )
+        rows = [
+            {"field": op["path"], "before": _shown(before.get(op["path"])), "after": _shown(changes.get(op["path"]))}
+            for op in patch
+        ]
+        if dry_run:
+            typer.echo(f"Dry run: {len(patch)} change(s) to {readable.noun} {record_id}; nothing was sent.", err=True)
+            if output is OutputFormat.json:
+                emit_object(patch, output=output)
+            else:
+                emit(rows, output=output, columns=["field", "before", "after"])
+            return
+        if not patch:
+            typer.echo(
+                f"{readable.noun.capitalize()} {record_id} already has these values; nothing was sent.", err=True
+            )
+            return
+        # The SDK's update: one JSON Patch of exactly these operations (ConnectWise's flavour, NOTES section 6).
+        resource.update_from_diff(record_id, before, changes)
+        typer.echo(f"Updated {readable.noun} {record_id}: {len(patch)} field(s).", err=True)
+        emit(rows, output=output, columns=["field", "before", "after"])
+
+
+_SET = typer.Option(..., "--set", help="FIELD=VALUE by API field name (phoneNumber=..., status=Active); repeatable.")
+_DRY_RUN = typer.Option(False, "--dry-run", help="Check and print the JSON Patch; send nothing.")
+
+
+def add_update_command(group: typer.Typer, readable: Readable) -> None:
+    """Add ``update ID --set FIELD=VALUE ... [--dry-run]`` for ``readable`` to ``group``."""
+
+    def update_command(
+        record_id: int = typer.Argument(..., help=f"The {readable.noun}'s id."),
+        assignments: list[str] = _SET,
+        dry_run: bool = _DRY_RUN,
+        output: OutputFormat = _OUTPUT,
+    ) -> None:
+        update_record(readable, record_id, assignments, dry_run=dry_run, output=output)
+
+    help_text = f"Change fields of one {readable.noun} (--set FIELD=VALUE, checked first; one JSON Patch)."
+    group.command("update", help=help_text)(update_command)
 
 
 def _group_named(app: typer.Typer, name: str) -> typer.Typer | None:
@@ -272,7 +510,11 @@ def register(app: typer.Typer) -> None:
         if existing is not None:
             add_read_commands(existing, readable)
             continue
-        group = typer.Typer(help=f"Read {readable.command.replace('-', ' ')} from ConnectWise Manage.")
+        if readable.updatable:
+            group = typer.Typer(help=f"Read and update {readable.command.replace('-', ' ')} in ConnectWise Manage.")
+            add_update_command(group, readable)
+        else:
+            group = typer.Typer(help=f"Read {readable.command.replace('-', ' ')} from ConnectWise Manage.")
         add_read_commands(group, readable)
         app.add_typer(group, name=readable.command)
     sites = typer.Typer(help="Read a company's sites from ConnectWise Manage.")

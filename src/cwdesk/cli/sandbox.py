@@ -71,6 +71,7 @@ def serve(
     import uvicorn
 
     from cwdesk.home import data_dir
+    from cwdesk.private_files import private_folder
     from cwdesk.sandbox import Sandbox
     from cwdesk.sandbox.manage_api import API_ROOT
     from cwdesk.sandbox.tls import make_certificates, run_folder
@@ -102,8 +103,9 @@ def serve(
     ca_pem = None
     tls_folder = None
     if tls:
-        # A folder per run: a second sandbox never overwrites the CA that clients of the first one trust.
-        tls_folder = run_folder(data_dir() / "sandbox-tls", port)
+        # A folder per run, inside cwdesk's private data folder (0700; private_files.py): a second sandbox never
+        # overwrites the CA that clients of the first one trust.
+        tls_folder = run_folder(private_folder(data_dir()) / "sandbox-tls", port)
         files = make_certificates(tls_folder, [shown_host, host])
         ssl = {"ssl_certfile": str(files.cert_pem), "ssl_keyfile": str(files.key_pem)}
         ca_pem = files.ca_pem
@@ -117,6 +119,7 @@ def serve(
     )
     typer.echo(f"  Automate:  {base_url}/cwa/api/v1   username={automate['username']} password={automate['password']}")
     typer.echo(f"  Control:   {base_url}/_sandbox/requests | /_sandbox/faults | /_sandbox/reset")
+    typer.echo("             (changes need the header X-Sandbox-Control: 1 and a JSON body)")
     if ca_pem is not None:
         typer.echo(f"  TLS:       trust the CA certificate {ca_pem}")
         typer.echo(f"             (this run's own files, removed when it stops: {tls_folder})")

@@ -15,6 +15,7 @@ import typer
 
 from cwdesk.cli.connection import fail
 from cwdesk.cli.output import EXIT_FAILURE, EXIT_USAGE
+from cwdesk.errors import CWDeskError
 from cwdesk.store import identity, maintenance, open_database
 from cwdesk.store.database import create_engine, database_url
 from cwdesk.store.problems import describe_database_error, hide_password
@@ -26,7 +27,7 @@ def report_store_problem(error: BaseException) -> int | None:
     """Print the one line a storage fault stands for and return its exit code; None if ``error`` is no such fault."""
     try:
         where: str | None = database_url()
-    except OSError:  # (the data folder cannot be made: the error itself says so)
+    except (OSError, CWDeskError):  # (the data folder cannot be made or is refused: the error itself says so)
         where = None
     problem = describe_database_error(error, where)
     if problem is None:

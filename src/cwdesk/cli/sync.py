@@ -12,9 +12,9 @@ from typing import Any
 
 import typer
 
-from cwdesk._http.errors import CWDeskError
 from cwdesk.cli import connection
 from cwdesk.cli.output import EXIT_FAILURE, EXIT_OK, EXIT_PARTIAL, OutputFormat, emit
+from cwdesk.errors import CWDeskError
 from cwdesk.store import open_database
 from cwdesk.workflows.sync import SYNC_KINDS, sync_kind
 
@@ -25,7 +25,8 @@ COLUMNS = ["kind", "mode", "state", "fetched", "created", "updated", "unchanged"
 
 def run_sync(kinds: Sequence[str], *, full: bool, output: OutputFormat) -> None:
     """Sync each kind in turn, print one row per kind, and exit with 0, 3 (some failed) or 1 (all failed)."""
-    engine = open_database()
+    with connection.reporting_errors():  # e.g. a data folder other users can read: the message names the chmod
+        engine = open_database()
     rows: list[dict[str, Any]] = []
     failures = 0
     cw = connection.manage_client()

@@ -12,7 +12,7 @@ from typing import Any
 
 from fastapi.responses import JSONResponse
 
-from cwdesk._http.errors import APIStatusError, ConfigurationError, CWDeskError
+from cwdesk.errors import APIStatusError, ConfigurationError, CWDeskError
 from cwdesk.workflows.validation import InvalidInput
 
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from cwdesk._http.errors import CWDeskError
 from cwdesk.conditions import C
+from cwdesk.errors import CWDeskError
 
 # Detail reads run on these threads so the four calls overlap (the seed's Promise.all); the SDK's throttle still
 # paces them per credential.

@@ -2,26 +2,46 @@
 
 The rules, in one place:
 - First start (no users yet) creates the ``admin`` user and prints a one-time sign-in link, as notebook servers do.
-  A link is good once and for ``SIGNIN_LINK_HOURS``; an admin can issue a new one for any user.
+  A link is good once and for ``SIGNIN_LINK_HOURS``; an admin can issue a new one for any user, which revokes that
+  user's older unused links. ``cwdesk console --new-signin-link`` also makes ``admin`` an active admin again.
+- There is always an active admin: demoting or disabling the last one is refused, atomically.
 - Users have a role: ``viewer`` reads, ``operator`` also changes ConnectWise records and starts jobs, ``admin``
   also manages users. Passwords are argon2 hashes; session ids and link tokens are stored as SHA-256 digests.
 - The session cookie is HttpOnly and SameSite=Lax, and Secure when the console is served over HTTPS.
 - Every request that changes something (any method but GET/HEAD/OPTIONS) carries the session's CSRF token, as
   the ``X-CSRF-Token`` header or the ``csrf_token`` form field, compared in constant time; without it: 403.
-- Every change, and every refused attempt, goes to the audit log: who, what, when, result.
+- Every change, and every refused attempt, goes to the audit log: who, what, when, result. Failed sign-ins are
+  counted into one row per name (or "(unknown)") per client address per ``AUDIT_WINDOW_MINUTES``, so a guessing
+  burst cannot fill the database.
+- Password guessing is slowed (``SignInThrottle``): after ``FREE_FAILURES`` failures for one account name or from
+  one client address, sign-in answers 429 with ``Retry-After``, doubling per further failure up to
+  ``MAX_DELAY_SECONDS``; a success clears it and failures are forgotten after an hour, so nobody is locked out for
+  good. At most ``PASSWORD_CHECKS_AT_ONCE`` argon2 checks run at once (each takes ~64 MiB and a CPU core).
+- New passwords follow NIST SP 800-63B section 5.1.1.2: at least ``MIN_PASSWORD_LENGTH`` characters, no upper
+  limit below 256, and not one of the ~20,000 most common passwords (``common-passwords.txt.gz``, Royce Williams'
+  list as shipped by Django), nor such a word with only digits or symbols around it, nor a run of 3 or fewer
+  distinct characters. No composition rules (NIST advises against them).
+- Changing one's own password needs the current one, ends the user's other sessions and gives this browser a new
+  session id.
 Not for: ConnectWise credentials (they never reach this module or the browser), page rendering (``routes/``).
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import hmac
 import json
 import re
 import secrets
-from collections.abc import Awaitable, Callable
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
+from importlib import resources
 from typing import Any, Literal
 
 import sqlalchemy as sa
@@ -57,6 +77,14 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SESSION_HOURS = 12
 SIGNIN_LINK_HOURS = 24
 MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 256  # NIST 800-63B: allow at least 64; longer only costs argon2 time
+FREE_FAILURES = 5
+MAX_DELAY_SECONDS = 900
+FORGET_FAILURES_SECONDS = 3600
+PASSWORD_CHECKS_AT_ONCE = 2
+PASSWORD_CHECK_WAIT_SECONDS = 10.0
+AUDIT_WINDOW_MINUTES = 15
+_AUDIT_NAME_CHARS = 64
 _USERNAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 _hasher = PasswordHasher()
@@ -83,6 +111,19 @@ class AccountError(ValueError):
 
 class NotSignedIn(Exception):
     """The request has no valid session: pages redirect to the sign-in page, API calls get 401."""
+
+
+class SignInDeferred(Exception):
+    """Sign-in is not tried now: too many recent failures (429) or too many checks at once (503).
+
+    ``retry_after`` is the whole number of seconds to wait, for the ``Retry-After`` header.
+    """
+
+    def __init__(self, retry_after: int, message: str, *, status: int = 429) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, retry_after)
+        self.message = message
+        self.status = status
 
 
 class Forbidden(Exception):
@@ -137,9 +178,35 @@ def check_role(value: str) -> Role:
     raise AccountError(f"Unknown role {value!r}: choose one of {', '.join(ROLES)}.")
 
 
+@cache
+def common_passwords() -> frozenset[str]:
+    """The bundled list of common passwords, lower case (read once)."""
+    data = resources.files("cwdesk.console").joinpath("common-passwords.txt.gz").read_bytes()
+    return frozenset(line.strip().lower() for line in gzip.decompress(data).decode().splitlines() if line.strip())
+
+
+# A common word with only digits or symbols before or after it ("password12", "!!dragon2024") is as guessable.
+_PADDING = re.compile(r"^[\W\d_]*(.*?)[\W\d_]*$")
+
+
 def check_password(password: str) -> None:
+    """Refuse a new password that is too short, too long, or easy to guess, saying which (NIST 800-63B 5.1.1.2)."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(f"The password is too short: use at least {MIN_PASSWORD_LENGTH} characters.")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise AccountError(f"The password is too long: use at most {MAX_PASSWORD_LENGTH} characters.")
+    lowered = password.lower()
+    if len(set(lowered)) <= 3:
+        raise AccountError(
+            "The password repeats too few characters (like 'aaaaaaaaaa'): use a few unrelated words instead."
+        )
+    core = _PADDING.match(lowered)
+    common = common_passwords()
+    if lowered in common or (core is not None and core.group(1) in common):
+        raise AccountError(
+            "The password is one of the most common passwords (or one with digits added), which attackers try "
+            "first: choose another, e.g. a few unrelated words."
+        )
 
 
 def tokens_match(expected: str, given: str | None) -> bool:
@@ -147,12 +214,83 @@ def tokens_match(expected: str, given: str | None) -> bool:
     return bool(given) and hmac.compare_digest(expected.encode(), (given or "").encode())
 
 
+class SignInThrottle:
+    """Failed sign-ins counted per key (an account name, a client address); how long a key must wait.
+
+    A key may fail ``FREE_FAILURES`` times; from then on it waits 1 s after its last failure, doubling with each
+    further failure up to ``MAX_DELAY_SECONDS``. A key without a failure for ``FORGET_FAILURES_SECONDS`` starts
+    afresh, and at most ``max_keys`` keys are remembered (the oldest forgotten first), so memory stays bounded.
+    Hand-written because the rate-limit libraries count requests in windows; this needs a per-key exponential
+    delay that only failures grow (a success clears it).
+    """
+
+    def __init__(self, *, clock: Callable[[], float] = time.monotonic, max_keys: int = 10_000) -> None:
+        self._clock = clock
+        self._max_keys = max_keys
+        self._failures: OrderedDict[str, tuple[int, float]] = OrderedDict()  # key -> (count, time of last)
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _delay(count: int) -> float:
+        if count < FREE_FAILURES:
+            return 0.0
+        return float(min(2 ** (count - FREE_FAILURES), MAX_DELAY_SECONDS))
+
+    def wait_seconds(self, keys: Iterable[str]) -> float:
+        """Seconds until every key may try again (0 when all may now)."""
+        now = self._clock()
+        longest = 0.0
+        with self._lock:
+            for key in keys:
+                entry = self._failures.get(key)
+                if entry is None:
+                    continue
+                count, last = entry
+                if now - last > FORGET_FAILURES_SECONDS:
+                    del self._failures[key]
+                    continue
+                longest = max(longest, last + self._delay(count) - now)
+        return max(0.0, longest)
+
+    def failed(self, keys: Iterable[str]) -> None:
+        now = self._clock()
+        with self._lock:
+            for key in keys:
+                count, last = self._failures.pop(key, (0, now))
+                if now - last > FORGET_FAILURES_SECONDS:
+                    count = 0
+                self._failures[key] = (count + 1, now)
+            while len(self._failures) > self._max_keys:
+                self._failures.popitem(last=False)
+
+    def succeeded(self, keys: Iterable[str]) -> None:
+        with self._lock:
+            for key in keys:
+                self._failures.pop(key, None)
+
+
+def _throttle_keys(username: str, client: str) -> tuple[str, str]:
+    return f"name:{username.strip().lower()[:_AUDIT_NAME_CHARS]}", f"client:{client}"
+
+
 class Accounts:
     """Users, sessions, sign-in links and the audit log, on the app's database."""
 
-    def __init__(self, engine: sa.Engine, *, clock: Callable[[], datetime] = _now) -> None:
+    def __init__(
+        self,
+        engine: sa.Engine,
+        *,
+        clock: Callable[[], datetime] = _now,
+        throttle: SignInThrottle | None = None,
+        password_checks_at_once: int = PASSWORD_CHECKS_AT_ONCE,
+    ) -> None:
         self._engine = engine
         self._clock = clock
+        self.throttle = throttle or SignInThrottle()
+        self._password_checks = threading.BoundedSemaphore(password_checks_at_once)
+        # (name, client, window start) -> (audit row id, failures, throttled attempts): one row per window.
+        self._failed_rows: dict[tuple[str, str, datetime], tuple[int, int, int]] = {}
+        self._failed_rows_lock = threading.Lock()
 
     # users -------------------------------------------------------------------------------------------------
     def has_users(self) -> bool:
@@ -204,37 +342,111 @@ class Accounts:
 
     def set_role(self, username: str, role: str) -> None:
         checked_role = check_role(role)
-        user_id = self._user_id(username)
-        if checked_role != "admin":
-            self._refuse_removing_last_admin(user_id)
-        with self._engine.begin() as conn:
-            conn.execute(console_users.update().where(console_users.c.id == user_id).values(role=checked_role))
+        self._change_user(self._user_id(username), {"role": checked_role}, removes_admin=checked_role != "admin")
 
     def set_disabled(self, username: str, disabled: bool) -> None:
         user_id = self._user_id(username)
+        self._change_user(user_id, {"disabled": disabled}, removes_admin=disabled)
         if disabled:
-            self._refuse_removing_last_admin(user_id)
-        with self._engine.begin() as conn:
-            conn.execute(console_users.update().where(console_users.c.id == user_id).values(disabled=disabled))
-            if disabled:
+            with self._engine.begin() as conn:
                 conn.execute(console_sessions.delete().where(console_sessions.c.user_id == user_id))
 
-    def _refuse_removing_last_admin(self, user_id: int) -> None:
+    def _change_user(self, user_id: int, values: dict[str, Any], *, removes_admin: bool) -> None:
+        """Update one user; when the change may remove an active admin, only if another active admin remains.
+
+        The check and the update are one guarded UPDATE statement, so two admins demoting each other at the same
+        moment cannot both succeed: SQLite runs a writing statement under its single write lock. On PostgreSQL
+        (READ COMMITTED) a statement's subquery reads a snapshot, so the active admins' rows are first locked
+        (``FOR UPDATE``, in id order, so two such changes queue instead of deadlocking); the second change then
+        reads the first one's result.
+        """
+        users = console_users
+        statement = users.update().where(users.c.id == user_id).values(**values)
+        if removes_admin:
+            others = sa.select(users.c.id).where(
+                users.c.role == "admin", users.c.disabled.is_(False), users.c.id != user_id
+            )
+            statement = statement.where(sa.or_(users.c.role != "admin", users.c.disabled.is_(True), sa.exists(others)))
+        with self._engine.begin() as conn:
+            if removes_admin and conn.dialect.name != "sqlite":
+                conn.execute(
+                    sa.select(users.c.id)
+                    .where(users.c.role == "admin", users.c.disabled.is_(False))
+                    .order_by(users.c.id)
+                    .with_for_update()
+                ).all()
+            changed = conn.execute(statement).rowcount
+        if changed != 1:
+            raise AccountError("This is the last active admin: make another user admin first.")
+
+    def restore_admin(self, username: str = "admin") -> None:
+        """Make ``username`` an active admin again (created without a password if missing).
+
+        For ``cwdesk console --new-signin-link``: whoever can run the console on the server owns it, and must be
+        able to get back in even when no active admin is left.
+        """
         with self._engine.connect() as conn:
-            admins = conn.execute(
-                sa.select(console_users.c.id).where(
-                    console_users.c.role == "admin", console_users.c.disabled.is_(False)
-                )
-            ).scalars()
-            if list(admins) == [user_id]:
-                raise AccountError("This is the last active admin: make another user admin first.")
+            exists = conn.execute(sa.select(console_users.c.id).where(console_users.c.username == username)).first()
+        if exists is None:
+            self._insert_user(username, "admin", None)
+            return
+        with self._engine.begin() as conn:
+            conn.execute(
+                console_users.update().where(console_users.c.username == username).values(role="admin", disabled=False)
+            )
 
     def set_password(self, user_id: int, password: str) -> None:
+        """Set a user's password (no current password asked: for admins and first-start setup)."""
         check_password(password)
         with self._engine.begin() as conn:
             conn.execute(
                 console_users.update().where(console_users.c.id == user_id).values(password_hash=_hasher.hash(password))
             )
+
+    def change_own_password(self, session_id: str, current: str, password: str, *, client: str = "-") -> str:
+        """The signed-in user's new password; returns the session id that replaces ``session_id``.
+
+        A user who has a password must give it (a stolen session alone cannot take the account over); every other
+        session of the user ends, and this one gets a new id (so an old copy of the cookie is worth nothing).
+        """
+        principal = self.session_principal(session_id)
+        if principal is None:
+            raise AccountError("Your session has ended: sign in again.")
+        with self._engine.connect() as conn:
+            stored = conn.execute(
+                sa.select(console_users.c.password_hash).where(console_users.c.id == principal.user_id)
+            ).scalar_one_or_none()
+        if stored is not None:
+            # The same throttle as sign-in: a stolen session must not be a way to guess the password.
+            keys = _throttle_keys(principal.username, client)
+            wait = self.throttle.wait_seconds(keys)
+            if wait > 0:
+                raise SignInDeferred(int(wait + 0.999), f"Too many wrong passwords: wait {int(wait + 0.999)} s.")
+            if not self._verify(stored, current):
+                self.throttle.failed(keys)
+                raise AccountError("The current password is wrong: type the password you sign in with now.")
+        check_password(password)
+        new_hash = _hasher.hash(password)
+        with self._engine.begin() as conn:
+            conn.execute(
+                console_users.update().where(console_users.c.id == principal.user_id).values(password_hash=new_hash)
+            )
+            conn.execute(console_sessions.delete().where(console_sessions.c.user_id == principal.user_id))
+        return self.start_session(principal.user_id)
+
+    def _verify(self, stored: str | None, password: str) -> bool:
+        """An argon2 check, at most ``PASSWORD_CHECKS_AT_ONCE`` at a time (else ``SignInDeferred``, 503)."""
+        if not self._password_checks.acquire(timeout=PASSWORD_CHECK_WAIT_SECONDS):
+            raise SignInDeferred(
+                5, "Too many sign-ins are being checked at once: try again in a few seconds.", status=503
+            )
+        try:
+            _hasher.verify(stored or _DUMMY_HASH, password[:MAX_PASSWORD_LENGTH])
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
+        finally:
+            self._password_checks.release()
+        return stored is not None
 
     def list_users(self) -> list[UserSummary]:
         with self._engine.connect() as conn:
@@ -257,6 +469,16 @@ class Accounts:
         token = secrets.token_urlsafe(32)
         now = self._clock()
         with self._engine.begin() as conn:
+            # A new link replaces the user's older unused ones (one that leaked stops working), and expired links
+            # of anyone are purged while we are here.
+            conn.execute(
+                console_signin_tokens.delete().where(
+                    sa.or_(
+                        sa.and_(console_signin_tokens.c.user_id == user_id, console_signin_tokens.c.used_at.is_(None)),
+                        console_signin_tokens.c.expires_at <= now,
+                    )
+                )
+            )
             conn.execute(
                 console_signin_tokens.insert().values(
                     token_digest=_digest(token),
@@ -289,18 +511,80 @@ class Accounts:
             return None
         return self.start_session(user_id)
 
-    def sign_in_with_password(self, username: str, password: str) -> str | None:
-        """A new session id, or None for a wrong name, wrong password, or a disabled user (same answer for all)."""
+    def sign_in_with_password(self, username: str, password: str, *, client: str = "-") -> str | None:
+        """A new session id, or None for a wrong name, wrong password, or a disabled user (same answer for all).
+
+        ``client`` is the caller's address. Raises ``SignInDeferred`` while the name or the address must wait
+        (too many recent failures) or too many checks are running; failures are audited, bounded per window.
+        """
+        keys = _throttle_keys(username, client)
+        wait = self.throttle.wait_seconds(keys)
+        if wait > 0:
+            self._record_failed_sign_in(username, client, throttled=True)
+            raise SignInDeferred(
+                int(wait + 0.999),
+                f"Too many failed sign-ins for this name or from this address: wait {int(wait + 0.999)} s "
+                "and try again (each further failure doubles the wait).",
+            )
         with self._engine.connect() as conn:
-            row = conn.execute(sa.select(console_users).where(console_users.c.username == username)).mappings().first()
+            row = (
+                conn.execute(sa.select(console_users).where(console_users.c.username == username[:_AUDIT_NAME_CHARS]))
+                .mappings()
+                .first()
+            )
         stored = row["password_hash"] if row is not None else None
-        try:
-            _hasher.verify(stored or _DUMMY_HASH, password)
-        except (VerifyMismatchError, VerificationError, InvalidHashError):
+        if not self._verify(stored, password) or row is None or row["disabled"]:
+            self.throttle.failed(keys)
+            self._record_failed_sign_in(username, client, throttled=False)
             return None
-        if row is None or stored is None or row["disabled"]:
-            return None
+        self.throttle.succeeded(keys)
         return self.start_session(int(row["id"]))
+
+    def _record_failed_sign_in(self, username: str, client: str, *, throttled: bool) -> None:
+        """Count a failed (or throttled) sign-in into this window's one audit row for the name and the address.
+
+        A name that is no user's is recorded as "(unknown)" (what was typed may be a password typed in the wrong
+        box, and distinct garbage names must not make distinct rows).
+        """
+        with self._engine.connect() as conn:
+            known = conn.execute(
+                sa.select(console_users.c.id).where(console_users.c.username == username[:_AUDIT_NAME_CHARS])
+            ).first()
+        name = username[:_AUDIT_NAME_CHARS] if known else "(unknown)"
+        now = self._clock()
+        window = now - timedelta(
+            minutes=now.minute % AUDIT_WINDOW_MINUTES, seconds=now.second, microseconds=now.microsecond
+        )
+        key = (name, client[:64], window)
+        with self._failed_rows_lock:
+            for old in [k for k in self._failed_rows if k[2] != window]:
+                del self._failed_rows[old]
+            row_id, failures, deferred = self._failed_rows.get(key, (0, 0, 0))
+            if throttled:
+                deferred += 1
+            else:
+                failures += 1
+            detail = json.dumps({"client": key[1], "failures": failures, "throttled": deferred}, sort_keys=True)
+            with self._engine.begin() as conn:
+                if row_id:
+                    conn.execute(
+                        console_audit_log.update().where(console_audit_log.c.id == row_id).values(at=now, detail=detail)
+                    )
+                else:
+                    inserted = conn.execute(
+                        console_audit_log.insert().values(
+                            at=now,
+                            username=name,
+                            role="-",
+                            action="sign in",
+                            target="",
+                            detail=detail,
+                            result="refused",
+                            message=f"bad credentials (counted per {AUDIT_WINDOW_MINUTES} minutes)",
+                        )
+                    )
+                    row_id = int(inserted.inserted_primary_key[0])  # type: ignore[index]
+            self._failed_rows[key] = (row_id, failures, deferred)
 
     def _is_disabled(self, user_id: int) -> bool:
         with self._engine.connect() as conn:
@@ -314,6 +598,8 @@ class Accounts:
         session_id = secrets.token_urlsafe(32)
         now = self._clock()
         with self._engine.begin() as conn:
+            # Expired sessions of anyone are purged here (each sign-in), so the table does not grow forever.
+            conn.execute(console_sessions.delete().where(console_sessions.c.expires_at <= now))
             conn.execute(
                 console_sessions.insert().values(
                     id_digest=_digest(session_id),

@@ -36,19 +36,20 @@ import ipaddress
 import logging
 import re
 import threading
-from collections.abc import Generator, Mapping
+from collections.abc import AsyncIterator, Generator, Iterator, Mapping
 from functools import cached_property
 from typing import Any
 
 import httpx
 
-from cwdesk import __version__
 from cwdesk._http.core import AsyncHTTPCore, HTTPCore, QueryParams, decode_json
-from cwdesk._http.errors import APIStatusError, ConfigurationError, UnexpectedResponseError
 from cwdesk._http.retry import RetryPolicy
 from cwdesk._http.throttle import Throttle, throttle_for
+from cwdesk._version import __version__
 from cwdesk.config import ManageCredentials
+from cwdesk.errors import APIStatusError, ConfigurationError, UnexpectedResponseError
 from cwdesk.manage.operations import AsyncManageOperations, ManageOperations
+from cwdesk.manage.paging import DEFAULT_PAGE_SIZE, PageWalk, checked_page_size, is_forward_only
 from cwdesk.manage.resources.company import (
     AsyncCompanies,
     AsyncCompanyStatuses,
@@ -349,6 +350,35 @@ class ManageClient(_ManageSettings):
         """``request`` and the decoded JSON body (``None`` for 204)."""
         return decode_json(self.request(method, path, params=params, json=json, headers=headers))
 
+    def iter_pages(
+        self,
+        path: str,
+        *,
+        params: QueryParams | None = None,
+        headers: Mapping[str, str] | None = None,
+        page_size: int = DEFAULT_PAGE_SIZE,
+    ) -> Iterator[list[Any]]:
+        """Each page (the decoded JSON list) of a list endpoint, by Manage's paging rules (``manage/paging.py``).
+
+        ``params`` are copied, never mutated; ``pageSize`` is set to ``page_size``. Pass
+        ``headers=FORWARD_ONLY_HEADERS`` for forward-only paging. Used by the resources and ``operations``.
+        """
+        walk = PageWalk(path, params, page_size=checked_page_size(page_size), forward_only=is_forward_only(headers))
+        request: tuple[str, dict[str, Any] | None] | None = walk.first()
+        while request is not None:
+            url, query = request
+            response = self.request("GET", url, params=query, headers=headers)
+            page = walk.records(decode_json(response))
+            if not page:
+                return
+            yield page
+            request = walk.after(
+                page,
+                requested=str(response.request.url),
+                link_header=response.headers.get("link"),
+                absolute=self.url_for,
+            )
+
     @staticmethod
     def decode(response: httpx.Response) -> Any:
         return decode_json(response)
@@ -542,6 +572,31 @@ class AsyncManageClient(_ManageSettings):
     ) -> Any:
         """``request`` and the decoded JSON body (``None`` for 204)."""
         return decode_json(await self.request(method, path, params=params, json=json, headers=headers))
+
+    async def iter_pages(
+        self,
+        path: str,
+        *,
+        params: QueryParams | None = None,
+        headers: Mapping[str, str] | None = None,
+        page_size: int = DEFAULT_PAGE_SIZE,
+    ) -> AsyncIterator[list[Any]]:
+        """Async twin of ``ManageClient.iter_pages``."""
+        walk = PageWalk(path, params, page_size=checked_page_size(page_size), forward_only=is_forward_only(headers))
+        request: tuple[str, dict[str, Any] | None] | None = walk.first()
+        while request is not None:
+            url, query = request
+            response = await self.request("GET", url, params=query, headers=headers)
+            page = walk.records(decode_json(response))
+            if not page:
+                return
+            yield page
+            request = walk.after(
+                page,
+                requested=str(response.request.url),
+                link_header=response.headers.get("link"),
+                absolute=self.url_for,
+            )
 
     @staticmethod
     def decode(response: httpx.Response) -> Any:

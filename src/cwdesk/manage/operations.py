@@ -5,9 +5,10 @@ from the full reconstruction: 3,000+ operations). Path parameters are filled fro
 ``parentId``, ...), the rest become the query after a check against the operation's documented parameters;
 ``conditions`` may be a ``Condition`` (rendered and escaped by ``cwdesk.conditions``) or a raw string.
 
-- ``query``: GET only. A list operation follows the ``Link: rel="next"`` pages (``pageSize`` 1000 unless given)
-  and always returns one list, whatever the number of pages; other GETs return the decoded body (a dict, or
-  ``{"count": n}`` for ``/count``).
+- ``query``: GET only. A list operation reads every page through ``client.iter_pages`` (the same paging rules
+  as the resources, ``manage/paging.py``: ``Link`` next followed, a full page without ``Link`` continued;
+  ``pageSize`` 1000 unless given) and always returns one list, whatever the number of pages; other GETs return
+  the decoded body (a dict, or ``{"count": n}`` for ``/count``). Only the client's public methods are used.
 - ``mutate``: POST, PUT or PATCH with a body (a PATCH body is the JSON Patch array, as Manage requires).
 - ``delete``: DELETE.
 
@@ -21,10 +22,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from cwdesk._http.errors import ConfigurationError
 from cwdesk._http.operations_index import Operation, OperationIndex, fill_path
-from cwdesk._http.paging import aiter_link_pages, iter_link_pages
 from cwdesk.conditions import Condition, render
+from cwdesk.errors import ConfigurationError
 
 if TYPE_CHECKING:
     from cwdesk.manage.client import AsyncManageClient, ManageClient
@@ -64,11 +64,15 @@ def prepare_manage_call(
     return operation, path, fixed
 
 
-def _list_query(query: dict[str, Any], page_size: int) -> dict[str, Any]:
-    if not 1 <= page_size <= 1000:
-        raise ConfigurationError(f"page_size {page_size} is out of range: Manage accepts 1 to 1000")
-    query.setdefault("pageSize", page_size)
-    return query
+def _page_size(query: dict[str, Any], page_size: int) -> int:
+    """A ``pageSize`` given in ``params`` wins over ``page_size=`` (it is what the caller wrote for this call)."""
+    given = query.pop("pageSize", None)
+    if given is None:
+        return page_size
+    try:
+        return int(given)
+    except (TypeError, ValueError):
+        raise ConfigurationError(f"pageSize {given!r} is not a number: Manage accepts 1 to 1000") from None
 
 
 class ManageOperations:
@@ -91,9 +95,8 @@ class ManageOperations:
         )
         if not operation.is_list:
             return self._client.request_json("GET", path, params=query)
-        _ = self._client.base_url  # codebase discovery happens before the pager uses the core directly
         rows: list[Any] = []
-        for page in iter_link_pages(self._client._core, path, params=_list_query(query, page_size)):
+        for page in self._client.iter_pages(path, params=query, page_size=_page_size(query, page_size)):
             rows.extend(page)
         return rows
 
@@ -128,9 +131,8 @@ class AsyncManageOperations:
         )
         if not operation.is_list:
             return await self._client.request_json("GET", path, params=query)
-        await self._client.get_base_url()
         rows: list[Any] = []
-        async for page in aiter_link_pages(self._client._core, path, params=_list_query(query, page_size)):
+        async for page in self._client.iter_pages(path, params=query, page_size=_page_size(query, page_size)):
             rows.extend(page)
         return rows
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from cwdesk._http.errors import ConfigurationError
+from cwdesk.errors import ConfigurationError
 
 __all__ = ["PatchOperation", "merge_custom_fields", "patch_from_changes", "patch_from_diff", "reference_value"]
 

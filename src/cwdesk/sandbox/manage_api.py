@@ -21,21 +21,22 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from cwdesk.sandbox.backend.communications import ContactCommunications
 from cwdesk.sandbox.backend.kinds import KINDS, Kind
 from cwdesk.sandbox.backend.manage import ManageBackend, Query
 from cwdesk.sandbox.backend.query import QueryError
+from cwdesk.sandbox.backend.records import API_ROOT as API_ROOT  # where clients and tests read it from
 from cwdesk.sandbox.backend.records import (
-    HREF_PREFIX,
     ManageError,
     locate_unknown_member,
     pick_fields,
+    public_hrefs,
     unknown_member,
 )
 from cwdesk.sandbox.backend.spec import path_methods
 from cwdesk.sandbox.http import SandboxRequest, SandboxResponse
 
 CODEBASE = "v4_6_release/"
-API_ROOT = "/v4_6_release/apis/3.0"
 VERSION = "v2025.1.10431"
 API_VERSION = "2025.1"
 MEDIA_TYPE = f"application/vnd.connectwise.com+json; version={API_VERSION}; charset=utf-8"
@@ -47,6 +48,9 @@ DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 1000
 
 _API_PATH = re.compile(r"^/[^/]+/apis/3\.0(/.*)$", re.IGNORECASE)
+#: ``GET /system/members/{identifier}``: a member by identifier (the GET subset's ``{memberIdentifier:regex(...)}``).
+_MEMBER_BY_IDENTIFIER = re.compile(r"^/system/members/([^/]*[^/0-9][^/]*)/?$", re.IGNORECASE)
+_COMMUNICATIONS = re.compile(r"^/company/contacts/(\d+)/communications(?:/(count|\d+))?/?$", re.IGNORECASE)
 _COMPANY_INFO = re.compile(r"^/login/companyinfo/([^/]+)/?$", re.IGNORECASE)
 
 
@@ -87,6 +91,7 @@ class ManageAPI:
         self.backend = backend
         self.company = company
         self.routes = _routes()
+        self.communications = ContactCommunications(backend)
         self.after_write: Callable[[SandboxRequest], None] | None = None
 
     # -------------------------------------------------------------------------------------------------- entry
@@ -105,7 +110,8 @@ class ManageAPI:
             return failure
         assert member is not None
         try:
-            return self._route(request, match.group(1), member)
+            # Real hrefs have ``apis/3.0//service/...`` (see ``reference_to``): a client following one must land.
+            return self._route(request, re.sub(r"/{2,}", "/", match.group(1)), member)
         except ManageError as exc:
             locate_unknown_member(exc, request.body.decode("utf-8", "replace"))
             return error(exc.status, exc.code, exc.message, exc.errors)
@@ -156,6 +162,15 @@ class ManageAPI:
             if request.method != "GET":
                 return error(405, "MethodNotAllowed", f"{request.method} is not allowed on /system/info.")
             return self._json(200, self.system_info(), request)
+        communications = _COMMUNICATIONS.match(path)
+        if communications:
+            return self._communications(request, int(communications.group(1)), communications.group(2), member)
+        by_identifier = _MEMBER_BY_IDENTIFIER.match(path)
+        if by_identifier and by_identifier.group(1).lower() != "count":
+            if request.method != "GET":
+                return error(405, "MethodNotAllowed", f"{request.method} is not allowed here; use GET.")
+            member_record = self.backend.member_by_identifier(by_identifier.group(1))
+            return self._json(200, _fields(request, member_record), request)
         for route in self.routes:
             found = route.pattern.match(path)
             if found is None:
@@ -198,6 +213,43 @@ class ManageAPI:
             return self._json(200, saved, request)
         backend.delete(kind, record_id, parent_id=parent_id, member=member)
         return SandboxResponse(204, b"", dict(_VERSION_HEADERS))
+
+    def _communications(
+        self, request: SandboxRequest, contact_id: int, tail: str | None, member: dict[str, Any]
+    ) -> SandboxResponse:
+        """A contact's communications (``backend/communications.py``); methods per the reconstructed spec."""
+        view, method = self.communications, request.method
+        template = "/company/contacts/{parentId}/communications" + ("" if tail is None else "/count" if
+                                                                    tail.lower() == "count" else "/{id}")  # fmt: skip
+        allowed = path_methods(template)
+        if method not in allowed:
+            return error(405, "MethodNotAllowed", f"{method} is not allowed here; use {', '.join(sorted(allowed))}.")
+        if tail is None and method == "GET":
+            if any(request.param(name) for name in ("conditions", "childConditions", "customFieldConditions")):
+                raise ManageError(
+                    400, "InvalidObject", "The sandbox lists a contact's communications without conditions: "
+                    "filter on the contact instead (childConditions=communicationItems/...).",
+                )  # fmt: skip
+            page_size = min(max(_int_param(request, "pageSize", DEFAULT_PAGE_SIZE), 1), MAX_PAGE_SIZE)
+            page = max(_int_param(request, "page", 1), 1)
+            records = view.find(contact_id)
+            shown = records[(page - 1) * page_size : page * page_size]
+            link = _navigable_links(request, page, page_size, len(records))
+            text = json.dumps([_fields(request, r) for r in shown], separators=(",", ":"))
+            return self._text(200, text, request, {"link": link} if link else {})
+        if tail is None:
+            return self._json(201, view.create(contact_id, _body(request), member), request)
+        if tail.lower() == "count":
+            return self._json(200, {"count": len(view.find(contact_id))}, request)
+        item_id = int(tail)
+        if method == "GET":
+            return self._json(200, _fields(request, view.get(contact_id, item_id)), request)
+        if method == "PUT":
+            return self._json(200, view.replace(contact_id, item_id, _body(request), member), request)
+        if method == "PATCH":
+            return self._json(200, view.patch(contact_id, item_id, _body(request), member), request)
+        view.delete(contact_id, item_id, member)
+        return SandboxResponse(204)
 
     def _search(self, request: SandboxRequest, kind: Kind) -> SandboxResponse:
         """``POST /service/tickets/search``: the list query in a ``FilterValues`` body (for conditions too long
@@ -276,8 +328,7 @@ class ManageAPI:
         return self._text(status, json.dumps(data, separators=(",", ":")), request, {})
 
     def _text(self, status: int, text: str, request: SandboxRequest, headers: dict[str, str]) -> SandboxResponse:
-        if HREF_PREFIX in text:
-            text = text.replace(HREF_PREFIX, f"{request.base_url}{API_ROOT}/")
+        text = public_hrefs(text, request.base_url)
         return SandboxResponse(
             status, text.encode("utf-8"), {"content-type": MEDIA_TYPE, **_VERSION_HEADERS, **headers}
         )

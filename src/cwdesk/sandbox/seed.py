@@ -13,12 +13,17 @@ Not for: rules about records (``backend/``); the seeded records are written in t
 from __future__ import annotations
 
 import random
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
-from cwdesk.sandbox.backend.kinds import KINDS
-from cwdesk.sandbox.backend.manage import ManageBackend, reference_to
+from cwdesk.sandbox.backend.defaults import fill, new_info
+from cwdesk.sandbox.backend.kinds import KINDS, catalog_reference
+from cwdesk.sandbox.backend.manage import ManageBackend
+from cwdesk.sandbox.backend.records import Problems
+from cwdesk.sandbox.backend.references import reference_to
+from cwdesk.sandbox.backend.related import agreement_type_defaults, ticket_rules
 from cwdesk.sandbox.backend.store import create_manage_tables, drop_indexes
 
 #: Every seeded date is relative to this instant, so the data does not depend on the day it was made.
@@ -31,26 +36,34 @@ READ_ONLY_PUBLIC_KEY = "sandbox-readonly-public"
 READ_ONLY_PRIVATE_KEY = "sandbox-readonly-private"
 
 
+_US = catalog_reference("CountryReference", 1, "United States")
+
+
 class AutomateSeeder(Protocol):
+    """What the seed generator needs of the Automate emulator: seeding its clients, and how many computers each
+    client got (the Manage demo's per-device agreement additions are checked against it)."""
+
     def seed_clients(self, rows: list[dict[str, Any]], rng: random.Random) -> None: ...
+
+    def computer_counts(self) -> dict[str, int]: ...
 
 
 DEMO_CLIENTS: tuple[dict[str, Any], ...] = (
     {"identifier": "AcmeDental", "name": "Acme Dental Group", "status": "Active", "type": "Client",
      "city": "Tampa", "state": "FL", "zip": "33602", "address": "401 E Jackson St", "phone": "8135550142",
-     "agreement": ("Managed Service", 2450.0), "contacts": 3, "site": "Main Office"},
+     "agreement": ("Managed Service", 2450.0), "contacts": 3, "site": "Main Office", "billed_devices": 0},
     {"identifier": "BrightPath", "name": "BrightPath Logistics", "status": "Active", "type": "Client",
      "city": "Columbus", "state": "OH", "zip": "43215", "address": "88 N High St", "phone": "6145550188",
-     "agreement": ("Per Device", 1875.0), "contacts": 2, "site": "Warehouse"},
+     "agreement": ("Per Device", 1875.0), "contacts": 2, "site": "Warehouse", "billed_devices": 0},
     {"identifier": "CedarLaw", "name": "Cedar & Finch Law", "status": "Active", "type": "Client",
      "city": "Portland", "state": "OR", "zip": "97204", "address": "1120 SW 5th Ave", "phone": "5035550119",
      "agreement": ("Block Hours", 900.0), "contacts": 3, "site": "Main Office"},
     {"identifier": "DeltaMfg", "name": "Delta Precision Manufacturing", "status": "Active", "type": "Client",
      "city": "Grand Rapids", "state": "MI", "zip": "49503", "address": "250 Monroe Ave NW", "phone": "6165550173",
-     "agreement": ("Managed Service", 3980.0), "contacts": 2, "site": "Plant 1"},
+     "agreement": ("Managed Service", 3980.0), "contacts": 2, "site": "Plant 1", "billed_devices": -2},
     {"identifier": "EvergreenVet", "name": "Evergreen Veterinary Clinic", "status": "Active", "type": "Client",
      "city": "Boise", "state": "ID", "zip": "83702", "address": "901 W Bannock St", "phone": "2085550137",
-     "agreement": ("Per Device", 640.0), "contacts": 1, "site": "Clinic"},
+     "agreement": ("Per Device", 640.0), "contacts": 1, "site": "Clinic", "billed_devices": 3},
     {"identifier": "FultonCPA", "name": "Fulton Street CPAs", "status": "Inactive", "type": "Client",
      "city": "Albany", "state": "NY", "zip": "12207", "address": "75 State St", "phone": "5185550166",
      "agreement": ("Block Hours", 450.0), "contacts": 2, "site": "Main Office"},
@@ -61,6 +74,8 @@ DEMO_CLIENTS: tuple[dict[str, Any], ...] = (
      "city": "Charleston", "state": "SC", "zip": "29401", "address": "12 Meeting St", "phone": "8435550191",
      "agreement": None, "contacts": 1, "site": "Campus"},
 )  # fmt: skip
+# ``billed_devices``: how the device count billed on the agreement (its addition's quantity) differs from the
+# client's Automate computer count: 0 bills exactly what Automate manages, -2 bills two fewer, 3 bills three more.
 
 _FIRST = ("Ava", "Liam", "Maya", "Noah", "Priya", "Omar", "Grace", "Ethan", "Sofia", "Lucas", "Chloe", "Mateo",
           "Hannah", "Daniel", "Zoe", "Isaac", "Nora", "Caleb", "Leah", "Julian", "Aisha", "Ryan", "Elena", "Marcus",
@@ -174,6 +189,12 @@ class Seeder:
         self.automate_specs: list[dict[str, Any]] = []
         self._refs: dict[tuple[str, str, str], dict[str, Any]] = {}
         self.automate_seed = 0
+        # mobileGuids come from their own generator, so the rest of the data is drawn as before they existed.
+        self.guids = random.Random(0)
+        self.board_refs: dict[tuple[str, str, str], dict[str, Any]] = {}
+        """(board, kind, name) -> reference to that board's status, team or type."""
+        self.device_agreements: list[tuple[dict[str, Any], dict[str, Any]]] = []
+        """(demo client spec, its agreement) for the agreements billed per device."""
 
     # -------------------------------------------------------------------------------------------- helpers
     def _when(self, max_days: int = 1000) -> str:
@@ -183,8 +204,19 @@ class Seeder:
     def _record(self, kind: str, fields: dict[str, Any], who: str = "admin") -> dict[str, Any]:
         entered = self._when()
         record = {"id": self.ids(kind), **fields}
-        record["_info"] = {"lastUpdated": entered, "updatedBy": who, "dateEntered": entered, "enteredBy": who}
+        self._complete(kind, record, entered, who)
         return record
+
+    def _guid(self) -> str:
+        return str(uuid.UUID(int=self.guids.getrandbits(128), version=4))
+
+    def _complete(self, kind_name: str, record: dict[str, Any], entered: str, who: str) -> None:
+        """Fill what ConnectWise fills on a write (``backend/defaults.py``), as the backend does for the API."""
+        kind = KINDS[kind_name]
+        problems = Problems(resource=kind_name)
+        fill(kind, record, problems, now=ANCHOR, guid=self._guid)
+        problems.raise_if_any()
+        record["_info"] = new_info(kind, entered, who, record["id"])
 
     def _ref(self, kind: str, name: str, schema: str) -> dict[str, Any]:
         key = (kind, name, schema)
@@ -214,10 +246,11 @@ class Seeder:
             ("Priority 5 - Next Time", "Gray"),
         ]
         entered = (ANCHOR - timedelta(days=3650)).strftime("%Y-%m-%dT%H:%M:%SZ")
-        info = {"lastUpdated": entered, "updatedBy": "admin", "dateEntered": entered, "enteredBy": "admin"}
-        self._save("priority", [{"id": self.ids("priority"), "name": n, "color": c, "sortOrder": i + 1,
-                   "defaultFlag": i == 2, "level": f"Level{i + 1}", "_info": dict(info)}
-                   for i, (n, c) in enumerate(stock)])  # fmt: skip
+        records = [{"id": self.ids("priority"), "name": n, "color": c, "sortOrder": i + 1, "defaultFlag": i == 2,
+                    "level": f"Level{i + 1}"} for i, (n, c) in enumerate(stock)]  # fmt: skip
+        for record in records:
+            self._complete("priority", record, entered, "admin")
+        self._save("priority", records)
 
     def setup(self) -> None:
         """Statuses, types, roles, members, locations, departments, boards, agreement types, API keys."""
@@ -270,12 +303,62 @@ class Seeder:
         self._save("board", [self._record("board", {"name": n, "location": location, "department": department,
                    "inactiveFlag": False, "projectFlag": n == "Projects"})
                    for n in ("Service Desk", "Projects", "Alerts")])  # fmt: skip
+        self.board_setup()
         agreement_types = [("Managed Service", 0.0), ("Block Hours", 0.0), ("Per Device", 0.0)]
         self._save("agreement_type", [self._record("agreement_type", {"name": n, "employeeCompRate": "Hourly",
                    "employeeCompNotExceed": "Billing", "invoicingCycle": "ContractYear", "billTime": "Billable",
                    "billExpenses": "Billable", "billProducts": "Billable", "billAmount": amount,
                    "applicationUnits": "Hours" if n == "Block Hours" else "Amount", "inactiveFlag": False,
                    "defaultFlag": n == "Managed Service"}) for n, amount in agreement_types])  # fmt: skip
+
+    #: Each board's statuses (name, closed), teams (name, leader, members; the first is the default) and types,
+    #: as an MSP sets them up; ticket statuses are a board's own (``.../service/boards/30/statuses/550``).
+    _STATUSES = (("New", False), ("In Progress", False), ("Waiting on Client", False), ("Closed - Resolved", True))
+    _TEAMS: ClassVar[dict[str, tuple[tuple[str, str, tuple[str, ...]], ...]]] = {
+        "Service Desk": (("Help Desk", "jsmith", ("jsmith", "mlopez")), ("Escalations", "akhan", ("akhan",))),
+        "Projects": (("Project Team", "akhan", ("akhan", "jsmith")),),
+        "Alerts": (("NOC", "mlopez", ("mlopez",)),),
+    }
+    _TYPES: ClassVar[dict[str, tuple[str, ...]]] = {
+        "Service Desk": ("Incident", "Request", "Problem"),
+        "Projects": ("Project",),
+        "Alerts": ("Alert",),
+    }
+
+    def board_setup(self) -> None:
+        """Every board's statuses, teams and types. Their dates are fixed rather than drawn, so the generator's
+        stream (and every other record) is the same as before boards had them."""
+        entered = (ANCHOR - timedelta(days=3000)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        statuses: list[dict[str, Any]] = []
+        teams: list[dict[str, Any]] = []
+        types: list[dict[str, Any]] = []
+        board_names: dict[int, str] = {}
+        for board_name in ("Service Desk", "Projects", "Alerts"):
+            board = self.by_name[("board", board_name)]
+            board_ref = reference_to(KINDS["board"], board, "BoardReference")
+            board_names[board["id"]] = board_name
+            for order, (name, closed) in enumerate(self._STATUSES):
+                statuses.append({"id": self.ids("board_status"), "name": name, "board": board_ref,
+                                 "sortOrder": order, "closedStatus": closed, "defaultFlag": order == 0})  # fmt: skip
+            for order, (name, leader, members) in enumerate(self._TEAMS[board_name]):
+                teams.append({"id": self.ids("board_team"), "name": name, "boardId": board["id"],
+                              "teamLeader": self._ref("member", leader, "MemberReference"),
+                              "members": [self.by_name[("member", m)]["id"] for m in members],
+                              "defaultFlag": order == 0, "locationId": board["location"]["id"]})  # fmt: skip
+            for order, name in enumerate(self._TYPES[board_name]):
+                types.append({"id": self.ids("board_type"), "name": name, "board": board_ref,
+                              "category": "Reactive", "defaultFlag": order == 0})  # fmt: skip
+        for kind_name, records in (("board_status", statuses), ("board_team", teams), ("board_type", types)):
+            for record in records:
+                self._complete(kind_name, record, entered, "admin")
+            self.backend.insert_seeded(KINDS[kind_name], records)
+            schema = {"board_status": "ServiceStatusReference", "board_team": "ServiceTeamReference",
+                      "board_type": "ServiceTypeReference"}[kind_name]  # fmt: skip
+            for record in records:
+                board_id = record["boardId"] if kind_name == "board_team" else record["board"]["id"]
+                self.board_refs[(board_names[board_id], kind_name, record["name"])] = reference_to(
+                    KINDS[kind_name], record, schema
+                )
 
     # ---------------------------------------------------------------------------------------------- clients
     def company(self, spec: dict[str, Any]) -> dict[str, Any]:
@@ -284,19 +367,29 @@ class Seeder:
             "status": self._ref("company_status", spec["status"], "CompanyStatusReference"),
             "types": [self._ref("company_type", spec["type"], "CompanyTypeReference")],
             "addressLine1": spec["address"], "city": spec["city"], "state": spec["state"], "zip": spec["zip"],
-            "country": {"id": 1, "name": "United States"}, "phoneNumber": spec["phone"],
+            "country": _US, "phoneNumber": spec["phone"],
             "website": f"www.{spec['identifier'].lower()}.example",
             "timeZoneSetup": self._ref("time_zone", "US Eastern", "TimeZoneSetupReference"),
             "territory": self._ref("location", "Main", "SystemLocationReference"),
             "deletedFlag": False, "leadFlag": spec["type"] == "Prospect", "unsubscribeFlag": False,
-            "isVendorFlag": False,
+            "isVendorFlag": False, "customFields": self._company_custom_fields(spec),
         })  # fmt: skip
+
+    #: The demo clients' "Account Tier" per agreement type, so customFieldConditions finds demo data.
+    _TIERS: ClassVar[dict[str, str]] = {"Managed Service": "Gold", "Per Device": "Silver", "Block Hours": "Bronze"}
+
+    def _company_custom_fields(self, spec: dict[str, Any]) -> list[dict[str, Any]]:
+        agreement = spec.get("agreement")
+        if not agreement:
+            return []
+        return [{"caption": "Account Tier", "value": self._TIERS[agreement[0]]},
+                {"caption": "Managed Backup", "value": agreement[0] == "Managed Service"}]  # fmt: skip
 
     def site(self, company: dict[str, Any], name: str) -> dict[str, Any]:
         return self._record("site", {
             "name": name, "addressLine1": company.get("addressLine1"), "city": company.get("city"),
             "stateReference": {"identifier": company.get("state"), "name": company.get("state")},
-            "zip": company.get("zip"), "country": {"id": 1, "name": "United States"},
+            "zip": company.get("zip"), "country": _US,
             "phoneNumber": company.get("phoneNumber"), "primaryAddressFlag": True, "defaultBillingFlag": True,
             "defaultShippingFlag": True, "defaultMailingFlag": True, "inactiveFlag": False,
             "company": reference_to(KINDS["company"], company, "CompanyReference"),
@@ -348,7 +441,7 @@ class Seeder:
             contacts.extend(people)
             if spec["agreement"]:
                 type_name, amount = spec["agreement"]
-                agreements.append(self._record("agreement", {
+                agreement = self._record("agreement", {
                     "name": f"{spec['name']} - {type_name}",
                     "type": self._ref("agreement_type", type_name, "AgreementTypeReference"),
                     "company": reference_to(KINDS["company"], company, "CompanyReference"),
@@ -357,13 +450,18 @@ class Seeder:
                     "cancelledFlag": spec["status"] == "Inactive", "billingCycle": {"id": 1, "name": "Monthly"},
                     "applicationUnits": "Hours" if type_name == "Block Hours" else "Amount",
                     "applicationUnlimitedFlag": type_name != "Block Hours",
-                }))  # fmt: skip
+                })  # fmt: skip
+                agreement_type_defaults(self.backend.db, agreement)
+                agreements.append(agreement)
+                if "billed_devices" in spec:
+                    self.device_agreements.append((spec, agreement))
             for number in range(self.rng.randint(0, 2)):
                 closed = number == 1
+                status = "Closed - Resolved" if closed else "New"
                 tickets.append(self._record("ticket", {
                     "summary": self.rng.choice(_TICKETS),
                     "board": self._ref("board", "Service Desk", "BoardReference"),
-                    "status": {"id": 4, "name": "Closed - Resolved"} if closed else {"id": 1, "name": "New"},
+                    "status": self.board_refs[("Service Desk", "board_status", status)],
                     "company": reference_to(KINDS["company"], company, "CompanyReference"),
                     "contact": reference_to(KINDS["contact"], people[0], "ContactReference"),
                     "owner": self._ref("member", self.rng.choice(owners), "MemberReference"),
@@ -375,8 +473,67 @@ class Seeder:
         self._save("site", sites)
         self._save("contact", contacts, key="id")
         self._save("agreement", agreements)
+        for ticket in tickets:
+            # The backend's own rule gives each ticket its board's default team, location and department and
+            # its company's site, as on a create through the API.
+            problems = Problems(resource="ticket")
+            ticket_rules(self.backend.db, ticket, problems, creating=True)
+            problems.raise_if_any()
         self._save("ticket", tickets, key="id")
         self.automate_specs = [s for s in DEMO_CLIENTS if s["type"] == "Client" and s["status"] == "Active"]
+        self.demo_details(companies, tickets)
+
+    _NOTES = (
+        "Prefers email over phone for non-urgent issues.",
+        "After-hours contact is the office manager.",
+        "Quarterly business review scheduled each March.",
+        "Front door code is kept in the documentation.",
+    )
+
+    def demo_details(self, companies: list[dict[str, Any]], tickets: list[dict[str, Any]]) -> None:
+        """Ticket notes, company notes and account teams of the demo set (drawn after everything else)."""
+        notes = []
+        for ticket in tickets:
+            owner = self.by_name[("member", ticket["owner"]["identifier"])]
+            texts = [("detailDescriptionFlag", f"Client reports: {ticket['summary'].lower()}.")]
+            if ticket.get("closedFlag"):
+                texts.append(("resolutionFlag", "Resolved remotely; client confirmed."))
+            for flag, text in texts:
+                created = ticket["_info"]["dateEntered"]
+                note = {"id": self.ids("ticket_note"), "ticketId": ticket["id"], "text": text, flag: True,
+                        "member": reference_to(KINDS["member"], owner, "MemberReference"),
+                        "dateCreated": created, "createdBy": owner["identifier"],
+                        "internalFlag": True, "externalFlag": flag == "resolutionFlag"}  # fmt: skip
+                self._complete("ticket_note", note, created, owner["identifier"])
+                notes.append(note)
+        self.backend.insert_seeded(KINDS["ticket_note"], notes)
+        company_notes, teams = [], []
+        managers = ("jsmith", "akhan", "mlopez")
+        for number, company in enumerate(companies):
+            company_ref = reference_to(KINDS["company"], company, "CompanyReference")
+            company_notes.append(self._record("company_note", {
+                "text": self.rng.choice(self._NOTES), "company": company_ref, "flagged": number % 3 == 0,
+                "type": {"id": 1, "name": "General"}}))  # fmt: skip
+            member = self.by_name[("member", managers[number % len(managers)])]
+            teams.append(self._record("company_team", {
+                "company": company_ref, "teamRole": {"id": 1, "name": "Account Manager"},
+                "member": reference_to(KINDS["member"], member, "MemberReference"),
+                "contact": company["defaultContact"], "accountManagerFlag": True, "techFlag": True}))  # fmt: skip
+        self.backend.insert_seeded(KINDS["company_note"], company_notes)
+        self.backend.insert_seeded(KINDS["company_team"], teams)
+
+    def device_additions(self, computers: dict[str, int]) -> None:
+        """Per-device lines on the demo agreements: the quantity billed is the client's Automate computer count
+        plus its ``billed_devices`` offset, so some clients are billed for what Automate manages and some not."""
+        additions = []
+        for spec, agreement in self.device_agreements:
+            quantity = max(0, computers.get(spec["name"], 0) + spec["billed_devices"])
+            additions.append(self._record("agreement_addition", {
+                "product": {"id": 1, "identifier": "MGD-WORKSTATION"}, "description": "Managed workstation",
+                "quantity": float(quantity), "unitPrice": 45.0, "unitCost": 12.0, "billCustomer": "Billable",
+                "effectiveDate": agreement["startDate"], "agreementId": agreement["id"],
+                "agreementStatus": agreement["agreementStatus"]}))  # fmt: skip
+        self.backend.insert_seeded(KINDS["agreement_addition"], additions)
 
     def many(self, count: int) -> None:
         """``count`` generated companies with about 5 contacts each."""
@@ -475,3 +632,13 @@ def seed(
             backend.db.execute("ROLLBACK")
         raise
     seeder.seed_automate()
+    if seeder.device_agreements:
+        computers = automate.computer_counts() if automate is not None else {}
+        backend.db.execute("BEGIN")
+        try:
+            seeder.device_additions(computers)
+            backend.db.execute("COMMIT")
+        except BaseException:
+            if backend.db.in_transaction:
+                backend.db.execute("ROLLBACK")
+            raise

@@ -82,6 +82,14 @@ class AutomateDemoSeeder:
                 [(name, 1 if enabled else 0) for name, enabled in _FEATURE_FLAGS],
             )
 
+    def computer_counts(self) -> dict[str, int]:
+        """How many computers each client has, by client name."""
+        rows = self.db.execute(
+            "SELECT c.name, count(m.id) FROM cwa_clients c LEFT JOIN cwa_computers m ON m.client_id = c.id "
+            "GROUP BY c.id"
+        ).fetchall()
+        return {str(name): int(count) for name, count in rows}
+
     def _seed_groups(self, rng: random.Random) -> dict[str, int]:
         existing = {name: gid for gid, name in self.db.execute("SELECT id, name FROM cwa_groups")}
         for name, parent in _GROUPS:

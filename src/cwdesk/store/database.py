@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from cwdesk.home import data_dir
+from cwdesk.private_files import prepare_database, private_folder
 from cwdesk.store.problems import StoreCorrupt, describe_database_error, hide_password
 
 if TYPE_CHECKING:
@@ -32,8 +33,7 @@ def database_url() -> str:
     url = os.environ.get("CWDESK_DATABASE_URL")
     if url:
         return url
-    folder = data_dir()
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = private_folder(data_dir())  # 0700, a wider existing one refused (issue 14)
     return f"sqlite:///{folder / 'cwdesk.db'}"
 
 
@@ -89,6 +89,7 @@ def open_database(url: str | None = None, *, check_identity: bool | None = None)
         missing = file is not None and (not file.exists() or file.stat().st_size == 0)
         if with_identity and missing:
             identity.refuse_if_vanished(engine.url)
+        prepare_database(target)  # a SQLite file created 0600 (its -wal/-shm follow), a wider one refused
         if file is not None and not missing:
             check_integrity(engine)
         status = _first_contact(engine)

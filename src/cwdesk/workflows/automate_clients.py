@@ -4,8 +4,9 @@ Each is a plain function over an ``AutomateClient`` (``cwa``); the CLI (``cwdesk
 console call the same functions. Names typed by a user always go through the conditions builder (escaped), never
 into a condition string.
 
-- ``find_client(cwa, name)``: an exact match (any case), else suggestions (name, id, city, computer count) from
-  the names containing it or close to it. ``FindResult.as_dict()`` is ``{found, client, suggestions}``.
+- ``find_client(cwa, name)``: an exact match (any case), else the only client whose name contains it, else
+  suggestions (name, id, city, computer count) from the names containing it or close to it.
+  ``FindResult.as_dict()`` is ``{found, client, suggestions}``.
 - ``resolve_client(cwa, name_or_id)``: one client for the commands that act on one; a ``ClientNotFound`` (exit 2)
   listing the suggestions otherwise. Digits only means an id.
 - ``client_report(cwa)``: every client with contact, computer counts and location names, in three paged listings
@@ -43,9 +44,10 @@ from typing import Any
 import sqlalchemy as sa
 import yaml
 
-from cwdesk._http.errors import NotFoundError
+from cwdesk.automate.client import AutomateClient
 from cwdesk.automate.models import Client, Computer, ExtraField, Group, Location
 from cwdesk.conditions import C
+from cwdesk.errors import NotFoundError
 from cwdesk.workflows.jobs import (
     Action,
     EventCallback,
@@ -56,9 +58,9 @@ from cwdesk.workflows.jobs import (
     Step,
     StepContext,
     StepFailed,
-    create_job,
     register_kind,
     run_job,
+    start_job,
 )
 from cwdesk.workflows.validation import InvalidInput, Problem, Problems
 
@@ -121,7 +123,7 @@ def _client_summary(client: Client, computers: int) -> dict[str, Any]:
     return {"name": client.name, "id": client.id, "city": client.city or "", "computers": computers}
 
 
-def _computer_counts(cwa: Any, client_ids: Sequence[int]) -> Counter[int]:
+def _computer_counts(cwa: AutomateClient, client_ids: Sequence[int]) -> Counter[int]:
     counts: Counter[int] = Counter()
     if not client_ids:
         return counts
@@ -131,17 +133,20 @@ def _computer_counts(cwa: Any, client_ids: Sequence[int]) -> Counter[int]:
     return counts
 
 
-def find_client(cwa: Any, name: str, *, limit: int = 10) -> FindResult:
-    """The client called ``name`` (any case), or suggestions when there is no single exact match."""
+def find_client(cwa: AutomateClient, name: str, *, limit: int = 10, part_of_name: bool = True) -> FindResult:
+    """The client called ``name`` (any case); else, with ``part_of_name``, the only client whose name contains it
+    ("Cedar" finds "Cedar & Finch Law" when no other name has "Cedar"); else suggestions."""
     wanted = (name or "").strip()
     if not wanted:
         raise InvalidInput([Problem("name", "is empty: give a client name (or part of one)")], subject="the search")
     exact: list[Client] = cwa.clients.list(where=C("Name") == wanted)
-    if len(exact) == 1:
-        client = exact[0]
+    containing: list[Client] = [] if exact else cwa.clients.list(where=C("Name").contains(wanted))
+    single = exact if len(exact) == 1 else containing if part_of_name and len(containing) == 1 else []
+    if single:
+        client = single[0]
         counts = _computer_counts(cwa, [client.id] if client.id is not None else [])
         return FindResult(True, {**_client_summary(client, counts[client.id or 0]), **_contact(client)}, [])
-    candidates: list[Client] = exact or cwa.clients.list(where=C("Name").contains(wanted))
+    candidates: list[Client] = exact or containing
     if not candidates:
         everyone: list[Client] = cwa.clients.list(fields=["Id", "Name", "City"])
         by_name = {(c.name or "").lower(): c for c in everyone}
@@ -156,7 +161,7 @@ def _contact(client: Client) -> dict[str, Any]:
     return {"contact": client.contact_name, "phone": client.phone_number or ""}
 
 
-def resolve_client(cwa: Any, name_or_id: str | int) -> Client:
+def resolve_client(cwa: AutomateClient, name_or_id: str | int) -> Client:
     """One client by id (digits) or exact name; ``ClientNotFound`` with suggestions otherwise."""
     text = str(name_or_id).strip()
     if re.fullmatch(r"\d+", text):
@@ -165,7 +170,8 @@ def resolve_client(cwa: Any, name_or_id: str | int) -> Client:
             return found
         except NotFoundError:
             raise ClientNotFound(text, []) from None
-    result = find_client(cwa, text)
+    # A command that acts on a client (delete, set-edf...) needs its whole name or id, never a part of it.
+    result = find_client(cwa, text, part_of_name=False)
     if not result.found or result.client is None:
         raise ClientNotFound(text, result.suggestions)
     client: Client = cwa.clients.get(result.client["id"])
@@ -175,7 +181,7 @@ def resolve_client(cwa: Any, name_or_id: str | int) -> Client:
 # --------------------------------------------------------------------------------------------------- report
 
 
-def client_report(cwa: Any, *, on_progress: ProgressCallback | None = None) -> list[dict[str, Any]]:
+def client_report(cwa: AutomateClient, *, on_progress: ProgressCallback | None = None) -> list[dict[str, Any]]:
     """Every client: id, name, contact, email, phone, city, computers (total/online/offline), location names."""
     total_steps = 3
     clients: list[Client] = cwa.clients.list(order_by="Name asc")
@@ -248,7 +254,7 @@ def _last_contact(computer: Computer) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment else ""
 
 
-def client_health(cwa: Any, name_or_id: str | int) -> ClientHealth:
+def client_health(cwa: AutomateClient, name_or_id: str | int) -> ClientHealth:
     """How many of the client's computers are online, and which are offline since when."""
     client = resolve_client(cwa, name_or_id)
     computers: list[Computer] = cwa.computers.list(where=C("Client.Id") == (client.id or 0))
@@ -356,7 +362,7 @@ def _apply_extra_fields(
 
 
 def set_client_extra_fields(
-    cwa: Any, name_or_id: str | int, values: Mapping[str, Any], *, dry_run: bool = False
+    cwa: AutomateClient, name_or_id: str | int, values: Mapping[str, Any], *, dry_run: bool = False
 ) -> list[FieldUpdate]:
     """Set the client's EDFs by title; one ``FieldUpdate`` per field, in the order given."""
     if not values:
@@ -432,7 +438,7 @@ def _location_body(client_body: Mapping[str, Any], section: Mapping[str, Any]) -
 
 
 def create_client(
-    cwa: Any,
+    cwa: AutomateClient,
     name: str,
     *,
     location: str = DEFAULT_LOCATION,
@@ -512,7 +518,7 @@ def _mapping(plan: Mapping[str, Any], key: str, problems: Problems) -> Mapping[s
     return value
 
 
-def check_onboard_plan(cwa: Any, plan: Mapping[str, Any]) -> dict[str, Any]:
+def check_onboard_plan(cwa: AutomateClient, plan: Mapping[str, Any]) -> dict[str, Any]:
     """Validate a plan before any write; the normalised plan (Automate field names, resolved groups)."""
     problems = Problems("the Automate onboarding plan")
     unknown_sections = sorted(set(plan) - {"client", "location", "extra_fields", "location_extra_fields", "groups"})
@@ -538,10 +544,10 @@ def check_onboard_plan(cwa: Any, plan: Mapping[str, Any]) -> dict[str, Any]:
 
     # EDF titles and values are checked against the definitions Automate holds (read from any client/location).
     sample_client = next(iter(cwa.clients.list(page_size=1, fields=["Id"])), None)
-    if client_edfs and sample_client is not None:
+    if client_edfs and sample_client is not None and sample_client.id is not None:
         _check_edfs(cwa.clients.extra_fields(sample_client.id), client_edfs, "extra_fields", problems)
     sample_location = next(iter(cwa.locations.list(page_size=1, fields=["Id"])), None)
-    if location_edfs and sample_location is not None:
+    if location_edfs and sample_location is not None and sample_location.id is not None:
         _check_edfs(cwa.locations.extra_fields(sample_location.id), location_edfs, "location_extra_fields", problems)
 
     existing_groups: list[Group] = cwa.groups.list()
@@ -620,43 +626,43 @@ def plan_onboard(checked: Mapping[str, Any]) -> Plan:
     return Plan(kind=ONBOARD_KIND, title=f"Automate onboarding — {name}", params={"client": name}, steps=steps)
 
 
-def _find_client_step(ctx: StepContext) -> Outcome | None:
+def _find_client_step(ctx: StepContext[AutomateClient]) -> Outcome | None:
     name = ctx.params["body"]["Name"]
     found: list[Client] = ctx.client.clients.list(where=C("Name") == name)
     return Outcome.skipped(f"client {name!r} already exists", id=found[0].id) if found else None
 
 
-def _create_client_step(ctx: StepContext) -> Outcome:
+def _create_client_step(ctx: StepContext[AutomateClient]) -> Outcome:
     client: Client = ctx.client.clients.create(ctx.params["body"])
     return Outcome.made(f"created client {client.name!r}", id=client.id)
 
 
-def _undo_client_step(ctx: StepContext) -> str:
+def _undo_client_step(ctx: StepContext[AutomateClient]) -> str:
     client_id = (ctx.step.outcome or {})["id"]
     ctx.client.clients.delete(client_id)
     return f"deleted client {client_id}"
 
 
-def _find_location_step(ctx: StepContext) -> Outcome | None:
+def _find_location_step(ctx: StepContext[AutomateClient]) -> Outcome | None:
     client_id = ctx.outcome_of(ctx.params["client_key"])["id"]
     name = ctx.params["body"]["Name"]
     found: list[Location] = ctx.client.locations.list(where=(C("Client.Id") == client_id) & (C("Name") == name))
     return Outcome.skipped(f"location {name!r} already exists", id=found[0].id) if found else None
 
 
-def _create_location_step(ctx: StepContext) -> Outcome:
+def _create_location_step(ctx: StepContext[AutomateClient]) -> Outcome:
     client_id = ctx.outcome_of(ctx.params["client_key"])["id"]
     location: Location = ctx.client.locations.create({**ctx.params["body"], "Client": {"Id": client_id}})
     return Outcome.made(f"created location {location.name!r}", id=location.id)
 
 
-def _undo_location_step(ctx: StepContext) -> str:
+def _undo_location_step(ctx: StepContext[AutomateClient]) -> str:
     location_id = (ctx.step.outcome or {})["id"]
     ctx.client.locations.delete(location_id)
     return f"deleted location {location_id}"
 
 
-def _set_edf(ctx: StepContext, resource: Any, target_id: int) -> Outcome:
+def _set_edf(ctx: StepContext[AutomateClient], resource: Any, target_id: int) -> Outcome:
     fields: list[ExtraField] = resource.extra_fields(target_id)
     title, raw = ctx.params["title"], ctx.params["value"]
 
@@ -672,23 +678,23 @@ def _set_edf(ctx: StepContext, resource: Any, target_id: int) -> Outcome:
     raise StepFailed(update.message)
 
 
-def _set_client_edf_step(ctx: StepContext) -> Outcome:
+def _set_client_edf_step(ctx: StepContext[AutomateClient]) -> Outcome:
     return _set_edf(ctx, ctx.client.clients, int(ctx.outcome_of(ctx.params["client_key"])["id"]))
 
 
-def _set_location_edf_step(ctx: StepContext) -> Outcome:
+def _set_location_edf_step(ctx: StepContext[AutomateClient]) -> Outcome:
     return _set_edf(ctx, ctx.client.locations, int(ctx.outcome_of(ctx.params["location_key"])["id"]))
 
 
-def _group_by_full_name(cwa: Any, full: str) -> Group | None:
+def _group_by_full_name(cwa: AutomateClient, full: str) -> Group | None:
     leaf = full.rpartition(".")[2]
     for group in cwa.groups.list(where=C("Name") == leaf):
         if (group.full_name or group.name or "").lower() == full.lower():
-            return group  # type: ignore[no-any-return]
+            return group
     return None
 
 
-def _ensure_group_step(ctx: StepContext) -> Outcome:
+def _ensure_group_step(ctx: StepContext[AutomateClient]) -> Outcome:
     cwa = ctx.client
     group = _group_by_full_name(cwa, ctx.params["full"])
     made = False
@@ -706,7 +712,7 @@ def _ensure_group_step(ctx: StepContext) -> Outcome:
     members = {m.computer_id for m in cwa.group_computers.list(where=C("GroupId") == group.id)}
     added = 0
     for computer in cwa.computers.iter(where=C("Client.Id") == client_id, fields=["Id"]):
-        if computer.id not in members:
+        if computer.id is not None and computer.id not in members:
             cwa.group_computers.add(group.id, computer.id)
             added += 1
     message = f"{'created' if made else 'found'} group {ctx.params['full']!r}; added {added} computer(s)"
@@ -715,7 +721,7 @@ def _ensure_group_step(ctx: StepContext) -> Outcome:
     return Outcome.done(message, id=group.id, added=added) if added else Outcome.skipped(message, id=group.id)
 
 
-def _undo_group_step(ctx: StepContext) -> str:
+def _undo_group_step(ctx: StepContext[AutomateClient]) -> str:
     group_id = (ctx.step.outcome or {})["id"]
     ctx.client.groups.delete(group_id)
     return f"deleted group {group_id}"
@@ -757,7 +763,7 @@ register_kind(
 
 def onboard_client(
     engine: sa.Engine | None,
-    cwa: Any,
+    cwa: AutomateClient,
     plan: Mapping[str, Any],
     *,
     dry_run: bool = False,
@@ -772,7 +778,7 @@ def onboard_client(
         return OnboardResult(None, None, steps)
     if engine is None:
         raise ValueError("onboard_client() needs the app's database engine unless dry_run=True")
-    job_id = create_job(engine, job_plan, created_by=created_by, target=f"automate:{cwa.root}")
+    job_id = start_job(engine, job_plan, client=cwa, created_by=created_by)
     summary = run_job(engine, job_id, client=cwa, on_event=on_event)
     return OnboardResult(job_id, summary, steps)
 
@@ -806,7 +812,7 @@ class DeleteResult:
         }
 
 
-def _resolve_target(cwa: Any, target: str, source: Client) -> Location:
+def _resolve_target(cwa: AutomateClient, target: str, source: Client) -> Location:
     client_part, slash, location_part = target.rpartition("/")
     if not slash or not client_part.strip() or not location_part.strip():
         raise InvalidInput(
@@ -832,7 +838,7 @@ def _resolve_target(cwa: Any, target: str, source: Client) -> Location:
 
 
 def delete_client(
-    cwa: Any,
+    cwa: AutomateClient,
     name_or_id: str | int,
     *,
     move_computers_to: str | None = None,

@@ -30,6 +30,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from cwdesk.conditions import C, Condition, parse
+from cwdesk.manage.client import ManageClient
 from cwdesk.workflows import client_records as records
 from cwdesk.workflows.jobs import (
     Action,
@@ -44,9 +45,9 @@ from cwdesk.workflows.jobs import (
     StepContext,
     StepFailed,
     StepState,
-    create_job,
     register_kind,
     run_job,
+    start_job,
 )
 from cwdesk.workflows.validation import InvalidInput, Problem, Problems, record_dict
 
@@ -127,7 +128,7 @@ def _bool_value(text: str, name: str, problems: Problems) -> bool | None:
     return None
 
 
-def parse_assignments(cw: Any, assignments: Iterable[str]) -> list[BulkChange]:
+def parse_assignments(cw: ManageClient, assignments: Iterable[str]) -> list[BulkChange]:
     """``FIELD=VALUE`` texts -> checked changes; raises ``InvalidInput`` listing every problem (reads only)."""
     problems = Problems("the fields to set")
     changes: list[BulkChange] = []
@@ -154,7 +155,7 @@ def parse_assignments(cw: Any, assignments: Iterable[str]) -> list[BulkChange]:
             problems.add(canonical, "needs a value (a name as ConnectWise shows it)")
         elif canonical == "type":
             # ContactType is named by its `description` (manage-core.json); a contact's types are a list.
-            types = records.lookup(cw, "contact type", "contact_types", name_field="description")
+            types = records.lookup("contact type", cw.contact_types, name_field="description")
             found = types.find(value) if types else None
             if types is not None and found is None:
                 problems.add("type", types.problem(value))
@@ -163,7 +164,7 @@ def parse_assignments(cw: Any, assignments: Iterable[str]) -> list[BulkChange]:
             else:
                 changes.append(BulkChange("type", "types", [{"name": value}], value))
         elif canonical == "relationship":
-            relationships = records.lookup(cw, "contact relationship", "contact_relationships")
+            relationships = records.lookup("contact relationship", cw.contact_relationships)
             found = relationships.find(value) if relationships else None
             if relationships is not None and found is None:
                 problems.add("relationship", relationships.problem(value))
@@ -215,7 +216,9 @@ def _chunks(ids: Sequence[int], size: int) -> Iterable[list[int]]:
         yield list(ids[start : start + size])
 
 
-def _companies(cw: Any, company_ids: Sequence[int] | None, where: Condition | str | None) -> list[dict[str, Any]]:
+def _companies(
+    cw: ManageClient, company_ids: Sequence[int] | None, where: Condition | str | None
+) -> list[dict[str, Any]]:
     fields = ["id", "name", "identifier"]
     if company_ids is not None:
         found: dict[int, dict[str, Any]] = {}
@@ -236,7 +239,7 @@ def _companies(cw: Any, company_ids: Sequence[int] | None, where: Condition | st
 
 
 def plan_bulk_contacts(
-    cw: Any,
+    cw: ManageClient,
     *,
     changes: Sequence[BulkChange],
     company_ids: Sequence[int] | None = None,
@@ -329,13 +332,13 @@ def _patch(changes: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     return {c["api_field"]: c["value"] for c in changes}
 
 
-def _update_contact(ctx: StepContext) -> Outcome:
+def _update_contact(ctx: StepContext[ManageClient]) -> Outcome:
     params = ctx.params
     changes = params["changes"]
     shown = ", ".join(f"{c['field']}={c['shown']}" for c in changes)
     if params.get("already"):
         return Outcome.skipped(f"already {shown}")
-    updated = records.update(ctx.client, "contacts", int(params["contact_id"]), _patch(changes))
+    updated = records.update(ctx.client.contacts, int(params["contact_id"]), _patch(changes))
     # Verify after write: the record the server answers with must hold every new value.
     wrong = [c["field"] for c in changes if not _matches(updated, c)]
     if wrong:
@@ -347,9 +350,9 @@ def _update_contact(ctx: StepContext) -> Outcome:
     return Outcome.done(shown, after={c["api_field"]: _shown(updated.get(c["api_field"])) for c in changes})
 
 
-def _find_contact_state(ctx: StepContext) -> Outcome | None:
+def _find_contact_state(ctx: StepContext[ManageClient]) -> Outcome | None:
     """After an unknown outcome: read the contact; if it already holds the values, do not patch again."""
-    current = records.get(ctx.client, "contacts", int(ctx.params["contact_id"]))
+    current = records.get(ctx.client.contacts, int(ctx.params["contact_id"]))
     changes = ctx.params["changes"]
     if all(_matches(current, c) for c in changes):
         shown = ", ".join(f"{c['field']}={c['shown']}" for c in changes)
@@ -358,7 +361,7 @@ def _find_contact_state(ctx: StepContext) -> Outcome | None:
     return None
 
 
-def _restore_contact(ctx: StepContext) -> str:
+def _restore_contact(ctx: StepContext[ManageClient]) -> str:
     """Rollback: put back the planned "before" values, unless the contact no longer holds what the job wrote."""
     params = ctx.params
     contact_id = int(params["contact_id"])
@@ -367,13 +370,13 @@ def _restore_contact(ctx: StepContext) -> str:
     if before is None:
         # Jobs planned before rollback could restore carry only the display text of the old value.
         raise StepFailed(f"contact {contact_id}: this job did not record the raw values it replaced; set them by hand")
-    current = records.get(ctx.client, "contacts", contact_id)
+    current = records.get(ctx.client.contacts, contact_id)
     moved = [c["field"] for c in changes if not _matches(current, c)]
     if moved:
         now = ", ".join(f"{c['field']}={_shown(current.get(c['api_field'])) or '(empty)'}" for c in changes)
         raise ChangedSince(f"contact {contact_id} was changed after the job (now {now})")
     put_back = {c["api_field"]: before[c["api_field"]] for c in changes}
-    updated = records.update(ctx.client, "contacts", contact_id, put_back)
+    updated = records.update(ctx.client.contacts, contact_id, put_back)
     # Verify after write, as the job's own step does.
     wrong = [c["field"] for c in changes if not _holds(updated, c["api_field"], before[c["api_field"]])]
     if wrong:
@@ -426,7 +429,7 @@ def bulk_report(detail: JobDetail) -> list[dict[str, Any]]:
 
 def update_contacts(
     engine: sa.Engine | None,
-    cw: Any,
+    cw: ManageClient,
     *,
     changes: Sequence[BulkChange],
     company_ids: Sequence[int] | None = None,
@@ -442,6 +445,6 @@ def update_contacts(
         return BulkResult(plan=plan, job_id=None, summary=None)
     if engine is None:
         raise ValueError("update_contacts() needs the app's database engine unless dry_run=True")
-    job_id = create_job(engine, plan, created_by=created_by, target=records.target_of(cw))
+    job_id = start_job(engine, plan, client=cw, created_by=created_by)
     summary = run_job(engine, job_id, client=cw, on_event=on_event)
     return BulkResult(plan=plan, job_id=job_id, summary=summary)

@@ -16,10 +16,13 @@ Not for: setting the primary contact (``primary_contact.py``), bulk changes (``b
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
-from cwdesk._http.errors import NotFoundError
 from cwdesk.conditions import C, Condition
+from cwdesk.errors import NotFoundError
+from cwdesk.manage.client import ManageClient
+from cwdesk.manage.models.base import CWModel
+from cwdesk.manage.resources.collection import Collection
 from cwdesk.workflows.validation import (
     InvalidInput,
     Lookup,
@@ -44,128 +47,99 @@ __all__ = [
     "get_site",
     "lookup",
     "site_by_name",
-    "target_of",
     "update",
     "update_company",
     "update_contact",
     "update_site",
 ]
 
-
-def _resource(cw: Any, name: str) -> Any:
-    resource = getattr(cw, name, None)
-    if resource is None:
-        raise AttributeError(f"The Manage client has no {name!r} resource")
-    return resource
+M = TypeVar("M", bound=CWModel)
 
 
-def _sites(cw: Any, company_id: int) -> Any:
-    return cw.companies.sites(company_id)
+def first(resource: Collection[M], where: Condition, *, fields: list[str] | None = None) -> dict[str, Any] | None:
+    """The first record (lowest id) of ``resource`` (e.g. ``cw.contacts``) matching ``where``, or ``None``."""
+    found = resource.first(where=where, fields=fields, order_by="id asc")
+    return None if found is None else record_dict(found)
 
 
-def first(cw: Any, resource_name: str, where: Condition, *, fields: list[str] | None = None) -> dict[str, Any] | None:
-    """The first record (lowest id) of ``resource_name`` matching ``where``, or ``None``."""
-    for item in _resource(cw, resource_name).list(where=where, fields=fields, order_by="id asc", limit=1):
-        return record_dict(item)
-    return None
-
-
-def get(cw: Any, resource_name: str, record_id: int) -> dict[str, Any]:
+def get(resource: Collection[M], record_id: int) -> dict[str, Any]:
     """One record as a dict of API field names."""
-    return record_dict(_resource(cw, resource_name).get(record_id))
+    return record_dict(resource.get(record_id))
 
 
-def create(cw: Any, resource_name: str, body: Mapping[str, Any]) -> dict[str, Any]:
+def create(resource: Collection[M], body: Mapping[str, Any]) -> dict[str, Any]:
     """Create a record; the created record as a dict."""
-    return record_dict(_resource(cw, resource_name).create(dict(body)))
+    return record_dict(resource.create(dict(body)))
 
 
-def update(cw: Any, resource_name: str, record_id: int, changes: Mapping[str, Any]) -> dict[str, Any]:
+def update(resource: Collection[M], record_id: int, changes: Mapping[str, Any]) -> dict[str, Any]:
     """Apply ``changes`` (API field names) as one JSON Patch; the updated record as a dict."""
-    return record_dict(_resource(cw, resource_name).update(record_id, dict(changes)))
+    return record_dict(resource.update(record_id, dict(changes)))
 
 
-def delete(cw: Any, resource_name: str, record_id: int, what: str) -> str:
+def delete(resource: Collection[M], record_id: int, what: str) -> str:
     """Delete a record; a record already gone counts as deleted (rollback may run twice)."""
     try:
-        _resource(cw, resource_name).delete(record_id)
+        resource.delete(record_id)
     except NotFoundError:
         return f"{what} {record_id} was already gone"
     return f"deleted {what} {record_id}"
 
 
-def create_site(cw: Any, company_id: int, body: Mapping[str, Any]) -> dict[str, Any]:
+def create_site(cw: ManageClient, company_id: int, body: Mapping[str, Any]) -> dict[str, Any]:
     """Create a site of a company."""
-    return record_dict(_sites(cw, company_id).create(dict(body)))
+    return create(cw.companies.sites(company_id), body)
 
 
-def delete_site(cw: Any, company_id: int, site_id: int) -> str:
+def delete_site(cw: ManageClient, company_id: int, site_id: int) -> str:
     """Delete a site of a company (already gone counts as deleted)."""
-    try:
-        _sites(cw, company_id).delete(site_id)
-    except NotFoundError:
-        return f"site {site_id} was already gone"
-    return f"deleted site {site_id}"
+    return delete(cw.companies.sites(company_id), site_id, "site")
 
 
-def get_site(cw: Any, company_id: int, site_id: int) -> dict[str, Any] | None:
+def get_site(cw: ManageClient, company_id: int, site_id: int) -> dict[str, Any] | None:
     """One site of a company, or ``None`` when the company has no such site."""
     try:
-        return record_dict(_sites(cw, company_id).get(site_id))
+        return record_dict(cw.companies.sites(company_id).get(site_id))
     except NotFoundError:
         return None
 
 
-def update_site(cw: Any, company_id: int, site_id: int, changes: Mapping[str, Any]) -> dict[str, Any]:
+def update_site(cw: ManageClient, company_id: int, site_id: int, changes: Mapping[str, Any]) -> dict[str, Any]:
     """Apply ``changes`` (API field names) to a site of a company as one JSON Patch; the updated site."""
-    return record_dict(_sites(cw, company_id).update(site_id, dict(changes)))
+    return record_dict(cw.companies.sites(company_id).update(site_id, dict(changes)))
 
 
-def company_by_identifier(cw: Any, identifier: str) -> dict[str, Any] | None:
+def company_by_identifier(cw: ManageClient, identifier: str) -> dict[str, Any] | None:
     """The live company with this identifier (identifiers are unique in ConnectWise), or ``None``.
 
     A deleted company still answers with ``deletedFlag: true`` (docs/connectwise.md, "Companies"), so it is left out.
     """
-    return first(cw, "companies", (C("identifier") == identifier) & (C("deletedFlag") == False))  # noqa: E712
+    return first(cw.companies, (C("identifier") == identifier) & (C("deletedFlag") == False))  # noqa: E712
 
 
-def site_by_name(cw: Any, company_id: int, name: str) -> dict[str, Any] | None:
+def site_by_name(cw: ManageClient, company_id: int, name: str) -> dict[str, Any] | None:
     """The company's site called ``name``, or ``None``."""
-    for item in _sites(cw, company_id).list(where=C("name") == name, limit=1):
-        return record_dict(item)
-    return None
+    found = cw.companies.sites(company_id).first(where=C("name") == name)
+    return None if found is None else record_dict(found)
 
 
-def contact_by_name(cw: Any, company_id: int, first_name: str, last_name: str) -> dict[str, Any] | None:
+def contact_by_name(cw: ManageClient, company_id: int, first_name: str, last_name: str) -> dict[str, Any] | None:
     """The company's contact with this first and last name (the natural key of onboarding), or ``None``."""
     where = (C("company/id") == company_id) & (C("firstName") == first_name) & (C("lastName") == last_name)
-    return first(cw, "contacts", where)
+    return first(cw.contacts, where)
 
 
-def agreement_by_name(cw: Any, company_id: int, name: str) -> dict[str, Any] | None:
+def agreement_by_name(cw: ManageClient, company_id: int, name: str) -> dict[str, Any] | None:
     """The company's agreement called ``name``, or ``None``."""
-    return first(cw, "agreements", (C("company/id") == company_id) & (C("name") == name))
+    return first(cw.agreements, (C("company/id") == company_id) & (C("name") == name))
 
 
-def lookup(cw: Any, what: str, resource_name: str, *, name_field: str = "name") -> Lookup | None:
-    """Every name of a lookup list (statuses, boards...), or ``None`` when this ConnectWise offers no such list."""
-    resource = getattr(cw, resource_name, None)
-    if resource is None:
-        return None
+def lookup(what: str, resource: Collection[M], *, name_field: str = "name") -> Lookup | None:
+    """Every name of a lookup list (``cw.company_statuses``...), or ``None`` when this ConnectWise answers 404."""
     try:
         return Lookup.from_resource(what, resource, name_field=name_field)
     except NotFoundError:
         return None
-
-
-def target_of(cw: Any) -> str | None:
-    """Which ConnectWise a client talks to (host and company id, never keys), for the job record."""
-    for attribute in ("base_url", "server"):
-        value = getattr(cw, attribute, None)
-        if value:
-            company = getattr(getattr(cw, "credentials", None), "company", None)
-            return f"{value} ({company})" if company else str(value)
-    return None
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -182,7 +156,7 @@ def _check_name(problems: Problems, field: str, value: str | None, *, limit: int
 
 
 def update_company(
-    cw: Any,
+    cw: ManageClient,
     company_id: int,
     *,
     name: str | None = None,
@@ -199,7 +173,7 @@ def update_company(
         problems.add("website", f"{website!r} is not a web address (e.g. https://acme.example)")
     changes: dict[str, Any] = {}
     if status:
-        statuses = lookup(cw, "company status", "company_statuses")
+        statuses = lookup("company status", cw.company_statuses)
         found = statuses.find(status) if statuses else None
         if statuses is not None and found is None:
             problems.add("status", statuses.problem(status))
@@ -208,7 +182,7 @@ def update_company(
         else:
             changes["status"] = {"name": status}
     problems.raise_if_any()
-    current = get(cw, "companies", company_id)
+    current = get(cw.companies, company_id)
     if name is not None and name.strip() != current.get("name"):
         changes["name"] = name.strip()
     if phone is not None and phone.strip() != (current.get("phoneNumber") or ""):
@@ -219,7 +193,7 @@ def update_company(
         del changes["status"]
     if not changes:
         return current
-    return update(cw, "companies", company_id, changes)
+    return update(cw.companies, company_id, changes)
 
 
 def _communication_items(
@@ -245,7 +219,7 @@ def _communication_items(
 
 
 def update_contact(
-    cw: Any,
+    cw: ManageClient,
     contact_id: int,
     *,
     first_name: str | None = None,
@@ -266,7 +240,7 @@ def update_contact(
     if phone:
         problems.add("phone", phone_problem(phone))
     problems.raise_if_any()
-    current = get(cw, "contacts", contact_id)
+    current = get(cw.contacts, contact_id)
     changes: dict[str, Any] = {}
     for value, api in ((first_name, "firstName"), (last_name, "lastName"), (title, "title")):
         if value is not None and value.strip() != (current.get(api) or ""):
@@ -278,11 +252,11 @@ def update_contact(
         changes["communicationItems"] = items
     if not changes:
         return current
-    return update(cw, "contacts", contact_id, changes)
+    return update(cw.contacts, contact_id, changes)
 
 
 def add_contact(
-    cw: Any,
+    cw: ManageClient,
     company_id: int,
     *,
     first_name: str,
@@ -328,4 +302,4 @@ def add_contact(
         items.append({"type": {"name": "Direct"}, "value": phone.strip(), "defaultFlag": True})
     if items:
         body["communicationItems"] = items
-    return create(cw, "contacts", body)
+    return create(cw.contacts, body)

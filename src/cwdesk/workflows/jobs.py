@@ -4,7 +4,8 @@ What a job is
     A job is a *kind* (``"onboarding"``, ``"bulk_contacts"``...), its *params* (JSON, never secrets) and a *plan*:
     an ordered list of :class:`Step`. Each step has a natural ``key`` that names the record it touches
     (``"company:AcmeCorp"``, ``"contact:1234:inactiveFlag"``), an ``action`` name and JSON ``params``. The kind's
-    module registers a :class:`JobKind` that maps each action name to an :class:`Action`:
+    module registers a :class:`JobKind` that maps each action name to an :class:`Action` (``get_kind`` finds it
+    through ``BUILTIN_KINDS`` or the ``cwdesk.job_kinds`` entry-point group, also in a fresh process):
 
     - ``run(ctx) -> Outcome``: do the work through the SDK (``ctx.client``). Return ``Outcome.made(...)``,
       ``Outcome.done(...)`` or ``Outcome.skipped(...)``; raise (any exception, or :class:`StepFailed` for a
@@ -23,8 +24,11 @@ What a job is
     Steps read what earlier steps produced with ``ctx.outcome_of("company:AcmeCorp")["id"]``.
 
 How it runs
-    ``job_id = create_job(engine, plan)`` stores the job and its steps (state ``planned``). ``run_job(engine,
-    job_id, client=cw, on_event=print)`` claims it (only one process runs a job at a time), then for each step
+    ``job_id = start_job(engine, plan, client=cw, created_by=user)`` stores the job and its steps (state
+    ``planned``) with the ConnectWise it is made against and its creator (``create_job`` is the bare store call).
+    ``run_job(engine, job_id, client=cw, on_event=print)`` refuses a client for another ConnectWise than the job
+    was made on (``check_target``, unless ``force``), claims the job (only one process runs a job at a time), then
+    for each step
     writes ``running`` to the store *before* the call and its outcome (``ok``/``skipped``/``error``) *after*, so
     the store always knows which steps are done, which failed, and which one's outcome is unknown.
     The same call resumes a failed, partial, cancelled or crashed job: recorded steps are skipped. Kinds that
@@ -56,6 +60,7 @@ import asyncio
 import contextlib
 import dataclasses
 import importlib
+import importlib.metadata
 import os
 import socket
 import threading
@@ -66,15 +71,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
 
-from cwdesk._http.errors import APIConnectionError, RateLimitError, ServerError
 from cwdesk._http.retry import RetryPolicy, backoff_delay
+from cwdesk.automate.client import AutomateClient
+from cwdesk.errors import APIConnectionError, CWDeskError, RateLimitError, ServerError
+from cwdesk.manage.client import ManageClient
 from cwdesk.store.jobs import job_events, job_steps, jobs
 
 __all__ = [
+    "BUILTIN_KINDS",
+    "KIND_ENTRY_POINTS",
     "Action",
     "ChangedSince",
     "JobBusy",
@@ -86,6 +95,7 @@ __all__ = [
     "JobState",
     "JobStateError",
     "JobSummary",
+    "JobTargetError",
     "LostOwnership",
     "Outcome",
     "Plan",
@@ -99,6 +109,8 @@ __all__ = [
     "adopt_orphaned_jobs",
     "afollow_events",
     "cancel_job",
+    "check_target",
+    "connection_target",
     "create_job",
     "follow_events",
     "get_job",
@@ -113,6 +125,7 @@ __all__ = [
     "rollback_job",
     "run_job",
     "start_in_background",
+    "start_job",
 ]
 
 # A running job whose process shows no sign of life for this long may be taken over by another process.
@@ -157,7 +170,7 @@ class StepState(StrEnum):
 DONE_STEP_STATES = frozenset({StepState.ok, StepState.skipped, StepState.rolled_back})
 
 
-class JobError(Exception):
+class JobError(CWDeskError):
     """A job cannot be found, started, resumed, cancelled or rolled back; the message says why and what to do."""
 
 
@@ -177,11 +190,15 @@ class JobStateError(JobError):
     """The job's state does not allow the request (e.g. resuming a job that succeeded)."""
 
 
+class JobTargetError(JobError):
+    """The job was made against another ConnectWise than the client given to resume or roll it back."""
+
+
 class ChangedSince(Exception):
     """Raised by ``Action.restore``: the record changed after the job wrote it, so it is left as it is."""
 
 
-class StepFailed(Exception):
+class StepFailed(CWDeskError):
     """Raised by an action for a failure whose message is written for the user (what happened, how to repair).
 
     ``data`` is kept in the step's outcome (JSON, no secrets), e.g. the state a partial change left behind.
@@ -378,11 +395,15 @@ class JobEvent:
         }
 
 
+ClientT = TypeVar("ClientT")
+"""The SDK client a kind's actions take (``ManageClient`` or ``AutomateClient``): ``StepContext[ManageClient]``."""
+
+
 @dataclass(frozen=True)
-class StepContext:
+class StepContext(Generic[ClientT]):
     """What an action sees: the SDK client, the job's params, its own step, and earlier steps' outcomes."""
 
-    client: Any
+    client: ClientT
     job_id: int
     job_params: Mapping[str, Any]
     step: StepRecord
@@ -404,12 +425,12 @@ class StepContext:
 
 
 @dataclass(frozen=True)
-class Action:
+class Action(Generic[ClientT]):
     """How to perform one kind of step. See the module docstring."""
 
-    run: Callable[[StepContext], Outcome]
-    find: Callable[[StepContext], Outcome | None] | None = None
-    undo: Callable[[StepContext], str] | None = None
+    run: Callable[[StepContext[ClientT]], Outcome]
+    find: Callable[[StepContext[ClientT]], Outcome | None] | None = None
+    undo: Callable[[StepContext[ClientT]], str] | None = None
     # Call ``find`` before ``run`` on every attempt, not only after an unknown outcome.
     find_first: bool = False
     # ``run`` creates a record: one found after an unknown outcome is taken as made by this job.
@@ -418,9 +439,9 @@ class Action:
     # ``find`` since the failed call may have landed; waits follow the SDK's backoff (``_http/retry.py``).
     retries: int = 0
     # Turns a final failure into the user's words (e.g. which state a half-done change left, how to repair it).
-    explain: Callable[[StepContext, BaseException], str] | None = None
+    explain: Callable[[StepContext[ClientT], BaseException], str] | None = None
     # Rollback of an update: put back the value the step replaced (see the module docstring).
-    restore: Callable[[StepContext], str] | None = None
+    restore: Callable[[StepContext[ClientT]], str] | None = None
     # The param holding the key of the step whose created record contains this step's change.
     covered_by: str | None = None
     # Why a change of this action cannot be undone, in the user's words (shown by the rollback preview).
@@ -434,7 +455,8 @@ class JobKind:
     """A kind of job: its actions by name and whether a failing step stops the job."""
 
     name: str
-    actions: Mapping[str, Action]
+    # The client type is the kind's ``product``; the runner hands each kind the client chosen for it.
+    actions: Mapping[str, Action[Any]]
     stop_on_error: bool = True
     description: str = ""
     # Which SDK client the actions expect in ``ctx.client``: "manage" (ManageClient) or "automate".
@@ -444,6 +466,22 @@ class JobKind:
 _KINDS: dict[str, JobKind] = {}
 _KINDS_LOCK = threading.Lock()
 
+# The kinds cwdesk ships, and the module that registers each: ``get_kind`` imports it on first use, so a fresh
+# process (``cwdesk jobs resume``) finds every kind without importing every workflow up front.
+BUILTIN_KINDS: Mapping[str, str] = {
+    "onboarding": "cwdesk.workflows.onboarding",
+    "bulk_contacts": "cwdesk.workflows.bulk_contacts",
+    "primary_contact": "cwdesk.workflows.primary_contact",
+    "members.provision": "cwdesk.workflows.members",
+    "members.deprovision": "cwdesk.workflows.members",
+    "automate_clients.onboard": "cwdesk.workflows.automate_clients",
+}
+# Kinds from other packages: an entry point in this group named after the kind, pointing at a ``JobKind`` or at the
+# module that registers it, e.g. in that package's pyproject.toml:
+#   [project.entry-points."cwdesk.job_kinds"]
+#   my_kind = "my_package.jobs:MY_KIND"
+KIND_ENTRY_POINTS = "cwdesk.job_kinds"
+
 
 def register_kind(kind: JobKind) -> JobKind:
     """Make a kind known to the runner (each workflow module does this when imported)."""
@@ -452,27 +490,73 @@ def register_kind(kind: JobKind) -> JobKind:
     return kind
 
 
-def get_kind(name: str) -> JobKind:
-    """The registered kind ``name``, importing ``cwdesk.workflows.<name before the first dot>`` if needed.
+def _registered(name: str) -> JobKind | None:
+    with _KINDS_LOCK:
+        return _KINDS.get(name)
 
-    That convention lets ``cwdesk jobs resume`` in a fresh process find the actions of any kind.
-    """
-    with _KINDS_LOCK:
-        kind = _KINDS.get(name)
-    if kind is not None:
-        return kind
-    module = name.split(".", 1)[0]
-    try:
-        importlib.import_module(f"cwdesk.workflows.{module}")
-    except ModuleNotFoundError as exc:
-        # Only "no such workflow module" means an unknown kind; a broken import inside it must surface.
-        if exc.name != f"cwdesk.workflows.{module}":
-            raise
-    with _KINDS_LOCK:
-        kind = _KINDS.get(name)
+
+def _load_entry_point(name: str) -> None:
+    for entry in importlib.metadata.entry_points(group=KIND_ENTRY_POINTS, name=name):
+        loaded = entry.load()
+        if isinstance(loaded, JobKind):
+            if loaded.name != name:
+                raise JobError(
+                    f"The entry point {entry.value!r} in {KIND_ENTRY_POINTS!r} is named {name!r} but gives the "
+                    f"kind {loaded.name!r}: name the entry point after its kind."
+                )
+            register_kind(loaded)
+
+
+def get_kind(name: str) -> JobKind:
+    """The kind ``name``: registered in this process, else one of ``BUILTIN_KINDS`` (its module imported), else
+    from the ``cwdesk.job_kinds`` entry-point group. A broken import of the kind's module is raised as it is."""
+    kind = _registered(name)
+    if kind is None and name in BUILTIN_KINDS:
+        importlib.import_module(BUILTIN_KINDS[name])
+        kind = _registered(name)
     if kind is None:
-        raise JobError(f"Unknown job kind {name!r}: this version of cwdesk cannot run it.")
+        _load_entry_point(name)
+        kind = _registered(name)
+    if kind is None:
+        raise JobError(
+            f"Unknown job kind {name!r}: this version of cwdesk cannot run it. A kind from another package must be "
+            f"registered with register_kind() or declared in the {KIND_ENTRY_POINTS!r} entry-point group."
+        )
     return kind
+
+
+def connection_target(client: object) -> str | None:
+    """Which ConnectWise a client talks to, as a job records it (API base and company, or the Automate root; never
+    keys). ``None`` for anything else (a test double): such a job is not tied to a server."""
+    if isinstance(client, ManageClient):
+        return f"{client.base_url} ({client.credentials.company})"
+    if isinstance(client, AutomateClient):
+        return f"automate:{client.root}"
+    return None
+
+
+def start_job(engine: sa.Engine, plan: Plan, *, client: object, created_by: str | None) -> int:
+    """Store ``plan`` as a new job made by ``created_by`` against ``client``'s ConnectWise and return its id.
+
+    The one way the workflows, the CLI and the console create jobs: the target recorded here is what
+    :func:`run_job` and :func:`rollback_job` check before touching a server. Run it with ``run_job`` (this thread)
+    or ``start_in_background``.
+    """
+    return create_job(engine, plan, created_by=created_by, target=connection_target(client))
+
+
+def check_target(summary: JobSummary, client: object, *, force: bool = False) -> None:
+    """Refuse (:class:`JobTargetError`) to resume or roll back a job against another ConnectWise than the one it
+    was made on. ``run_job`` and ``rollback_job`` always call it; a caller may call it earlier (before asking the
+    user to confirm). ``force`` is for a server that moved."""
+    if force or not summary.target:
+        return
+    here = connection_target(client)
+    if here is not None and here != summary.target:
+        raise JobTargetError(
+            f"Job {summary.id} was made against {summary.target}, but this connection is {here}: choose the right "
+            "connection (CLI: --profile), or force it (CLI: --force) if the server moved."
+        )
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -1006,24 +1090,20 @@ def run_job(
     :class:`JobStateError` if it succeeded or was rolled back. Step failures do not raise: they are recorded and
     the summary's state says ``failed`` or ``partial``.
     """
-    return _take_for_run(engine, job_id, force=force)(client, on_event)
+    return _take_for_run(engine, job_id, client, force=force)(client, on_event)
 
 
 # A job claimed by this process, waiting to run: call it with the client and an optional event callback.
 _TakenJob = Callable[[Any, EventCallback | None], JobSummary]
 
 
-def _kind_of(engine: sa.Engine, job_id: int) -> JobKind:
+def _take_for_run(engine: sa.Engine, job_id: int, client: object, *, force: bool) -> _TakenJob:
+    """Check the client's ConnectWise, then claim the job now (raising as :func:`run_job` does); the returned
+    function runs its steps."""
     with engine.connect() as conn:
-        kind_name = conn.execute(sa.select(jobs.c.kind).where(jobs.c.id == job_id)).scalar_one_or_none()
-    if kind_name is None:
-        raise JobNotFound(f"No job {job_id}: `cwdesk jobs list` shows the jobs in this database.")
-    return get_kind(kind_name)
-
-
-def _take_for_run(engine: sa.Engine, job_id: int, *, force: bool) -> _TakenJob:
-    """Claim the job now (raising as :func:`run_job` does); the returned function runs its steps."""
-    kind = _kind_of(engine, job_id)
+        summary = _load_summary(conn, job_id)
+    kind = get_kind(summary.kind)
+    check_target(summary, client, force=force)
     runner = _runner_id()
     previous = _claim(engine, job_id, runner, allowed=RESUMABLE_STATES, force=force)
 
@@ -1147,7 +1227,7 @@ def _run_steps(
     return _finish(journal, JobState.succeeded, "Finished.")
 
 
-def _attempt(action: Action, ctx: StepContext) -> Outcome:
+def _attempt(action: Action[Any], ctx: StepContext[Any]) -> Outcome:
     """One step: look first when the outcome may be unknown, then run; transient failures retried with backoff."""
     tries = 0
     while True:
@@ -1223,7 +1303,7 @@ def resume_in_background(engine: sa.Engine, job_id: int, *, client: Any, force: 
     The console answers a resume with this, so a refusal (:class:`JobBusy`, :class:`JobStateError`) reaches the
     user and the audit log as ``refused`` instead of being journalled after a "resume requested".
     """
-    run = _take_for_run(engine, job_id, force=force)
+    run = _take_for_run(engine, job_id, client, force=force)
     thread = threading.Thread(target=run, args=(client, None), name=f"cwdesk-job-{job_id}", daemon=False)
     thread.start()
     return thread
@@ -1269,7 +1349,7 @@ def adopt_orphaned_jobs(
 
 def rollback_in_background(engine: sa.Engine, job_id: int, *, client: Any, force: bool = False) -> threading.Thread:
     """Claim the job for its rollback in this thread (refusals raise here), then undo on a new thread."""
-    undo = _take_for_rollback(engine, job_id, force=force)
+    undo = _take_for_rollback(engine, job_id, client, force=force)
 
     def work() -> None:
         # Why a rollback stopped is journalled by the runner; the job page shows it.
@@ -1396,13 +1476,13 @@ def rollback_job(
     something was undone; its message says what was deleted, restored, left as it is and could not be undone.
     Stops at the first undo that fails (the job ends ``failed``: run rollback again after fixing the cause).
     """
-    return _take_for_rollback(engine, job_id, force=force)(client, on_event)
+    return _take_for_rollback(engine, job_id, client, force=force)(client, on_event)
 
 
 ROLLBACK_STATES = frozenset({JobState.failed, JobState.partial, JobState.cancelled, JobState.succeeded})
 
 
-def _take_for_rollback(engine: sa.Engine, job_id: int, *, force: bool) -> _TakenJob:
+def _take_for_rollback(engine: sa.Engine, job_id: int, client: object, *, force: bool) -> _TakenJob:
     """Check the rollback can undo something, then claim the job for it now (raising as :func:`rollback_job`
     does); the returned function undoes."""
     try:
@@ -1410,6 +1490,7 @@ def _take_for_rollback(engine: sa.Engine, job_id: int, *, force: bool) -> _Taken
     except JobNotFound:
         raise JobNotFound(f"No job {job_id}: `cwdesk jobs list` shows the jobs in this database.") from None
     kind = get_kind(detail.summary.kind)
+    check_target(detail.summary, client, force=force)
     if detail.summary.state not in ROLLBACK_STATES and detail.summary.state is not JobState.running:
         raise JobStateError(_not_allowed_message(job_id, detail.summary.state))
     plan = plan_rollback(detail)

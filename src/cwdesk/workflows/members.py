@@ -28,8 +28,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from cwdesk._http.errors import APIStatusError, ConflictError, NotFoundError
 from cwdesk.conditions import C
+from cwdesk.errors import APIStatusError, ConflictError, NotFoundError
+from cwdesk.manage.client import ManageClient
 from cwdesk.workflows import client_records as records
 from cwdesk.workflows.jobs import (
     Action,
@@ -41,9 +42,9 @@ from cwdesk.workflows.jobs import (
     Step,
     StepContext,
     StepFailed,
-    create_job,
     register_kind,
     run_job,
+    start_job,
 )
 from cwdesk.workflows.validation import (
     InvalidInput,
@@ -161,18 +162,18 @@ def _hire_date(value: date | str | None) -> tuple[date | None, str | None]:
         return None, f"{value!r} is not a date: use YYYY-MM-DD, e.g. 2026-03-01"
 
 
-def find_member(cw: Any, identifier_or_id: str | int) -> dict[str, Any] | None:
+def find_member(cw: ManageClient, identifier_or_id: str | int) -> dict[str, Any] | None:
     """The member with this identifier (any case ConnectWise matches) or numeric id, or ``None``."""
     text = str(identifier_or_id).strip()
     if text.isdigit():
         try:
-            return records.get(cw, "members", int(text))
+            return records.get(cw.members, int(text))
         except NotFoundError:
             pass
-    return records.first(cw, "members", C("identifier") == text)
+    return records.first(cw.members, C("identifier") == text)
 
 
-def check_new_member(cw: Any, member: NewMember, *, today: date | None = None) -> CheckedMember:
+def check_new_member(cw: ManageClient, member: NewMember, *, today: date | None = None) -> CheckedMember:
     """Check ``member`` (shapes first, then against ConnectWise) and build the body; raises ``InvalidInput``."""
     problems = Problems(f"the new member {member.identifier!r}")
     identifier = member.identifier.strip()
@@ -244,26 +245,26 @@ def _member_key(identifier: str) -> str:
     return f"member:{identifier.lower()}"
 
 
-def _find_created(ctx: StepContext) -> Outcome | None:
+def _find_created(ctx: StepContext[ManageClient]) -> Outcome | None:
     found = find_member(ctx.client, ctx.params["identifier"])
     if found is None:
         return None
     return Outcome.skipped(f"member {found['identifier']} already exists (id {found['id']})", id=int(found["id"]))
 
 
-def _create_member(ctx: StepContext) -> Outcome:
-    created = records.create(ctx.client, "members", ctx.params["body"])
+def _create_member(ctx: StepContext[ManageClient]) -> Outcome:
+    created = records.create(ctx.client.members, ctx.params["body"])
     return Outcome.made(f"created member {created.get('identifier')} (id {created['id']})", id=int(created["id"]))
 
 
-def _delete_member(cw: Any, member_id: int) -> None:
+def _delete_member(cw: ManageClient, member_id: int) -> None:
     # The spec lists no DELETE on /system/members/{id} (so the SDK resource refuses it), but ConnectWise servers
     # answer it (the member-management guide: 204, or 409 when the member has history). Send it through the SDK's
     # request core, so auth, throttle, retries and the error mapping still apply.
     cw.request("DELETE", f"/system/members/{int(member_id)}")
 
 
-def _undo_member(ctx: StepContext) -> str:
+def _undo_member(ctx: StepContext[ManageClient]) -> str:
     member_id = int((ctx.step.outcome or {})["id"])
     try:
         _delete_member(ctx.client, member_id)
@@ -271,43 +272,43 @@ def _undo_member(ctx: StepContext) -> str:
         return f"member {member_id} was already gone"
     except APIStatusError as error:
         # The server refuses deleting members (or the member already has history): deactivate instead.
-        records.update(ctx.client, "members", member_id, {"inactiveFlag": True})
+        records.update(ctx.client.members, member_id, {"inactiveFlag": True})
         return f"member {member_id} could not be deleted ({error.status_code}); it was deactivated instead"
     return f"deleted member {member_id}"
 
 
-def _member_of(ctx: StepContext) -> dict[str, Any]:
+def _member_of(ctx: StepContext[ManageClient]) -> dict[str, Any]:
     try:
-        return records.get(ctx.client, "members", int(ctx.params["id"]))
+        return records.get(ctx.client.members, int(ctx.params["id"]))
     except NotFoundError:
         raise StepFailed(f"Member {ctx.params['identifier']} (id {ctx.params['id']}) no longer exists.") from None
 
 
-def _find_inactive(ctx: StepContext) -> Outcome | None:
+def _find_inactive(ctx: StepContext[ManageClient]) -> Outcome | None:
     member = _member_of(ctx)
     if member.get("inactiveFlag") is True:
         return Outcome.skipped(f"member {member.get('identifier')} is already inactive", id=int(member["id"]))
     return None
 
 
-def _deactivate(ctx: StepContext) -> Outcome:
+def _deactivate(ctx: StepContext[ManageClient]) -> Outcome:
     member_id = int(ctx.params["id"])
-    records.update(ctx.client, "members", member_id, {"inactiveFlag": True})
+    records.update(ctx.client.members, member_id, {"inactiveFlag": True})
     # Verify after write: read the member back rather than trusting the PATCH answer.
-    if records.get(ctx.client, "members", member_id).get("inactiveFlag") is not True:
+    if records.get(ctx.client.members, member_id).get("inactiveFlag") is not True:
         raise StepFailed(f"Member {ctx.params['identifier']} still shows as active after the update; check it.")
     return Outcome.done(f"member {ctx.params['identifier']} is now inactive", id=member_id)
 
 
-def _find_deleted(ctx: StepContext) -> Outcome | None:
+def _find_deleted(ctx: StepContext[ManageClient]) -> Outcome | None:
     try:
-        records.get(ctx.client, "members", int(ctx.params["id"]))
+        records.get(ctx.client.members, int(ctx.params["id"]))
     except NotFoundError:
         return Outcome.done(f"member {ctx.params['identifier']} is deleted", id=int(ctx.params["id"]))
     return None
 
 
-def _delete(ctx: StepContext) -> Outcome:
+def _delete(ctx: StepContext[ManageClient]) -> Outcome:
     member_id = int(ctx.params["id"])
     identifier = ctx.params["identifier"]
     try:
@@ -423,7 +424,7 @@ def _calls(plan: Plan) -> tuple[str, ...]:
 
 def provision_member(
     engine: sa.Engine | None,
-    cw: Any,
+    cw: ManageClient,
     member: NewMember,
     *,
     dry_run: bool = False,
@@ -438,14 +439,14 @@ def provision_member(
         return MemberJobResult(None, None, _calls(plan), checked.notes)
     if engine is None:
         raise ValueError("provision_member() needs the app's database engine unless dry_run=True")
-    job_id = create_job(engine, plan, created_by=created_by, target=records.target_of(cw))
+    job_id = start_job(engine, plan, client=cw, created_by=created_by)
     summary = run_job(engine, job_id, client=cw, on_event=on_event)
     return MemberJobResult(job_id, summary, _calls(plan), checked.notes)
 
 
 def deprovision_member(
     engine: sa.Engine | None,
-    cw: Any,
+    cw: ManageClient,
     identifier_or_id: str | int,
     *,
     delete: bool = False,
@@ -465,7 +466,7 @@ def deprovision_member(
         return MemberJobResult(None, None, _calls(plan))
     if engine is None:
         raise ValueError("deprovision_member() needs the app's database engine unless dry_run=True")
-    job_id = create_job(engine, plan, created_by=created_by, target=records.target_of(cw))
+    job_id = start_job(engine, plan, client=cw, created_by=created_by)
     summary = run_job(engine, job_id, client=cw, on_event=on_event)
     return MemberJobResult(job_id, summary, _calls(plan))
 
@@ -479,7 +480,7 @@ def _flat(member: Mapping[str, Any]) -> dict[str, Any]:
     return row
 
 
-def export_members(cw: Any, *, include_inactive: bool = False) -> Iterator[dict[str, Any]]:
+def export_members(cw: ManageClient, *, include_inactive: bool = False) -> Iterator[dict[str, Any]]:
     """Members as flat rows (``EXPORT_COLUMNS``), ordered by identifier; active ones only unless asked."""
     where = None if include_inactive else C("inactiveFlag") == False  # noqa: E712  (builds a condition)
     for item in cw.members.list(where=where, order_by="identifier asc", page_size=1000):

@@ -37,6 +37,8 @@ import sqlalchemy as sa
 import yaml
 
 from cwdesk.conditions import C
+from cwdesk.manage.client import ManageClient
+from cwdesk.manage.resources.collection import Collection
 from cwdesk.workflows import client_records as records
 from cwdesk.workflows.jobs import (
     Action,
@@ -47,9 +49,9 @@ from cwdesk.workflows.jobs import (
     Plan,
     Step,
     StepContext,
-    create_job,
     register_kind,
     run_job,
+    start_job,
 )
 from cwdesk.workflows.validation import (
     InvalidInput,
@@ -191,21 +193,22 @@ def _cw_datetime(day: date) -> str:
 class _Lookups:
     """Lookups read from ConnectWise once per check, only for the names the plan uses."""
 
-    def __init__(self, cw: Any) -> None:
-        self.cw = cw
+    def __init__(self) -> None:
         self._cache: dict[str, Lookup | None] = {}
         self.notes: list[str] = []
 
-    def get(self, what: str, resource_name: str, *, name_field: str = "name") -> Lookup | None:
+    def get(self, what: str, resource: Collection[Any], *, name_field: str = "name") -> Lookup | None:
         if what not in self._cache:
-            self._cache[what] = records.lookup(self.cw, what, resource_name, name_field=name_field)
+            self._cache[what] = records.lookup(what, resource, name_field=name_field)
             if self._cache[what] is None:
                 self.notes.append(f"{what} names are not checked: this ConnectWise offers no list of them")
         return self._cache[what]
 
-    def check(self, what: str, resource_name: str, name: str, where: str, problems: Problems) -> dict[str, Any] | None:
+    def check(
+        self, what: str, resource: Collection[Any], name: str, where: str, problems: Problems
+    ) -> dict[str, Any] | None:
         """A reference for ``name`` (``{"id", "name"}``, or ``{"name"}`` when the list is not available)."""
-        lookup = self.get(what, resource_name)
+        lookup = self.get(what, resource)
         if lookup is None:
             return {"name": name}
         found = lookup.find(name)
@@ -215,13 +218,13 @@ class _Lookups:
         return found.reference()
 
 
-def check_onboarding(cw: Any, plan: Mapping[str, Any], *, today: date | None = None) -> CheckedOnboarding:
+def check_onboarding(cw: ManageClient, plan: Mapping[str, Any], *, today: date | None = None) -> CheckedOnboarding:
     """Validate ``plan`` against its rules and ConnectWise's lookups; raise ``InvalidInput`` listing every problem.
 
     Reads only (lookups and the identifier check); never writes.
     """
     problems = Problems("the onboarding plan")
-    lookups = _Lookups(cw)
+    lookups = _Lookups()
     today = today or datetime.now(UTC).date()
     _unknown_keys(plan, {"company", "site", "contacts", "agreement", "ticket"}, "plan", problems)
 
@@ -241,11 +244,11 @@ def check_onboarding(cw: Any, plan: Mapping[str, Any], *, today: date | None = N
 
     company_body: dict[str, Any] = {"name": name, "identifier": identifier}
     if _text(company, "status"):
-        ref = lookups.check("company status", "company_statuses", _text(company, "status"), "company.status", problems)
+        ref = lookups.check("company status", cw.company_statuses, _text(company, "status"), "company.status", problems)
         if ref:
             company_body["status"] = ref
     if _text(company, "type"):
-        ref = lookups.check("company type", "company_types", _text(company, "type"), "company.type", problems)
+        ref = lookups.check("company type", cw.company_types, _text(company, "type"), "company.type", problems)
         if ref:
             company_body["types"] = [ref]  # the spec's Company has `types`, a list (the seed's `type` is not a field)
     if _text(company, "phone"):
@@ -307,7 +310,7 @@ def check_onboarding(cw: Any, plan: Mapping[str, Any], *, today: date | None = N
     if site_phone:
         site_body["phoneNumber"] = site_phone
     if _text(site, "time_zone"):
-        ref = lookups.check("time zone", "time_zones", _text(site, "time_zone"), "site.time_zone", problems)
+        ref = lookups.check("time zone", cw.time_zones, _text(site, "time_zone"), "site.time_zone", problems)
         if ref:
             site_body["timeZone"] = ref
 
@@ -356,7 +359,7 @@ def check_onboarding(cw: Any, plan: Mapping[str, Any], *, today: date | None = N
             problems.add("agreement.type", "is required (an agreement type of ConnectWise, e.g. Managed Service)")
         else:
             ref = lookups.check(
-                "agreement type", "agreement_types", _text(agreement, "type"), "agreement.type", problems
+                "agreement type", cw.agreement_types, _text(agreement, "type"), "agreement.type", problems
             )
             if ref:
                 agreement_body["type"] = ref
@@ -391,11 +394,11 @@ def check_onboarding(cw: Any, plan: Mapping[str, Any], *, today: date | None = N
             problems.add("ticket.summary", f"is {len(summary)} characters long; at most {TICKET_SUMMARY_MAX}")
         ticket_body = {"summary": summary}
         board = _text(ticket, "board") or DEFAULT_BOARD
-        ref = lookups.check("service board", "boards", board, "ticket.board", problems)
+        ref = lookups.check("service board", cw.boards, board, "ticket.board", problems)
         if ref:
             ticket_body["board"] = ref
         if _text(ticket, "priority"):
-            ref = lookups.check("priority", "priorities", _text(ticket, "priority"), "ticket.priority", problems)
+            ref = lookups.check("priority", cw.priorities, _text(ticket, "priority"), "ticket.priority", problems)
             if ref:
                 ticket_body["priority"] = ref
         if _text(ticket, "description"):
@@ -518,7 +521,7 @@ def planned_calls(plan: Plan) -> list[PlannedCall]:
 # Actions: each create looks its record up by natural key first (find_first), so nothing is ever made twice.
 
 
-def _id_of(ctx: StepContext, key_param: str) -> int:
+def _id_of(ctx: StepContext[ManageClient], key_param: str) -> int:
     return int(ctx.outcome_of(str(ctx.params[key_param]))["id"])
 
 
@@ -528,26 +531,26 @@ def _found(record: Mapping[str, Any] | None, what: str) -> Outcome | None:
     return Outcome.skipped(f"{what} already exists (id {record['id']})", id=int(record["id"]))
 
 
-def _find_company(ctx: StepContext) -> Outcome | None:
+def _find_company(ctx: StepContext[ManageClient]) -> Outcome | None:
     return _found(records.company_by_identifier(ctx.client, ctx.params["body"]["identifier"]), "company")
 
 
-def _create_company(ctx: StepContext) -> Outcome:
-    created = records.create(ctx.client, "companies", ctx.params["body"])
+def _create_company(ctx: StepContext[ManageClient]) -> Outcome:
+    created = records.create(ctx.client.companies, ctx.params["body"])
     # ``new``: the site step then sets every detail of the plan on the site made with the company.
     return Outcome.made(f"created company id {created['id']}", id=int(created["id"]), new=True)
 
 
-def _undo_company(ctx: StepContext) -> str:
-    return records.delete(ctx.client, "companies", int((ctx.step.outcome or {})["id"]), "company")
+def _undo_company(ctx: StepContext[ManageClient]) -> str:
+    return records.delete(ctx.client.companies, int((ctx.step.outcome or {})["id"]), "company")
 
 
-def _company_site(ctx: StepContext, company_id: int) -> dict[str, Any] | None:
+def _company_site(ctx: StepContext[ManageClient], company_id: int) -> dict[str, Any] | None:
     """The site the company was created with: the one of the plan's name, else the one the company points at."""
     found = records.site_by_name(ctx.client, company_id, ctx.params["body"]["name"])
     if found is not None:
         return found
-    site_ref = records.get(ctx.client, "companies", company_id).get("site") or {}
+    site_ref = records.get(ctx.client.companies, company_id).get("site") or {}
     if isinstance(site_ref.get("id"), int):
         return records.get_site(ctx.client, company_id, int(site_ref["id"]))
     return None
@@ -572,7 +575,7 @@ def _site_changes(site: Mapping[str, Any], wanted: Mapping[str, Any]) -> dict[st
     return changes
 
 
-def _find_site(ctx: StepContext) -> Outcome | None:
+def _find_site(ctx: StepContext[ManageClient]) -> Outcome | None:
     if ctx.outcome_of(str(ctx.params["company"])).get("new"):
         return None  # a site this job just made with its company: its details are set, not compared
     company_id = _id_of(ctx, "company")
@@ -582,7 +585,7 @@ def _find_site(ctx: StepContext) -> Outcome | None:
     return Outcome.skipped(f"site {site['id']} already has the plan's details", id=int(site["id"]))
 
 
-def _update_site(ctx: StepContext) -> Outcome:
+def _update_site(ctx: StepContext[ManageClient]) -> Outcome:
     company_id = _id_of(ctx, "company")
     site = _company_site(ctx, company_id)
     if site is None:
@@ -599,84 +602,83 @@ def _update_site(ctx: StepContext) -> Outcome:
     )
 
 
-def _undo_site(ctx: StepContext) -> str:
+def _undo_site(ctx: StepContext[ManageClient]) -> str:
     # The site goes with its company (a company's site cannot be left out), so only a site this job had to add
     # to an existing company is removed here; an updated site keeps the plan's details.
     outcome = ctx.step.outcome or {}
     return records.delete_site(ctx.client, int(outcome["company_id"]), int(outcome["id"]))
 
 
-def _find_contact(ctx: StepContext) -> Outcome | None:
+def _find_contact(ctx: StepContext[ManageClient]) -> Outcome | None:
     body = ctx.params["body"]
     found = records.contact_by_name(ctx.client, _id_of(ctx, "company"), body["firstName"], body["lastName"])
     return _found(found, "contact")
 
 
-def _create_contact(ctx: StepContext) -> Outcome:
+def _create_contact(ctx: StepContext[ManageClient]) -> Outcome:
     body = dict(ctx.params["body"])
     body["company"] = {"id": _id_of(ctx, "company")}
     site = ctx.outcomes.get(str(ctx.params.get("site")))
     if site and site.get("id"):
         body["site"] = {"id": int(site["id"])}
-    created = records.create(ctx.client, "contacts", body)
+    created = records.create(ctx.client.contacts, body)
     return Outcome.made(f"created contact id {created['id']}", id=int(created["id"]))
 
 
-def _undo_contact(ctx: StepContext) -> str:
-    return records.delete(ctx.client, "contacts", int((ctx.step.outcome or {})["id"]), "contact")
+def _undo_contact(ctx: StepContext[ManageClient]) -> str:
+    return records.delete(ctx.client.contacts, int((ctx.step.outcome or {})["id"]), "contact")
 
 
-def _find_default_contact(ctx: StepContext) -> Outcome | None:
-    company = records.get(ctx.client, "companies", _id_of(ctx, "company"))
+def _find_default_contact(ctx: StepContext[ManageClient]) -> Outcome | None:
+    company = records.get(ctx.client.companies, _id_of(ctx, "company"))
     contact_id = _id_of(ctx, "contact")
     if ((company.get("defaultContact") or {}).get("id")) == contact_id:
         return Outcome.skipped(f"contact {contact_id} is already the company's default contact", id=contact_id)
     return None
 
 
-def _set_default_contact(ctx: StepContext) -> Outcome:
+def _set_default_contact(ctx: StepContext[ManageClient]) -> Outcome:
     company_id, contact_id = _id_of(ctx, "company"), _id_of(ctx, "contact")
-    records.update(ctx.client, "companies", company_id, {"defaultContact": {"id": contact_id}})
+    records.update(ctx.client.companies, company_id, {"defaultContact": {"id": contact_id}})
     return Outcome.done(f"company {company_id} default contact is now {contact_id}", id=contact_id)
 
 
-def _find_agreement(ctx: StepContext) -> Outcome | None:
+def _find_agreement(ctx: StepContext[ManageClient]) -> Outcome | None:
     found = records.agreement_by_name(ctx.client, _id_of(ctx, "company"), ctx.params["body"]["name"])
     return _found(found, "agreement")
 
 
-def _create_agreement(ctx: StepContext) -> Outcome:
+def _create_agreement(ctx: StepContext[ManageClient]) -> Outcome:
     body = dict(ctx.params["body"])
     body["company"] = {"id": _id_of(ctx, "company")}
     body["contact"] = {"id": _id_of(ctx, "contact")}
-    created = records.create(ctx.client, "agreements", body)
+    created = records.create(ctx.client.agreements, body)
     return Outcome.made(f"created agreement id {created['id']}", id=int(created["id"]))
 
 
-def _undo_agreement(ctx: StepContext) -> str:
-    return records.delete(ctx.client, "agreements", int((ctx.step.outcome or {})["id"]), "agreement")
+def _undo_agreement(ctx: StepContext[ManageClient]) -> str:
+    return records.delete(ctx.client.agreements, int((ctx.step.outcome or {})["id"]), "agreement")
 
 
-def _find_ticket(ctx: StepContext) -> Outcome | None:
+def _find_ticket(ctx: StepContext[ManageClient]) -> Outcome | None:
     found = records.first(
-        ctx.client,
-        "tickets",
+        ctx.client.tickets,
         (C("company/id") == _id_of(ctx, "company")) & (C("summary") == ctx.params["body"]["summary"]),
     )
     return _found(found, "ticket")
 
 
-def _create_ticket(ctx: StepContext) -> Outcome:
+def _create_ticket(ctx: StepContext[ManageClient]) -> Outcome:
     body = dict(ctx.params["body"])
     body["company"] = {"id": _id_of(ctx, "company")}
     if ctx.params.get("contact"):
         body["contact"] = {"id": _id_of(ctx, "contact")}
-    created = records.create(ctx.client, "tickets", body)
+    created = records.create(ctx.client.tickets, body)
     return Outcome.made(f"created ticket id {created['id']}", id=int(created["id"]))
 
 
-def _undo_ticket(ctx: StepContext) -> str:
-    return records.delete(ctx.client, "tickets", int((ctx.step.outcome or {})["id"]), "ticket")
+def _undo_ticket(ctx: StepContext[ManageClient]) -> str:
+    return records.delete(ctx.client.tickets, int((ctx.step.outcome or {})["id"]), "ticket")
 
 
 register_kind(
@@ -713,7 +715,7 @@ register_kind(
 
 def onboard(
     engine: sa.Engine | None,
-    cw: Any,
+    cw: ManageClient,
     plan: Mapping[str, Any],
     *,
     dry_run: bool = False,
@@ -733,6 +735,6 @@ def onboard(
         return OnboardingResult(job_id=None, summary=None, calls=calls, notes=checked.notes)
     if engine is None:
         raise ValueError("onboard() needs the app's database engine unless dry_run=True")
-    job_id = create_job(engine, job_plan, created_by=created_by, target=records.target_of(cw))
+    job_id = start_job(engine, job_plan, client=cw, created_by=created_by)
     summary = run_job(engine, job_id, client=cw, on_event=on_event)
     return OnboardingResult(job_id=job_id, summary=summary, calls=calls, notes=checked.notes)

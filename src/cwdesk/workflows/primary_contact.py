@@ -30,6 +30,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from cwdesk.conditions import C
+from cwdesk.manage.client import ManageClient
 from cwdesk.workflows import client_records as records
 from cwdesk.workflows.jobs import (
     Action,
@@ -41,9 +42,9 @@ from cwdesk.workflows.jobs import (
     Step,
     StepContext,
     StepFailed,
-    create_job,
     register_kind,
     run_job,
+    start_job,
 )
 from cwdesk.workflows.validation import InvalidInput, Problem, record_dict
 
@@ -96,7 +97,7 @@ def _name(contact: Mapping[str, Any]) -> str:
     return f"{contact.get('firstName') or ''} {contact.get('lastName') or ''}".strip() or f"contact {contact['id']}"
 
 
-def primaries_of(cw: Any, company_id: int) -> list[dict[str, Any]]:
+def primaries_of(cw: ManageClient, company_id: int) -> list[dict[str, Any]]:
     """The company's contacts flagged primary, by id."""
     where = (C("company/id") == company_id) & (C("defaultFlag") == True)  # noqa: E712  (a condition)
     return [record_dict(c) for c in cw.contacts.list(where=where, order_by="id asc")]
@@ -136,9 +137,9 @@ def _steps_for(
     return steps
 
 
-def plan_set_primary(cw: Any, contact_id: int) -> Plan:
+def plan_set_primary(cw: ManageClient, contact_id: int) -> Plan:
     """Plan making ``contact_id`` its company's only primary (reads only)."""
-    contact = records.get(cw, "contacts", contact_id)
+    contact = records.get(cw.contacts, contact_id)
     company_ref = contact.get("company") or {}
     if not company_ref.get("id"):
         raise InvalidInput([Problem("contact", f"contact {contact_id} belongs to no company; it cannot be primary")])
@@ -147,7 +148,7 @@ def plan_set_primary(cw: Any, contact_id: int) -> Plan:
             [Problem("contact", f"{_name(contact)} ({contact_id}) is inactive: activate the contact first")]
         )
     company_id = int(company_ref["id"])
-    company = records.get(cw, "companies", company_id)
+    company = records.get(cw.companies, company_id)
     company_name = str(company.get("name") or company_ref.get("name") or company_id)
     others = [c for c in primaries_of(cw, company_id) if int(c["id"]) != contact_id]
     return Plan(
@@ -158,7 +159,7 @@ def plan_set_primary(cw: Any, contact_id: int) -> Plan:
     )
 
 
-def find_several_primaries(cw: Any) -> list[SeveralPrimaries]:
+def find_several_primaries(cw: ManageClient) -> list[SeveralPrimaries]:
     """Companies with more than one primary contact, and which one a repair keeps (reads only)."""
     by_company: dict[int, list[dict[str, Any]]] = {}
     for item in cw.contacts.list(where=C("defaultFlag") == True, order_by="id asc"):  # noqa: E712
@@ -170,7 +171,7 @@ def find_several_primaries(cw: Any) -> list[SeveralPrimaries]:
     for company_id, contacts in sorted(by_company.items()):
         if len(contacts) < 2:
             continue
-        company = records.get(cw, "companies", company_id)
+        company = records.get(cw.companies, company_id)
         pointed = (company.get("defaultContact") or {}).get("id")
         keep = next((c for c in contacts if c["id"] == pointed), None)
         if keep is not None:
@@ -204,21 +205,21 @@ def plan_repair_primaries(cases: Sequence[SeveralPrimaries]) -> Plan:
 # Actions.
 
 
-def _flag_is(ctx: StepContext, wanted: bool) -> Outcome | None:
-    current = records.get(ctx.client, "contacts", int(ctx.params["contact_id"]))
+def _flag_is(ctx: StepContext[ManageClient], wanted: bool) -> Outcome | None:
+    current = records.get(ctx.client.contacts, int(ctx.params["contact_id"]))
     if bool(current.get("defaultFlag")) is wanted:
         return Outcome.skipped(f"{ctx.params['contact']} is already {'primary' if wanted else 'not primary'}")
     return None
 
 
-def _set_flag(ctx: StepContext, wanted: bool) -> Outcome:
-    updated = records.update(ctx.client, "contacts", int(ctx.params["contact_id"]), {"defaultFlag": wanted})
+def _set_flag(ctx: StepContext[ManageClient], wanted: bool) -> Outcome:
+    updated = records.update(ctx.client.contacts, int(ctx.params["contact_id"]), {"defaultFlag": wanted})
     if bool(updated.get("defaultFlag")) is not wanted:
         raise StepFailed(f"ConnectWise did not keep defaultFlag={str(wanted).lower()} on {ctx.params['contact']}")
     return Outcome.done(f"{ctx.params['contact']} is {'now primary' if wanted else 'no longer primary'}")
 
 
-def _state_left(ctx: StepContext) -> str:
+def _state_left(ctx: StepContext[ManageClient]) -> str:
     """The company's primaries right now, read fresh (best effort: the failure may be the connection itself)."""
     try:
         current = primaries_of(ctx.client, int(ctx.params["company_id"]))
@@ -233,7 +234,7 @@ def _state_left(ctx: StepContext) -> str:
     return f"{ctx.params['company']}'s primary contact is {names}"
 
 
-def _explain(ctx: StepContext, exc: BaseException) -> str:
+def _explain(ctx: StepContext[ManageClient], exc: BaseException) -> str:
     reason = exc.message if isinstance(exc, StepFailed) else (str(exc).strip() or type(exc).__name__)
     return (
         f"{ctx.step.label} failed after retries: {reason}. State left: {_state_left(ctx)}. "
@@ -242,39 +243,39 @@ def _explain(ctx: StepContext, exc: BaseException) -> str:
     )
 
 
-def _is_primary(ctx: StepContext) -> Outcome | None:
+def _is_primary(ctx: StepContext[ManageClient]) -> Outcome | None:
     return _flag_is(ctx, True)
 
 
-def _is_not_primary(ctx: StepContext) -> Outcome | None:
+def _is_not_primary(ctx: StepContext[ManageClient]) -> Outcome | None:
     return _flag_is(ctx, False)
 
 
-def _clear_primary(ctx: StepContext) -> Outcome:
+def _clear_primary(ctx: StepContext[ManageClient]) -> Outcome:
     return _set_flag(ctx, False)
 
 
-def _set_primary(ctx: StepContext) -> Outcome:
+def _set_primary(ctx: StepContext[ManageClient]) -> Outcome:
     return _set_flag(ctx, True)
 
 
-def _company_points_at(ctx: StepContext) -> Outcome | None:
-    company = records.get(ctx.client, "companies", int(ctx.params["company_id"]))
+def _company_points_at(ctx: StepContext[ManageClient]) -> Outcome | None:
+    company = records.get(ctx.client.companies, int(ctx.params["company_id"]))
     if (company.get("defaultContact") or {}).get("id") == int(ctx.params["primary_id"]):
         return Outcome.skipped(f"{ctx.params['company']} already points at {ctx.params['primary']}")
     return None
 
 
-def _set_company_default(ctx: StepContext) -> Outcome:
+def _set_company_default(ctx: StepContext[ManageClient]) -> Outcome:
     primary_id = int(ctx.params["primary_id"])
-    records.update(ctx.client, "companies", int(ctx.params["company_id"]), {"defaultContact": {"id": primary_id}})
+    records.update(ctx.client.companies, int(ctx.params["company_id"]), {"defaultContact": {"id": primary_id}})
     return Outcome.done(f"{ctx.params['company']} default contact is {ctx.params['primary']}")
 
 
-def _verify_primary(ctx: StepContext) -> Outcome:
+def _verify_primary(ctx: StepContext[ManageClient]) -> Outcome:
     current = primaries_of(ctx.client, int(ctx.params["company_id"]))
     ids = sorted(int(c["id"]) for c in current)
-    company = records.get(ctx.client, "companies", int(ctx.params["company_id"]))
+    company = records.get(ctx.client.companies, int(ctx.params["company_id"]))
     pointed = (company.get("defaultContact") or {}).get("id")
     wanted = int(ctx.params["primary_id"])
     if ids != [wanted] or pointed != wanted:
@@ -326,15 +327,15 @@ register_kind(
 
 
 def _run(
-    engine: sa.Engine, cw: Any, plan: Plan, on_event: EventCallback | None, created_by: str | None
+    engine: sa.Engine, cw: ManageClient, plan: Plan, on_event: EventCallback | None, created_by: str | None
 ) -> PrimaryResult:
-    job_id = create_job(engine, plan, created_by=created_by, target=records.target_of(cw))
+    job_id = start_job(engine, plan, client=cw, created_by=created_by)
     return PrimaryResult(plan=plan, job_id=job_id, summary=run_job(engine, job_id, client=cw, on_event=on_event))
 
 
 def set_primary_contact(
     engine: sa.Engine | None,
-    cw: Any,
+    cw: ManageClient,
     contact_id: int,
     *,
     dry_run: bool = False,
@@ -352,7 +353,7 @@ def set_primary_contact(
 
 def repair_primaries(
     engine: sa.Engine | None,
-    cw: Any,
+    cw: ManageClient,
     *,
     dry_run: bool = False,
     on_event: EventCallback | None = None,

@@ -28,7 +28,7 @@ from typing import Any, Literal, Protocol
 
 import httpx
 
-from cwdesk._http.errors import APIStatusError, AuthenticationError
+from cwdesk.errors import APIStatusError, AuthenticationError
 
 Product = Literal["manage", "automate"]
 Shape = dict[str, frozenset[str]]

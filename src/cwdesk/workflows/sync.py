@@ -22,7 +22,7 @@ Not for: receiving callbacks (``workflows/callbacks.py``) or the table layout (`
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -31,6 +31,8 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 
 from cwdesk.conditions import C, Condition
+from cwdesk.manage.client import AsyncManageClient, ManageClient
+from cwdesk.manage.resources.collection import AsyncCollection, Collection
 from cwdesk.store import sync_cache
 
 __all__ = [
@@ -54,18 +56,19 @@ PAGE_SIZE = 1000
 
 @dataclass(frozen=True)
 class SyncKind:
-    """A kind of record that can be synced: the SDK resource that lists it and its callback ``Type``."""
+    """A kind of record that can be synced: the SDK resource listing it (sync and async) and its callback ``Type``."""
 
     name: str
-    resource: str
+    collection: Callable[[ManageClient], Collection[Any]]
+    async_collection: Callable[[AsyncManageClient], AsyncCollection[Any]]
     callback_type: str
 
 
 SYNC_KINDS: dict[str, SyncKind] = {
-    "companies": SyncKind("companies", "companies", "company"),
-    "contacts": SyncKind("contacts", "contacts", "contact"),
-    "agreements": SyncKind("agreements", "agreements", "agreement"),
-    "members": SyncKind("members", "members", "member"),
+    "companies": SyncKind("companies", lambda cw: cw.companies, lambda cw: cw.companies, "company"),
+    "contacts": SyncKind("contacts", lambda cw: cw.contacts, lambda cw: cw.contacts, "contact"),
+    "agreements": SyncKind("agreements", lambda cw: cw.agreements, lambda cw: cw.agreements, "agreement"),
+    "members": SyncKind("members", lambda cw: cw.members, lambda cw: cw.members, "member"),
 }
 
 
@@ -103,14 +106,9 @@ def source_key(server: str, company: str) -> str:
     return f"{host}/{company.strip().lower()}"
 
 
-def source_of(client: Any) -> str:
-    """The source key of a ``ManageClient`` (from its server and company; never its keys)."""
-    credentials = getattr(client, "credentials", None)
-    server = getattr(credentials, "server", None) or getattr(client, "server", None)
-    company = getattr(credentials, "company", None) or getattr(client, "company", None)
-    if not server or not company:
-        raise ValueError("This client does not say which ConnectWise server and company it talks to.")
-    return source_key(str(server), str(company))
+def source_of(client: ManageClient | AsyncManageClient) -> str:
+    """The source key of a Manage client (from its server and company; never its keys)."""
+    return source_key(client.credentials.server, client.credentials.company)
 
 
 @dataclass
@@ -258,7 +256,7 @@ class _Run:
 
 
 def sync_kind(
-    client: Any,
+    client: ManageClient,
     engine: sa.Engine,
     kind: str,
     *,
@@ -269,7 +267,7 @@ def sync_kind(
     """Bring the cached ``kind`` up to date from ConnectWise (full the first time, then incremental)."""
     spec = _kind(kind)
     run = _Run.begin(engine, source or source_of(client), spec, full=full, overlap=overlap)
-    resource = getattr(client, spec.resource)
+    resource = spec.collection(client)
     try:
         for page in resource.iter_pages(where=run.condition(), page_size=PAGE_SIZE):
             run.save_page(page)
@@ -280,7 +278,7 @@ def sync_kind(
 
 
 async def async_sync_kind(
-    client: Any,
+    client: AsyncManageClient,
     engine: sa.Engine,
     kind: str,
     *,
@@ -291,7 +289,7 @@ async def async_sync_kind(
     """The async twin of ``sync_kind`` (store writes are short and stay on the loop's thread)."""
     spec = _kind(kind)
     run = _Run.begin(engine, source or source_of(client), spec, full=full, overlap=overlap)
-    resource = getattr(client, spec.resource)
+    resource = spec.async_collection(client)
     try:
         async for page in resource.iter_pages(where=run.condition(), page_size=PAGE_SIZE):
             run.save_page(page)

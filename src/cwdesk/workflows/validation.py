@@ -18,7 +18,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from cwdesk._http.errors import ConfigurationError
+from cwdesk.errors import ConfigurationError
+from cwdesk.manage.resources.collection import Collection
 
 __all__ = [
     "InvalidInput",
@@ -212,7 +213,7 @@ class Lookup:
         self._by_name = {r.name.strip().lower(): r for r in self.records}
 
     @classmethod
-    def from_resource(cls, what: str, resource: Any, *, name_field: str = "name") -> Lookup:
+    def from_resource(cls, what: str, resource: Collection[Any], *, name_field: str = "name") -> Lookup:
         """Every record of an SDK resource (``cw.company_statuses``), read once, by ``name_field``."""
         found = []
         for item in resource.list(fields=["id", name_field]):

@@ -18,7 +18,6 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from cwdesk.workflows import client_records
 from cwdesk.workflows import jobs as job_runner
 from cwdesk.workflows.jobs import JobError, JobSummary
 
@@ -36,8 +35,9 @@ def client_for_job(summary: JobSummary, *, manage: Any | None, automate: Any | N
     client = automate if product == "automate" else manage
     if client is None:
         return None
-    here = client_records.target_of(client) if product == "manage" else None
-    if summary.target and here and summary.target != here:
+    try:
+        job_runner.check_target(summary, client)
+    except JobError:
         return None  # made against another ConnectWise
     return client
 

@@ -19,6 +19,7 @@ from cwdesk.console.security import (
     SESSION_HOURS,
     AccountError,
     Principal,
+    SignInDeferred,
     accounts_of,
     audit,
     is_https,
@@ -85,9 +86,14 @@ def signin_submit(
     if not tokens_match(request.cookies.get(LOGIN_CSRF_COOKIE, ""), login_csrf):
         return _signin_page(request, "The sign-in form had expired. Try again.", status_code=403)
     accounts = accounts_of(request)
-    session_id = accounts.sign_in_with_password(username, password)
-    if session_id is None:
-        accounts.record(username=username[:64], role="-", action="sign in", result="refused", message="bad credentials")
+    client = request.client.host if request.client else "-"
+    try:
+        session_id = accounts.sign_in_with_password(username, password, client=client)
+    except SignInDeferred as deferred:
+        answer = _signin_page(request, deferred.message, status_code=deferred.status)
+        answer.headers["Retry-After"] = str(deferred.retry_after)
+        return answer
+    if session_id is None:  # (audited by sign_in_with_password, one row per name and address per window)
         return _signin_page(request, "Wrong user name or password.", status_code=401)
     principal = accounts.session_principal(session_id)
     if principal is not None:
@@ -118,25 +124,39 @@ def set_own_password(
     principal: Annotated[Principal, Depends(require("viewer"))],
     password: Annotated[str, Form()],
     confirm: Annotated[str, Form()],
+    current: Annotated[str, Form()] = "",
 ) -> Response:
+    """Set or change your password: the current one is needed when you have one; your other sessions end."""
+    accounts = accounts_of(request)
     error = ""
+    new_session = ""
     if password != confirm:
         error = "The two passwords differ: type the same password twice."
     else:
         try:
-            accounts_of(request).set_password(principal.user_id, password)
+            new_session = accounts.change_own_password(
+                request.cookies.get(SESSION_COOKIE, ""),
+                current,
+                password,
+                client=request.client.host if request.client else "-",
+            )
         except AccountError as problem:
             error = str(problem)
+        except SignInDeferred as deferred:
+            error = deferred.message
     audit(request, principal, "set own password", result="error" if error else "ok", message=error)
-    principal = accounts_of(request).session_principal(request.cookies.get(SESSION_COOKIE)) or principal
-    return render(
+    principal = accounts.session_principal(new_session or request.cookies.get(SESSION_COOKIE)) or principal
+    response = render(
         request,
         "account.html",
         principal,
         status_code=400 if error else 200,
-        message="" if error else "Your password is set.",
+        message="" if error else "Your password is set. Your other sessions were signed out.",
         error=error,
     )
+    if new_session:
+        _set_session_cookie(request, response, new_session)
+    return response
 
 
 def _users_page(
@@ -222,8 +242,16 @@ def issue_link(request: Request, username: str, principal: Annotated[Principal, 
         audit(request, principal, "issue sign-in link", target=username, result="error", message=str(problem))
         return _users_page(request, principal, error=str(problem), status=400)
     audit(request, principal, "issue sign-in link", target=username, result="ok")
-    link = str(request.url_for("signin_form").include_query_params(token=token))
+    link = _signin_link(request, token)
     return _users_page(request, principal, message=f"A one-time sign-in link for {username}:", link=link)
+
+
+def _signin_link(request: Request, token: str) -> str:
+    """The link on the console's configured address (``cwdesk console`` sets it), not the request's ``Host``."""
+    base = getattr(request.app.state, "public_base", None)
+    if base:
+        return f"{base}/signin?token={token}"
+    return str(request.url_for("signin_form").include_query_params(token=token))
 
 
 @router.get("/settings", response_class=HTMLResponse)

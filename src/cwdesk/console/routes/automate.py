@@ -14,10 +14,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
-from cwdesk._http.errors import CWDeskError, NotFoundError
 from cwdesk.conditions import C
 from cwdesk.console.pages import connections_of, render
 from cwdesk.console.security import Principal, require
+from cwdesk.errors import CWDeskError, NotFoundError
 
 router = APIRouter()
 _pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="cwdesk-automate")

@@ -14,11 +14,11 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from cwdesk._http.errors import CWDeskError
 from cwdesk.console.answers import failure, ok, refused
 from cwdesk.console.pages import connections_of
-from cwdesk.console.routes.jobs import start_job
+from cwdesk.console.routes.jobs import run_in_background
 from cwdesk.console.security import Principal, audit, require
+from cwdesk.errors import CWDeskError
 from cwdesk.workflows import bulk_contacts as bulk
 from cwdesk.workflows import jobs
 
@@ -67,14 +67,14 @@ async def start_bulk_update(
     def create() -> tuple[int, str]:
         changes = bulk.parse_assignments(manage, [f"{field}={value}"])
         plan = bulk.plan_bulk_contacts(manage, changes=changes, company_ids=raw_ids, contact_filter=contact_filter)
-        return int(jobs.create_job(engine, plan, created_by=principal.username)), str(plan.title)
+        return jobs.start_job(engine, plan, client=manage, created_by=principal.username), str(plan.title)
 
     try:
         job_id, title = await run_in_threadpool(create)
     except CWDeskError as error:
         audit(request, principal, "bulk contact update", detail=detail, result="error", message=str(error)[:500])
         return _panel_answer(error, tuple(bulk.FIELDS))
-    start_job(request, job_id, bulk.KIND)
+    run_in_background(request, job_id, bulk.KIND)
     audit(request, principal, "bulk contact update", target=f"job {job_id}", detail=detail, result="ok",
           message=title)  # fmt: skip
     return ok(f"Job {job_id} started: {title}.", job_id=job_id, url=f"/jobs/{job_id}")

@@ -14,11 +14,11 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from cwdesk._http.errors import CWDeskError, NotFoundError
 from cwdesk.console.answers import failure, ok, refused
 from cwdesk.console.client_list import ClientList
 from cwdesk.console.pages import connections_of, render
 from cwdesk.console.security import Principal, audit, require
+from cwdesk.errors import CWDeskError, NotFoundError
 from cwdesk.workflows import client_records as records
 from cwdesk.workflows import primary_contact as primary
 

@@ -39,7 +39,7 @@ def client_for_kind(request: Request, kind: str) -> Any:
     return connections.automate if product == "automate" else connections.manage
 
 
-def start_job(request: Request, job_id: int, kind: str) -> None:
+def run_in_background(request: Request, job_id: int, kind: str) -> None:
     """Run a stored job on its own thread (the browser only follows it)."""
     job_runner.start_in_background(_engine(request), job_id, client=client_for_kind(request, kind))
     request.app.state.client_list.invalidate()
@@ -174,7 +174,8 @@ def _job_action(request: Request, principal: Principal, job_id: int, action: str
         if action == "cancel":
             job_runner.cancel_job(engine, job_id)
         else:
-            # The job is claimed before the answer (a refusal raises here), then runs on its own thread.
+            # The job is claimed before the answer (a refusal, e.g. another ConnectWise, raises here), then runs
+            # on its own thread.
             if action == "resume":
                 job_runner.resume_in_background(engine, job_id, client=client)
             else:

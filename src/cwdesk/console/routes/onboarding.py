@@ -9,6 +9,7 @@ Not for: the rules of onboarding (``cwdesk.workflows.onboarding``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -16,31 +17,33 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from cwdesk._http.errors import CWDeskError
 from cwdesk.console.answers import failure, ok, refused
 from cwdesk.console.pages import connections_of, render
-from cwdesk.console.routes.jobs import start_job
+from cwdesk.console.routes.jobs import run_in_background
 from cwdesk.console.security import Principal, audit, require
+from cwdesk.errors import CWDeskError
+from cwdesk.manage.client import ManageClient
+from cwdesk.manage.resources.collection import Collection
 from cwdesk.workflows import client_records as records
 from cwdesk.workflows import jobs, onboarding
 
 router = APIRouter()
 
 # (what the page calls it, what the workflow calls it, the SDK resource): the same lists the workflow checks against.
-LOOKUPS = (
-    ("statuses", "company status", "company_statuses"),
-    ("types", "company type", "company_types"),
-    ("boards", "service board", "boards"),
-    ("agreement_types", "agreement type", "agreement_types"),
-    ("priorities", "priority", "priorities"),
-    ("time_zones", "time zone", "time_zones"),
+LOOKUPS: tuple[tuple[str, str, Callable[[ManageClient], Collection[Any]]], ...] = (
+    ("statuses", "company status", lambda cw: cw.company_statuses),
+    ("types", "company type", lambda cw: cw.company_types),
+    ("boards", "service board", lambda cw: cw.boards),
+    ("agreement_types", "agreement type", lambda cw: cw.agreement_types),
+    ("priorities", "priority", lambda cw: cw.priorities),
+    ("time_zones", "time zone", lambda cw: cw.time_zones),
 )
 
 
-def _names(manage: Any, what: str, resource: str) -> list[str]:
-    """The names in one lookup list; empty when this ConnectWise (or the SDK) offers no such list."""
+def _names(manage: ManageClient, what: str, resource: Callable[[ManageClient], Collection[Any]]) -> list[str]:
+    """The names in one lookup list; empty when this ConnectWise offers no such list (or cannot be read)."""
     try:
-        lookup = records.lookup(manage, what, resource)
+        lookup = records.lookup(what, resource(manage))
     except CWDeskError:
         return []
     return sorted(lookup.names, key=str.lower) if lookup is not None else []
@@ -97,14 +100,14 @@ async def submit(request: Request, principal: Annotated[Principal, Depends(requi
     def create() -> int:
         checked = onboarding.check_onboarding(manage, plan)
         job_plan = onboarding.plan_onboarding(checked)
-        return int(jobs.create_job(request.app.state.engine, job_plan, created_by=principal.username))
+        return jobs.start_job(request.app.state.engine, job_plan, client=manage, created_by=principal.username)
 
     try:
         job_id = await run_in_threadpool(create)
     except CWDeskError as error:
         audit(request, principal, "onboard client", target=target, detail=plan, result="error", message=str(error))
         return failure(error)
-    start_job(request, job_id, onboarding.KIND)
+    run_in_background(request, job_id, onboarding.KIND)
     audit(request, principal, "onboard client", target=target, detail={"job": job_id}, result="ok",
           message=f"job {job_id} started")  # fmt: skip
     return ok(f"Onboarding started as job {job_id}.", job_id=job_id, url=f"/jobs/{job_id}")

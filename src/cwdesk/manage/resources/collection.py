@@ -36,10 +36,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from itertools import islice
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeAlias, TypeVar
 
-from cwdesk._http.errors import ConfigurationError, QueryTooLongError, UnexpectedResponseError
-from cwdesk._http.paging import next_link
 from cwdesk.conditions import AllOf, AnyOf, Comparison, Condition, ConditionSyntaxError, Raw, render
+from cwdesk.errors import ConfigurationError, QueryTooLongError, UnexpectedResponseError
 from cwdesk.manage.models.base import CWModel, api_name, decode_page, reference_fields, to_api_payload
+from cwdesk.manage.paging import DEFAULT_PAGE_SIZE, FORWARD_ONLY_HEADERS, checked_page_size
 from cwdesk.manage.patch import PatchOperation, patch_from_changes, patch_from_diff
 
 if TYPE_CHECKING:
@@ -60,10 +60,7 @@ RawPage: TypeAlias = list[Any]  # one page of JSON records (an alias: inside the
 RawWindow: TypeAlias = list["Future[RawPage]"]
 AsyncRawWindow: TypeAlias = list["asyncio.Task[RawPage]"]
 
-DEFAULT_PAGE_SIZE = 1000  # ConnectWise's hard maximum (NOTES §4); the server default of 25 is 40x the requests
 MAX_URL_LENGTH = 2000
-FORWARD_ONLY_HEADERS = {"pagination-type": "forward-only"}
-_COUNT_PARAMS = ("conditions", "childConditions", "customFieldConditions")
 ALL_METHODS = frozenset({"list", "count", "get", "create", "update", "replace", "delete"})
 
 
@@ -152,10 +149,7 @@ def build_query(
     after_id: int | None = None,
 ) -> ListQuery:
     """The list query of a resource. The one place where ConnectWise query parameters are written."""
-    if not isinstance(page_size, int) or isinstance(page_size, bool) or not 1 <= page_size <= DEFAULT_PAGE_SIZE:
-        raise ConfigurationError(
-            f"page_size must be between 1 and {DEFAULT_PAGE_SIZE} (ConnectWise's limit), got {page_size!r}"
-        )
+    checked_page_size(page_size)
     conditions = _condition_text(where, model, resource)
     order = _order_by_text(order_by, model, resource)
     forward_only = order is None
@@ -197,13 +191,6 @@ def _search_body(filters: Mapping[str, str]) -> dict[str, str]:
     # FilterValues in the spec spells the child members in lower case: childconditions, customfieldconditions.
     names = {"childConditions": "childconditions", "customFieldConditions": "customfieldconditions"}
     return {names.get(key, key): value for key, value in filters.items()}
-
-
-def _last_id(page: list[Any], resource: str) -> int:
-    last = page[-1].get("id") if isinstance(page[-1], Mapping) else None
-    if not isinstance(last, int):
-        raise UnexpectedResponseError(f"{resource}: cannot continue paging, the last record on the page has no id")
-    return last
 
 
 class _CollectionRules(Generic[M]):
@@ -361,9 +348,18 @@ class Collection(_CollectionRules[M]):
                 if limit is not None and seen >= limit:
                     return
 
-    def first(self, *, where: Condition | str | None = None, order_by: str | Sequence[str] | None = None) -> M | None:
-        """The first matching record, or None."""
-        return next(self.list(where=where, order_by=order_by, limit=1), None)
+    def first(
+        self,
+        *,
+        where: Condition | str | None = None,
+        order_by: str | Sequence[str] | None = None,
+        fields: Sequence[str] | str | None = None,
+    ) -> M | None:
+        """The first matching record as its model (``cw.companies.first(where=C("identifier") == "Acme")``), or None.
+
+        Without ``order_by`` "first" is the lowest id (forward-only paging runs in id order).
+        """
+        return next(self.list(where=where, order_by=order_by, fields=fields, limit=1), None)
 
     def _raw_pages(self, query: ListQuery, concurrency: int) -> Iterator[RawPage]:
         client = self._client
@@ -375,37 +371,7 @@ class Collection(_CollectionRules[M]):
             yield from self._concurrent_pages(query, concurrency)
             return
         headers = FORWARD_ONLY_HEADERS if query.forward_only else None
-        params: dict[str, Any] | None = dict(query.params)
-        next_url: str = self._path
-        pages_seen = 0
-        previous_last: int | None = None
-        while True:
-            response = client.request("GET", next_url, params=params, headers=headers)
-            body = client.decode(response)
-            page = body if isinstance(body, list) else []
-            if body is not None and not isinstance(body, list):
-                raise UnexpectedResponseError(f"{self._path}: expected a list of records, got {type(body).__name__}")
-            if not page:
-                return
-            yield page
-            pages_seen += 1
-            link = next_link(response.headers.get("link"))
-            if link is not None:
-                next_url, params = link, None
-                continue
-            if len(page) < query.page_size:
-                return
-            # A full page and no Link: keep going ourselves rather than drop records silently.
-            next_url = self._path
-            params = dict(query.params)
-            last = _last_id(page, self._path)
-            if previous_last is not None and last == previous_last:
-                raise UnexpectedResponseError(f"{self._path}: the server returned the same page twice; paging stopped")
-            previous_last = last
-            if query.forward_only:
-                params["pageId"] = last
-            else:
-                params["page"] = pages_seen + 1
+        yield from client.iter_pages(self._path, params=query.params, headers=headers, page_size=query.page_size)
 
     def _numbered_page(self, query: ListQuery, number: int) -> RawPage:
         params = dict(query.params)
@@ -591,10 +557,14 @@ class AsyncCollection(_CollectionRules[M]):
         return [record async for record in self.list(**options)]
 
     async def first(
-        self, *, where: Condition | str | None = None, order_by: str | Sequence[str] | None = None
+        self,
+        *,
+        where: Condition | str | None = None,
+        order_by: str | Sequence[str] | None = None,
+        fields: Sequence[str] | str | None = None,
     ) -> M | None:
-        """The first matching record, or None."""
-        async for record in self.list(where=where, order_by=order_by, limit=1):
+        """The first matching record as its model, or None (the twin of ``Collection.first``)."""
+        async for record in self.list(where=where, order_by=order_by, fields=fields, limit=1):
             return record
         return None
 
@@ -610,36 +580,10 @@ class AsyncCollection(_CollectionRules[M]):
                 yield page
             return
         headers = FORWARD_ONLY_HEADERS if query.forward_only else None
-        params: dict[str, Any] | None = dict(query.params)
-        next_url: str = self._path
-        pages_seen = 0
-        previous_last: int | None = None
-        while True:
-            response = await client.request("GET", next_url, params=params, headers=headers)
-            body = client.decode(response)
-            if body is not None and not isinstance(body, list):
-                raise UnexpectedResponseError(f"{self._path}: expected a list of records, got {type(body).__name__}")
-            page = body or []
-            if not page:
-                return
+        async for page in client.iter_pages(
+            self._path, params=query.params, headers=headers, page_size=query.page_size
+        ):
             yield page
-            pages_seen += 1
-            link = next_link(response.headers.get("link"))
-            if link is not None:
-                next_url, params = link, None
-                continue
-            if len(page) < query.page_size:
-                return
-            next_url = self._path
-            params = dict(query.params)
-            last = _last_id(page, self._path)
-            if previous_last is not None and last == previous_last:
-                raise UnexpectedResponseError(f"{self._path}: the server returned the same page twice; paging stopped")
-            previous_last = last
-            if query.forward_only:
-                params["pageId"] = last
-            else:
-                params["page"] = pages_seen + 1
 
     async def _numbered_page(self, query: ListQuery, number: int) -> RawPage:
         params = dict(query.params)

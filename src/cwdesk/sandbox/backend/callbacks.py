@@ -25,6 +25,7 @@ from typing import Any
 import httpx
 
 from cwdesk.sandbox.backend.manage import Change, ManageBackend
+from cwdesk.sandbox.backend.records import public_hrefs
 
 SIGNING_KEY_PATH = "/_sandbox/callbacks/signing-key"
 
@@ -92,7 +93,8 @@ class CallbackDelivery:
             payload = {
                 "Action": change.action,
                 "CompanyId": self.company,
-                "Entity": json.dumps(change.record, separators=(",", ":")),
+                # The entity's hrefs on the sandbox's own base URL, as in answers.
+                "Entity": public_hrefs(json.dumps(change.record, separators=(",", ":")), self.base_url()),
                 "FromUrl": self.base_url(),
                 "ID": change.record["id"],
                 "MemberId": change.member_id,

@@ -7,7 +7,9 @@ Not for: HTTP (``manage_api.py``) or validation (``records.py``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+from cwdesk.sandbox.backend.records import HREF_PREFIX
 
 
 @dataclass(frozen=True)
@@ -68,17 +70,29 @@ class Kind:
     """Fields joined by a space to form the ``name`` of a reference to this kind."""
     reference_extra: tuple[str, ...] = ()
     """Extra fields copied into references (``identifier`` for companies and members)."""
+    reference_renamed: tuple[tuple[str, str], ...] = ()
+    """Fields copied into references under another name: a priority's ``sortOrder`` is its reference's ``sort``
+    (``"priority": {"id": 8, "name": "Priority 4 - Low", "sort": 4}`` in get_ticket_by_id.json.resp)."""
     callback_type: str | None = None
     """The ``type`` a callback registers for (``company``, ``contact``, ``ticket``, ...)."""
-    defaults: dict[str, object] = field(default_factory=dict)
-    """Values ConnectWise fills when a create leaves them out."""
+    parent_field: str | None = None
+    """The field of a child record that names its parent: a reference (``company``) or an id (``ticketId``)."""
+    href: str | None = None
+    """The key of the href in references to this kind when it is not ``<last word>_href`` (``timeZoneSetup_href``)."""
+    links: tuple[tuple[str, str], ...] = ()
+    """The ``*_href`` links of a record's ``_info``: key and path, ``{id}`` standing for the record's id."""
 
     @property
     def table(self) -> str:
         return "mg_" + self.name
 
     def href_key(self) -> str:
-        return self.name.split("_")[-1] + "_href"
+        return self.href or self.name.split("_")[-1] + "_href"
+
+    @property
+    def parent_key(self) -> str | None:
+        """The field naming the parent (``parent_field``, else the parent kind's name)."""
+        return self.parent_field or self.parent
 
 
 KINDS: dict[str, Kind] = {
@@ -101,7 +115,16 @@ KINDS: dict[str, Kind] = {
             unique=("identifier",),
             reference_extra=("identifier",),
             callback_type="company",
-            defaults={"deletedFlag": False, "leadFlag": False, "unsubscribeFlag": False, "isVendorFlag": False},
+            # The links a recorded company shows (rapid7/insightconnect-plugins
+            # plugins/connectwise/unit_test/responses/get_company.json.resp) that lead to paths the sandbox serves.
+            links=(
+                ("contacts_href", "/company/contacts?conditions=company/id={id}"),
+                ("agreements_href", "/finance/agreements?conditions=company/id={id}"),
+                ("tickets_href", "/service/tickets?conditions=company/id={id}"),
+                ("sites_href", "/company/companies/{id}/sites"),
+                ("teams_href", "/company/companies/{id}/teams"),
+                ("notes_href", "/company/companies/{id}/notes"),
+            ),
         ),
         Kind(
             "site",
@@ -110,7 +133,6 @@ KINDS: dict[str, Kind] = {
             "Site",
             columns=(*_text("name"), *_int("company/id"), *_bool("inactiveFlag"), *_UPDATED),
             parent="company",
-            defaults={"inactiveFlag": False, "primaryAddressFlag": False, "defaultBillingFlag": False},
         ),
         Kind("company_status", "/company/companies/statuses", "CompanyStatus", "CompanyStatus", _text("name")),
         Kind("company_type", "/company/companies/types", "CompanyType", "CompanyType", _text("name")),
@@ -127,7 +149,9 @@ KINDS: dict[str, Kind] = {
             ),
             reference_name=("firstName", "lastName"),
             callback_type="contact",
-            defaults={"inactiveFlag": False, "defaultFlag": False, "defaultBillingFlag": False},
+            # connectwise-rest's Contact typedef (JSDoc of its 2016 client) and a Go client's Contact struct list
+            # communications_href and notes_href in a contact's _info.
+            links=(("communications_href", "/company/contacts/{id}/communications"),),
         ),
         Kind(
             "contact_type",
@@ -143,9 +167,13 @@ KINDS: dict[str, Kind] = {
             "/finance/agreements",
             "Agreement",
             "Agreement",
-            columns=(*_text("name", "type/name"), *_int("company/id", "type/id"), *_bool("cancelledFlag"), *_UPDATED),
+            columns=(
+                *_text("name", "type/name", "agreementStatus"),
+                *_int("company/id", "type/id"),
+                *_bool("cancelledFlag"),
+                *_UPDATED,
+            ),
             callback_type="agreement",
-            defaults={"cancelledFlag": False, "noEndingDateFlag": False},
         ),
         Kind("agreement_type", "/finance/agreements/types", "AgreementType", "AgreementType", _text("name")),
         Kind(
@@ -161,11 +189,76 @@ KINDS: dict[str, Kind] = {
             ),
             reference_name=("summary",),
             callback_type="ticket",
-            defaults={"closedFlag": False},
+            # get_ticket_by_id.json.resp (rapid7/insightconnect-plugins) has notes_href among its _info links.
+            links=(("notes_href", "/service/tickets/{id}/notes"),),
         ),
-        Kind("board", "/service/boards", "Board", "Board", _text("name"), defaults={"inactiveFlag": False}),
+        Kind("board", "/service/boards", "Board", "Board", _text("name")),
+        # A board's statuses, teams and types: a ticket's status, team and type are those of its board, and their
+        # hrefs say so (``.../service/boards/30/statuses/550`` in get_ticket_by_id.json.resp).
+        Kind(
+            "board_status",
+            "/service/boards/{parentId}/statuses",
+            "BoardStatus",
+            "Status",
+            columns=(*_text("name"), *_int("board/id"), *_bool("closedStatus", "inactive", "defaultFlag")),
+            parent="board",
+        ),
+        Kind(
+            "board_team",
+            "/service/boards/{parentId}/teams",
+            "BoardTeam",
+            "Team",
+            _text("name"),
+            parent="board",
+            parent_field="boardId",
+        ),
+        Kind("board_type", "/service/boards/{parentId}/types", "BoardType", "Type", _text("name"), parent="board"),
+        Kind(
+            "ticket_note",
+            "/service/tickets/{parentId}/notes",
+            "ServiceNote",
+            "Service Note",  # "Service Note 404 not found" (rapid7 expected/note_not_found.json.exp)
+            columns=(*_text("createdBy"), *_bool("internalAnalysisFlag", "resolutionFlag", "detailDescriptionFlag")),
+            parent="ticket",
+            parent_field="ticketId",
+            reference_name=("text",),
+        ),
+        Kind(
+            "agreement_addition",
+            "/finance/agreements/{parentId}/additions",
+            "Addition",
+            "Addition",
+            columns=(*_text("product/identifier", "agreementStatus"), *_UPDATED),
+            parent="agreement",
+            parent_field="agreementId",
+            reference_name=("description",),
+        ),
+        Kind(
+            "company_note",
+            "/company/companies/{parentId}/notes",
+            "CompanyNote",
+            "Note",
+            _text("text"),
+            parent="company",
+            reference_name=("text",),
+        ),
+        Kind(
+            "company_team",
+            "/company/companies/{parentId}/teams",
+            "CompanyTeam",
+            "Team",
+            columns=(*_int("member/id", "contact/id"), *_text("teamRole/name")),
+            parent="company",
+        ),
         # Not in manage-core.json (the reconstructed spec has it); seeded with ConnectWise's five stock priorities.
-        Kind("priority", "/service/priorities", "Priority", "Priority", _text("name"), defaults={"defaultFlag": False}),
+        Kind(
+            "priority",
+            "/service/priorities",
+            "Priority",
+            "Priority",
+            _text("name"),
+            reference_renamed=(("sortOrder", "sort"),),
+        ),
         Kind(
             "member",
             "/system/members",
@@ -176,7 +269,6 @@ KINDS: dict[str, Kind] = {
             reference_name=("firstName", "lastName"),
             reference_extra=("identifier",),
             callback_type="member",
-            defaults={"inactiveFlag": False},
         ),
         Kind("security_role", "/system/securityroles", "SecurityRole", "SecurityRole", _text("name")),
         Kind(
@@ -186,12 +278,19 @@ KINDS: dict[str, Kind] = {
             "Callback",
             _text("type", "url"),
             reference_name=("description",),
-            defaults={"inactiveFlag": False},
         ),
         Kind("department", "/system/departments", "Department", "Department", _text("identifier", "name")),
         Kind("location", "/system/locations", "Location", "Location", _text("name")),
         # Not in manage-core.json (the reconstructed spec has it); read-only here, seeded with US and UK zones.
-        Kind("time_zone", "/system/timeZoneSetups", "TimeZoneSetup", "TimeZoneSetup", _text("name")),
+        # References to it carry ``timeZoneSetup_href`` (get_company.json.resp, rapid7/insightconnect-plugins).
+        Kind(
+            "time_zone",
+            "/system/timeZoneSetups",
+            "TimeZoneSetup",
+            "TimeZoneSetup",
+            _text("name"),
+            href="timeZoneSetup_href",
+        ),
     )
 }
 
@@ -208,6 +307,9 @@ REFERENCE_KINDS: dict[str, str] = {
     "AgreementTypeReference": "agreement_type",
     "TicketReference": "ticket",
     "BoardReference": "board",
+    "ServiceStatusReference": "board_status",
+    "ServiceTeamReference": "board_team",
+    "ServiceTypeReference": "board_type",
     "PriorityReference": "priority",
     "MemberReference": "member",
     "SecurityRoleReference": "security_role",
@@ -216,17 +318,46 @@ REFERENCE_KINDS: dict[str, str] = {
     "TimeZoneSetupReference": "time_zone",
 }
 
+#: Kinds whose references are resolved against a ticket's board (``manage.ticket_rules``), not the whole table:
+#: "New" is a status of every board.
+BOARD_SCOPED = frozenset({"board_status", "board_team", "board_type"})
+
 #: Small fixed lists ConnectWise keeps in setup tables that the core spec does not expose as paths: references to
 #: them are accepted by id or by name and filled in, like references to stored records.
 CATALOGS: dict[str, tuple[tuple[int, str], ...]] = {
     "CountryReference": ((1, "United States"), (2, "Canada"), (3, "United Kingdom")),
-    "ServiceStatusReference": ((1, "New"), (2, "In Progress"), (3, "Waiting on Client"), (4, "Closed - Resolved")),
-    "ServiceTypeReference": ((1, "Incident"), (2, "Request"), (3, "Problem")),
     "CommunicationTypeReference": ((1, "Email"), (2, "Direct"), (3, "Cell"), (4, "Fax")),
     "StateReference": (),
     "CorporateStructureLevelReference": ((1, "Corporate"), (2, "Region")),
     "BillingCycleReference": ((1, "Monthly"), (2, "Quarterly"), (3, "Annually")),
 }
+
+#: The hrefs of references to setup records the sandbox does not serve, where the path is known:
+#: ``"country": {"id": 1, "name": "United States", "_info": {"country_href": ".../company/countries/1"}}`` and
+#: ``"currency": {..., "_info": {"currency_href": ".../finance/currencies/7"}}`` (rapid7/insightconnect-plugins
+#: get_company.json.resp, get_ticket_by_id.json.resp).
+CATALOG_HREFS: dict[str, tuple[str, str]] = {
+    "CountryReference": ("country_href", "/company/countries"),
+    "CurrencyReference": ("currency_href", "/finance/currencies"),
+}
+
+
+def catalog_info(schema: str, entry_id: object) -> dict[str, str] | None:
+    """The ``_info`` of a reference to a setup record the sandbox does not serve, or None when its path is unknown."""
+    if schema not in CATALOG_HREFS or not isinstance(entry_id, int):
+        return None
+    key, path = CATALOG_HREFS[schema]
+    return {key: f"{HREF_PREFIX}{path}/{entry_id}"}
+
+
+def catalog_reference(schema: str, entry_id: int, name: str) -> dict[str, object]:
+    """A reference to a catalog entry as ConnectWise embeds it (with its href where the path is known)."""
+    ref: dict[str, object] = {"id": entry_id, "name": name}
+    info = catalog_info(schema, entry_id)
+    if info:
+        ref["_info"] = info
+    return ref
+
 
 #: The communication type each communication type name belongs to (ContactCommunicationItem.communicationType).
 COMMUNICATION_TYPES = {"Email": "Email", "Direct": "Phone", "Cell": "Phone", "Fax": "Fax"}

@@ -10,12 +10,25 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from cwdesk.sandbox.backend.kinds import CATALOGS, COMMUNICATION_TYPES, KINDS, REFERENCE_KINDS, Kind
+import orjson
+
+from cwdesk.sandbox.backend.defaults import fill, new_info
+from cwdesk.sandbox.backend.kinds import (
+    BOARD_SCOPED,
+    CATALOGS,
+    COMMUNICATION_TYPES,
+    KINDS,
+    REFERENCE_KINDS,
+    Kind,
+    catalog_info,
+    catalog_reference,
+)
 from cwdesk.sandbox.backend.query import (
     Param,
     child_conditions_sql,
@@ -25,7 +38,6 @@ from cwdesk.sandbox.backend.query import (
 )
 from cwdesk.sandbox.backend.records import (
     COMPANY_IDENTIFIER,
-    HREF_PREFIX,
     MEMBER_IDENTIFIER_MAX,
     ManageError,
     Problems,
@@ -38,6 +50,9 @@ from cwdesk.sandbox.backend.records import (
     timestamp,
     unknown_member,
 )
+from cwdesk.sandbox.backend.references import default_reference, parent_of
+from cwdesk.sandbox.backend.references import reference_to as reference_to  # long imported from here
+from cwdesk.sandbox.backend.related import agreement_type_defaults, note_flags, set_parent, ticket_rules
 from cwdesk.sandbox.backend.spec import Property, properties
 
 #: Fields a record never shows after a write (spec: "Only available for POST, will not be returned").
@@ -137,6 +152,16 @@ class ManageBackend:
         record: dict[str, Any] = json.loads(row[0])
         return record
 
+    def member_by_identifier(self, identifier: str) -> dict[str, Any]:
+        """``GET /system/members/{identifier}``; 404 as for an unknown id when no member has it."""
+        row = self.db.execute(
+            "SELECT data FROM mg_member WHERE c_identifier = ? ORDER BY id LIMIT 1", (identifier,)
+        ).fetchone()
+        if row is None:
+            raise ManageError(404, "NotFound", f"Member {identifier} not found")
+        record: dict[str, Any] = json.loads(row[0])
+        return record
+
     def exists(self, kind: Kind, record_id: int) -> bool:
         return self.db.execute(f"SELECT 1 FROM {kind.table} WHERE id = ?", (record_id,)).fetchone() is not None
 
@@ -152,14 +177,21 @@ class ManageBackend:
         """
         if parent_id is not None:
             self.get(KINDS[kind.parent or ""], parent_id)
-        record = self._checked(kind, body, record_id=None, parent_id=parent_id, creating=True)
+        moment = self.clock()
+        record = self._checked(kind, body, record_id=None, parent_id=parent_id, creating=True, now=moment)
         site_name = record.pop("site", {}).get("name") if kind.name == "company" else None
-        now = timestamp(self.clock())
+        now = timestamp(moment)
         who = _who(member)
         record_id = self._next_id(kind)
         record = {"id": record_id, **record}
-        record["_info"] = {"lastUpdated": now, "updatedBy": who, "dateEntered": now, "enteredBy": who}
-        site = self._company_site(record, str(site_name), now, who) if site_name else None
+        if kind.name == "ticket_note":
+            # A note is written by the member the API key acts as (create_ticket_note_few_parameters.json.resp).
+            if member and member.get("id") is not None and "member" not in record:
+                record["member"] = reference_to(KINDS["member"], member, "MemberReference")
+            record.setdefault("dateCreated", now)
+            record.setdefault("createdBy", who)
+        record["_info"] = new_info(kind, now, who, record_id)
+        site = self._company_site(record, str(site_name), moment, who) if site_name else None
         if site is not None:
             record["site"] = reference_to(KINDS["site"], site, "SiteReference")
         self._store(kind, record, parent_id, insert=True)
@@ -169,7 +201,7 @@ class ManageBackend:
             self._announce(KINDS["site"], "added", site, member)
         return record
 
-    def _company_site(self, company: dict[str, Any], name: str, now: str, who: str) -> dict[str, Any]:
+    def _company_site(self, company: dict[str, Any], name: str, moment: datetime, who: str) -> dict[str, Any]:
         """The site a company create makes from ``site: {"name": ...}``. It takes the company's address and phone and
         is the company's primary, billing, shipping and mailing address, as the seeded main sites are (unverified:
         no recording shows a new site's fields; docs/sandbox.md lists it)."""
@@ -181,9 +213,10 @@ class ManageBackend:
             site["stateReference"] = {"identifier": company["state"], "name": company["state"]}
         for flag in ("primaryAddressFlag", "defaultBillingFlag", "defaultShippingFlag", "defaultMailingFlag"):
             site[flag] = True
+        site_kind = KINDS["site"]
         site["company"] = reference_to(KINDS["company"], company, "CompanyReference")
-        site.update({k: v for k, v in KINDS["site"].defaults.items() if k not in site})
-        site["_info"] = {"lastUpdated": now, "updatedBy": who, "dateEntered": now, "enteredBy": who}
+        fill(site_kind, site, Problems(resource="companySite"), now=moment, guid=lambda: str(uuid.uuid4()))
+        site["_info"] = new_info(site_kind, timestamp(moment), who, int(site["id"]))
         return site
 
     def replace(
@@ -202,13 +235,14 @@ class ManageBackend:
         current = self.get(kind, record_id, parent_id=parent_id)
         if kind.name == "company" and isinstance(body, dict) and any(k.lower() == "types" for k in body):
             _refuse_company_types()
-        record = self._checked(kind, body, record_id=record_id, parent_id=parent_id, creating=False)
+        moment = self.clock()
+        record = self._checked(kind, body, record_id=record_id, parent_id=parent_id, creating=False, now=moment)
         if kind.name == "company":
             record["types"] = current.get("types") or []
             for name in ("deletedFlag", "dateDeleted", "deletedBy"):
                 if name in current:
                     record[name] = current[name]
-        return self._save_update(kind, current, record, parent_id, member)
+        return self._save_update(kind, current, record, parent_id, member, moment)
 
     def patch(
         self,
@@ -228,8 +262,9 @@ class ManageBackend:
                     _refuse_company_types()
         editable = {k: v for k, v in current.items() if k not in ("id", "_info")}
         patched = apply_patch(editable, operations, kind.schema)
-        record = self._checked(kind, patched, record_id=record_id, parent_id=parent_id, creating=False)
-        return self._save_update(kind, current, record, parent_id, member)
+        moment = self.clock()
+        record = self._checked(kind, patched, record_id=record_id, parent_id=parent_id, creating=False, now=moment)
+        return self._save_update(kind, current, record, parent_id, member, moment)
 
     def delete(
         self, kind: Kind, record_id: int, *, parent_id: int | None = None, member: dict[str, Any] | None = None
@@ -261,6 +296,9 @@ class ManageBackend:
         self.db.execute(f"DELETE FROM {kind.table} WHERE id = ?", (record_id,))
         if kind.name == "contact":
             self.db.execute("DELETE FROM mg_contact_item WHERE contact_id = ?", (record_id,))
+        for child in KINDS.values():
+            if child.parent == kind.name:  # a company's sites, notes and teams go with it, a ticket's notes...
+                self.db.execute(f"DELETE FROM {child.table} WHERE parent_id = ?", (record_id,))
         self._announce(kind, "deleted", current, member)
 
     def _save_update(
@@ -270,12 +308,13 @@ class ManageBackend:
         record: dict[str, Any],
         parent_id: int | None,
         member: dict[str, Any] | None,
+        moment: datetime,
     ) -> dict[str, Any]:
         info = dict(current.get("_info") or {})
-        info["lastUpdated"] = timestamp(self.clock())
+        info["lastUpdated"] = timestamp(moment)
         info["updatedBy"] = _who(member)
         saved = {"id": current["id"], **record, "_info": info}
-        self._store(kind, saved, parent_id if parent_id is not None else _parent_of(kind, current), insert=False)
+        self._store(kind, saved, parent_id if parent_id is not None else parent_of(kind, current), insert=False)
         self._announce(kind, "updated", saved, member)
         return saved
 
@@ -284,7 +323,7 @@ class ManageBackend:
         rows = []
         items: list[tuple[Any, ...]] = []
         for record in records:
-            rows.append((record["id"], _parent_of(kind, record), json.dumps(record, separators=(",", ":"))))
+            rows.append((record["id"], parent_of(kind, record), orjson.dumps(record).decode()))
             if kind.name == "contact":
                 items.extend(_item_rows(record))
         self.db.executemany(f"INSERT INTO {kind.table} (id, parent_id, data) VALUES (?, ?, ?)", rows)
@@ -292,7 +331,8 @@ class ManageBackend:
             self.db.executemany("INSERT INTO mg_contact_item VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", items)
 
     def _store(self, kind: Kind, record: dict[str, Any], parent_id: int | None, *, insert: bool) -> None:
-        data = json.dumps(record, separators=(",", ":"))
+        # orjson: the same compact JSON several times faster (non-ASCII kept as UTF-8, which SQLite's JSON reads).
+        data = orjson.dumps(record).decode()
         if insert:
             self.db.execute(
                 f"INSERT INTO {kind.table} (id, parent_id, data) VALUES (?, ?, ?)", (record["id"], parent_id, data)
@@ -314,10 +354,12 @@ class ManageBackend:
 
     # ---------------------------------------------------------------------------------------------- checking
     def _checked(
-        self, kind: Kind, body: Any, *, record_id: int | None, parent_id: int | None, creating: bool
+        self, kind: Kind, body: Any, *, record_id: int | None, parent_id: int | None, creating: bool, now: datetime
     ) -> dict[str, Any]:
         if not isinstance(body, dict):
             raise ManageError(400, "InvalidObject", f"The body must be a JSON object describing a {kind.label}.")
+        # The resource in messages is the schema's name in camel case: "ticket object is invalid"
+        # (rapid7 ticket_company_not_found.json.resp), "serviceNote object is invalid" (create_ticket_note_no_flag).
         problems = Problems(resource=kind.schema[0].lower() + kind.schema[1:])
         record: dict[str, Any] = {}
         type_ids: Any = None
@@ -336,10 +378,10 @@ class ManageBackend:
             checked = self._value(prop, value, problems)
             if checked is not None:
                 record[prop.name] = checked
-        if creating:
-            for name, default in kind.defaults.items():
-                record.setdefault(name, default)
+        if parent_id is not None and kind.parent_key:
+            set_parent(self.db, kind, record, parent_id)
         self._kind_rules(kind, record, problems, creating=creating, type_ids=type_ids, parent_id=parent_id)
+        fill(kind, record, problems, now=now, guid=lambda: str(uuid.uuid4()))
         missing_required(kind.schema, record, problems)
         self._unique(kind, record, record_id, problems)
         if kind.name == "company" and record.get("site") is None:
@@ -404,6 +446,8 @@ class ManageBackend:
             return None
         given: dict[str, Any] = {"id": value} if isinstance(value, int) else _bound_id(value)
         kind_name = REFERENCE_KINDS.get(schema)
+        if kind_name in BOARD_SCOPED:
+            return {str(key): val for key, val in given.items() if str(key).lower() in ("id", "name")}
         if kind_name is not None:
             kind = KINDS[kind_name]
             record = self._lookup(kind, given)
@@ -416,11 +460,15 @@ class ManageBackend:
         if catalog:
             for entry_id, name in catalog:
                 if given.get("id") == entry_id or str(given.get("name", "")).lower() == name.lower():
-                    return {"id": entry_id, "name": name}
+                    return catalog_reference(schema, entry_id, name)
             shown = given.get("id", given.get("name"))
             problems.add("InvalidField", field_name, f"{field_name}: {shown!r} is not one of the known values.")
             return None
-        return {key: val for key, val in given.items() if key.lower() in allowed and key != "_info"}
+        free = {key: val for key, val in given.items() if key.lower() in allowed and key != "_info"}
+        info = catalog_info(schema, free.get("id"))
+        if info:
+            free["_info"] = info
+        return free
 
     @staticmethod
     def _not_found(kind: Kind, given: dict[str, Any], field_name: str, problems: Problems) -> None:
@@ -520,9 +568,6 @@ class ManageBackend:
                 default_type = self._default_reference("company_type", "CompanyTypeReference")
                 if default_type:
                     record["types"] = [default_type]
-        elif kind.name == "site" and parent_id is not None:
-            parent = self.get(KINDS["company"], parent_id)
-            record["company"] = reference_to(KINDS["company"], parent, "CompanyReference")
         elif kind.name == "contact" and type_ids is not None:
             if not isinstance(type_ids, list) or not all(isinstance(t, int) for t in type_ids):
                 problems.add("InvalidField", "typeIds", "typeIds must be a list of contact type ids.")
@@ -537,24 +582,15 @@ class ManageBackend:
                     "identifier",
                     f"Member identifier '{identifier}' is too long: at most {MEMBER_IDENTIFIER_MAX} characters.",
                 )
-        elif kind.name == "ticket" and creating:
-            if "board" not in record:
-                board = self.db.execute("SELECT data FROM mg_board ORDER BY id LIMIT 1").fetchone()
-                if board:
-                    record["board"] = reference_to(KINDS["board"], json.loads(board[0]), "BoardReference")
-            record.setdefault("status", {"id": 1, "name": "New"})
-            if "priority" not in record:
-                # ConnectWise gives a new ticket the priority marked default ("Priority 3 - Normal Response").
-                priority = self._default_reference("priority", "PriorityReference")
-                if priority:
-                    record["priority"] = priority
+        elif kind.name == "ticket":
+            ticket_rules(self.db, record, problems, creating=creating)
+        elif kind.name == "agreement" and creating:
+            agreement_type_defaults(self.db, record)
+        elif kind.name == "ticket_note":
+            note_flags(record, problems)
 
     def _default_reference(self, kind_name: str, schema: str) -> dict[str, Any] | None:
-        kind = KINDS[kind_name]
-        row = self.db.execute(
-            f"SELECT data FROM {kind.table} ORDER BY coalesce(json_extract(data, '$.defaultFlag'), 0) DESC, id LIMIT 1"
-        ).fetchone()
-        return reference_to(kind, json.loads(row[0]), schema) if row else None
+        return default_reference(self.db, kind_name, schema)
 
     def _unique(self, kind: Kind, record: dict[str, Any], record_id: int | None, problems: Problems) -> None:
         for name in kind.unique:
@@ -592,22 +628,6 @@ class ManageBackend:
         return "read only" in str(role.get("name", "")).lower()
 
 
-def reference_to(kind: Kind, record: dict[str, Any], schema: str) -> dict[str, Any]:
-    """The reference ConnectWise embeds for ``record``: id, name (or summary), extras, and an href in ``_info``."""
-    allowed = properties(schema)
-    name = " ".join(str(record.get(part) or "") for part in kind.reference_name).strip()
-    ref: dict[str, Any] = {"id": record["id"]}
-    if "identifier" in allowed and record.get("identifier") is not None:
-        ref["identifier"] = record["identifier"]
-    if "summary" in allowed:
-        ref["summary"] = name
-    elif "name" in allowed:
-        ref["name"] = name
-    path = kind.path.replace("{parentId}", str(record.get("company", {}).get("id", "")))
-    ref["_info"] = {kind.href_key(): f"{HREF_PREFIX}{path.lstrip('/')}/{record['id']}"}
-    return ref
-
-
 def _in_use_message(kind: Kind, name: str, value: str, other_id: int) -> str:
     if kind.name == "company" and name == "identifier":
         # The live answer to a duplicate company identifier (Mwbergamo/SolutionsHub register/api/connectwise.php).
@@ -633,13 +653,6 @@ def _bound_id(given: dict[str, Any]) -> dict[str, Any]:
 
 def _who(member: dict[str, Any] | None) -> str:
     return str((member or {}).get("identifier") or "APIMember")
-
-
-def _parent_of(kind: Kind, record: dict[str, Any]) -> int | None:
-    if kind.parent is None:
-        return None
-    parent = record.get(kind.parent)
-    return int(parent["id"]) if isinstance(parent, dict) and isinstance(parent.get("id"), int) else None
 
 
 def _item_rows(record: dict[str, Any]) -> list[tuple[Any, ...]]:

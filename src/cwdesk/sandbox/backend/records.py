@@ -18,6 +18,17 @@ from cwdesk.sandbox.backend.spec import Property, properties, required
 
 #: Marks an href in stored JSON; replaced by the caller's ``{base_url}/v4_6_release/apis/3.0/`` on the way out.
 HREF_PREFIX = "cwsandbox://"
+#: Where the Manage API lives on the server (``/{codebase}apis/3.0``).
+API_ROOT = "/v4_6_release/apis/3.0"
+
+
+def public_hrefs(text: str, base_url: str) -> str:
+    """Stored JSON text with its hrefs on ``base_url`` (the sandbox's own address as its client reached it).
+
+    The backend knows no HTTP: answers (``manage_api``) and callback payloads (``callbacks``) both pass here.
+    """
+    return text.replace(HREF_PREFIX, f"{base_url}{API_ROOT}/") if HREF_PREFIX in text else text
+
 
 COMPANY_IDENTIFIER = re.compile(r"^[A-Za-z0-9]+$")
 MEMBER_IDENTIFIER_MAX = 15

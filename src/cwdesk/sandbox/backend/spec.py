@@ -47,6 +47,18 @@ def manage_spec() -> dict[str, Any]:
     return loaded
 
 
+@cache
+def children_spec() -> dict[str, Any]:
+    """The parsed ``manage-children.json``: the child collections real clients call that the core spec lacks.
+
+    Board statuses, teams and types, ticket notes, agreement additions, company notes and teams, contact
+    communications; its ``info.description`` says which spec file each schema was copied from.
+    """
+    with spec_path("manage-children.json").open(encoding="utf-8") as handle:
+        loaded: dict[str, Any] = json.load(handle)
+    return loaded
+
+
 @dataclass(frozen=True)
 class Property:
     """One property of an object schema, with what the emulator needs to check and query it."""
@@ -121,13 +133,20 @@ def path_methods(template: str) -> frozenset[str]:
     """The HTTP methods the spec has on ``template`` (``/company/companies/{id}``), upper case; empty if none."""
     if template in EXTRA_PATHS:
         return EXTRA_PATHS[template]
+    children: dict[str, list[str]] = children_spec()["paths"]
+    if template in children:
+        return frozenset(children[template])
     path = manage_spec()["paths"].get(template, {})
     return frozenset(method.upper() for method in path if method != "parameters")
 
 
 @cache
 def _schemas() -> dict[str, Any]:
-    schemas: dict[str, Any] = {**EXTRA_SCHEMAS, **manage_spec()["components"]["schemas"]}
+    schemas: dict[str, Any] = {
+        **EXTRA_SCHEMAS,
+        **children_spec()["components"]["schemas"],
+        **manage_spec()["components"]["schemas"],
+    }
     return schemas
 
 

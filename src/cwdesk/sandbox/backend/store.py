@@ -29,6 +29,12 @@ def create_manage_tables(db: sqlite3.Connection) -> None:
         columns = ["id INTEGER PRIMARY KEY", "parent_id INTEGER", "data TEXT NOT NULL"]
         columns += [column.ddl() for column in kind.columns]
         db.execute(f"CREATE TABLE IF NOT EXISTS {kind.table} ({', '.join(columns)})")
+        # A database file from an older cwdesk lacks the columns indexed since: SQLite can add generated columns
+        # only as VIRTUAL (computed on read), which still answer conditions and take an index.
+        present = {row[1] for row in db.execute(f"PRAGMA table_xinfo({kind.table})")}
+        for column in kind.columns:
+            if column.column not in present:
+                db.execute(f"ALTER TABLE {kind.table} ADD COLUMN {column.ddl().replace(' STORED', ' VIRTUAL')}")
         if kind.parent:
             db.execute(f"CREATE INDEX IF NOT EXISTS ix_{kind.table}_parent ON {kind.table} (parent_id)")
         for column in kind.columns:

@@ -121,11 +121,13 @@ def test_the_tls_sandbox_keeps_its_keys_in_the_private_data_folder(tmp_path: Pat
         env={**env, "CWDESK_HOME": str(home)}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
-        wait_for(lambda: any(home.glob("sandbox-tls/*key*")), 60, "the sandbox's TLS key")
+        # Each run has its own folder under sandbox-tls/ (removed when it stops): look while it runs.
+        wait_for(lambda: any(home.glob("sandbox-tls/*/*key*")), 60, "the sandbox's TLS key")
+        keys = list(home.glob("sandbox-tls/*/*key*"))
+        assert keys and all(_mode(key) == 0o600 for key in keys)
+        assert all(_mode(key.parent) == 0o700 for key in keys)
     finally:
         process.terminate()
         process.wait(15)
     assert _mode(home) == 0o700
-    for key in home.glob("sandbox-tls/*key*"):
-        assert _mode(key) == 0o600
     assert _cwdesk(home, "jobs", "list").returncode == 0  # and the app starts on that folder

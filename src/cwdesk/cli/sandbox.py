@@ -1,17 +1,30 @@
-"""``cwdesk sandbox serve``: the ConnectWise Manage + Automate emulator as a standalone server on this machine.
+"""``cwdesk sandbox serve``: the ConnectWise Manage + Automate emulator as a standalone server on this machine;
+``cwdesk sandbox diff``: where the sandbox answers differently from a real ConnectWise.
 
-Not for: the emulator itself (``cwdesk.sandbox``); this module only reads options, prints how to connect and runs
-uvicorn.
+Not for: the emulator itself (``cwdesk.sandbox``) or the diff's battery and comparison
+(``cwdesk.workflows.sandbox_diff``); this module only reads options, builds the clients, prints and runs uvicorn.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import signal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from cwdesk.cli.output import EXIT_USAGE
+from cwdesk.cli.output import EXIT_PARTIAL, EXIT_USAGE, OutputFormat
+
+if TYPE_CHECKING:
+    from cwdesk.automate.client import AutomateClient
+    from cwdesk.manage.client import ManageClient
+    from cwdesk.workflows.sandbox_diff import DiffReport
+
+EXIT_DIFFERENCES = EXIT_PARTIAL
+"""``cwdesk sandbox diff`` ends with 3 when the two servers differ (0 when they agree)."""
 
 app = typer.Typer(help="Run a local ConnectWise Manage and Automate emulator (the sandbox).", no_args_is_help=True)
 
@@ -33,6 +46,10 @@ def _rate(value: str | None) -> int | None:
     if match is None or int(match.group(1)) < 1:
         raise typer.BadParameter("write requests per minute, e.g. 60 or 60/min")
     return int(match.group(1))
+
+
+def _exit_on_signal(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 @app.command()
@@ -57,7 +74,7 @@ def serve(
     from cwdesk.private_files import private_folder
     from cwdesk.sandbox import Sandbox
     from cwdesk.sandbox.manage_api import API_ROOT
-    from cwdesk.sandbox.tls import make_certificates
+    from cwdesk.sandbox.tls import make_certificates, run_folder
 
     try:
         seed_value = _seed(seed)
@@ -84,9 +101,12 @@ def serve(
     )
     ssl: dict[str, str] = {}
     ca_pem = None
+    tls_folder = None
     if tls:
-        # In cwdesk's private data folder (0700: the CA's and server's keys are inside; private_files.py).
-        files = make_certificates(private_folder(data_dir()) / "sandbox-tls", [shown_host, host])
+        # A folder per run, inside cwdesk's private data folder (0700; private_files.py): a second sandbox never
+        # overwrites the CA that clients of the first one trust.
+        tls_folder = run_folder(private_folder(data_dir()) / "sandbox-tls", port)
+        files = make_certificates(tls_folder, [shown_host, host])
         ssl = {"ssl_certfile": str(files.cert_pem), "ssl_keyfile": str(files.key_pem)}
         ca_pem = files.ca_pem
     manage = sandbox.manage_credentials
@@ -102,5 +122,113 @@ def serve(
     typer.echo("             (changes need the header X-Sandbox-Control: 1 and a JSON body)")
     if ca_pem is not None:
         typer.echo(f"  TLS:       trust the CA certificate {ca_pem}")
+        typer.echo(f"             (this run's own files, removed when it stops: {tls_folder})")
     typer.echo("These are sandbox-only credentials. Press Ctrl+C to stop.")
-    uvicorn.run(sandbox.asgi_app(), host=host, port=port, log_level="warning", **ssl)  # type: ignore[arg-type]
+    if tls_folder is not None:
+        # uvicorn shuts down gracefully on SIGTERM and then raises the signal again with the handler it found
+        # (uvicorn/server.py, capture_signals); with this one that ends in SystemExit, so the folder is removed.
+        signal.signal(signal.SIGTERM, _exit_on_signal)
+    try:
+        uvicorn.run(sandbox.asgi_app(), host=host, port=port, log_level="warning", **ssl)  # type: ignore[arg-type]
+    finally:
+        if tls_folder is not None:
+            shutil.rmtree(tls_folder, ignore_errors=True)
+
+
+def _real_has_automate(profile: str | None) -> bool:
+    """Whether the real side has an Automate connection, by the same order as ``connection.automate_client``."""
+    from cwdesk import config
+    from cwdesk.cli import connection
+
+    if connection.sandbox_transports()[0] is not None:
+        return True  # `use_sandbox` (tests, demo): the in-process sandbox answers both
+    name = profile or connection.selected_profile()
+    if name:
+        return bool(config.profile_section(name, "automate"))
+    if any(os.environ.get(var) for var in connection.AUTOMATE_ENV_VARS):
+        return True
+    return connection.DEFAULT_PROFILE in config.list_profiles() and bool(
+        config.profile_section(connection.DEFAULT_PROFILE, "automate")
+    )
+
+
+def _sandbox_clients(url: str | None) -> tuple[ManageClient, AutomateClient]:
+    """Manage and Automate clients of the sandbox side: an embedded demo sandbox, or a running one at ``url``."""
+    from cwdesk.automate.client import AutomateClient
+    from cwdesk.automate.credentials import AutomateCredentials
+    from cwdesk.config import ManageCredentials
+    from cwdesk.manage.client import ManageClient
+    from cwdesk.sandbox import Sandbox
+    from cwdesk.sandbox.server import DEFAULT_BASE_URL
+
+    sandbox = Sandbox(seed="demo" if url is None else None, base_url=url or DEFAULT_BASE_URL)
+    manage = ManageCredentials(**sandbox.manage_credentials)  # the sandbox's fixed keys, on either side
+    automate = AutomateCredentials(**sandbox.automate_credentials)
+    if url is not None:
+        sandbox.close()  # only its credentials were needed: the running sandbox answers
+        return ManageClient(credentials=manage), AutomateClient(credentials=automate)
+    return (
+        ManageClient(credentials=manage, transport=sandbox.transport()),
+        AutomateClient(credentials=automate, transport=sandbox.transport()),
+    )
+
+
+def print_report(report: DiffReport, output: OutputFormat) -> None:
+    """The differences as a table (or the whole report as JSON): names, types and rels only, never values."""
+    import json
+
+    from cwdesk.cli.output import emit
+
+    if output is OutputFormat.json:
+        typer.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+        return
+    if output is not OutputFormat.table:
+        emit(
+            (vars(d) for d in report.differences), output=output, columns=["probe", "aspect", "name", "real", "sandbox"]
+        )
+        return
+    if report.differences:
+        rows = (vars(d) for d in report.differences)
+        emit(rows, output=output, columns=["probe", "aspect", "name", "real", "sandbox"], title="Differences")
+    probed = len(report.probes)
+    differing = len({d.probe for d in report.differences})
+    typer.echo(f"{probed} probes, {differing} with differences, {len(report.differences)} differences in all.")
+    for note in report.skipped:
+        typer.echo(f"Skipped {note}.")
+
+
+@app.command()
+def diff(
+    profile: str | None = typer.Option(
+        None, "--profile", "-p", help="Profile of the real ConnectWise (default: CWM_*/CWA_* env, or 'default')."
+    ),
+    sandbox_url: str | None = typer.Option(
+        None, "--sandbox-url", help="A running `cwdesk sandbox serve` to compare (default: an embedded demo sandbox)."
+    ),
+    output: OutputFormat = typer.Option(OutputFormat.table, "--output", "-o", help="table, json or csv."),
+) -> None:
+    """Run a fixed read-only battery (GETs, pages of 2) on a real ConnectWise and the sandbox; print what differs.
+
+    Only field names, JSON types, header presence, Link rels, statuses and error messages are printed, never a
+    record's values. Exit code 0 when both answer alike, 3 when they differ.
+    """
+    from cwdesk.cli import connection
+    from cwdesk.workflows.sandbox_diff import diff_servers
+
+    with connection.reporting_errors():
+        real_manage = connection.manage_client(profile)
+        real_automate = connection.automate_client(profile) if _real_has_automate(profile) else None
+        sandbox_manage, sandbox_automate = _sandbox_clients(sandbox_url)
+        try:
+            report = diff_servers(
+                real_manage.request,
+                sandbox_manage.request,
+                real_automate.core.request if real_automate is not None else None,
+                sandbox_automate.core.request,
+            )
+        finally:
+            for client in (real_manage, real_automate, sandbox_manage, sandbox_automate):
+                if client is not None:
+                    client.close()
+    print_report(report, output)
+    raise typer.Exit(EXIT_DIFFERENCES if report.differences else 0)

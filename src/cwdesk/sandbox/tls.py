@@ -1,13 +1,20 @@
 """A throwaway certificate authority and server certificate so ``cwdesk sandbox serve --tls`` speaks HTTPS.
 
 Many ConnectWise scripts hard-code ``https://``; they run against the sandbox unchanged once they trust the CA
-``.pem`` this writes (``SSL_CERT_FILE``, ``REQUESTS_CA_BUNDLE``, ``httpx.Client(verify=...)``).
+``.pem`` this writes (``SSL_CERT_FILE``, ``REQUESTS_CA_BUNDLE``, ``NODE_EXTRA_CA_CERTS``, ``httpx.Client(verify=...)``).
+
+Every ``--tls`` sandbox gets a folder of its own (``run_folder``), so a second sandbox started while the first runs
+never overwrites the CA the first one's clients trust. The folder is readable by its owner only and the server's
+private key is created with mode 0600 (never world-readable, not even for a moment); the CA's private key is never
+written at all: it signs the one server certificate and is dropped.
 Not for: production TLS.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import os
+import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -35,9 +42,25 @@ def _name(common_name: str) -> x509.Name:
     )
 
 
+def run_folder(root: Path, port: int) -> Path:
+    """A new, private folder under ``root`` for one sandbox run on ``port`` (``port-8901-<random>``)."""
+    root.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f"port-{port}-", dir=root))  # mkdtemp creates it with mode 0700
+
+
+def _write(path: Path, content: bytes, mode: int) -> None:
+    # O_EXCL: a file left by someone else is never reused; the mode applies from creation on.
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(content)
+
+
 def make_certificates(folder: Path, hosts: list[str]) -> TLSFiles:
-    """Write a new CA and a server certificate for ``hosts`` (names or IP addresses) into ``folder``."""
-    folder.mkdir(parents=True, exist_ok=True)
+    """Write a new CA and a server certificate for ``hosts`` (names or IP addresses) into ``folder``.
+
+    ``folder`` must not hold certificates yet (use ``run_folder`` for a new one): existing files are never replaced.
+    """
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     now = datetime.now(UTC) - timedelta(minutes=5)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_cert = (
@@ -91,10 +114,15 @@ def make_certificates(folder: Path, hosts: list[str]) -> TLSFiles:
         .sign(ca_key, hashes.SHA256())
     )
     files = TLSFiles(folder / "sandbox-ca.pem", folder / "sandbox-cert.pem", folder / "sandbox-key.pem")
-    files.ca_pem.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
-    files.cert_pem.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    files.key_pem.write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    private = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-    files.key_pem.chmod(0o600)
+    try:
+        _write(files.ca_pem, ca_cert.public_bytes(serialization.Encoding.PEM), 0o644)
+        _write(files.cert_pem, cert.public_bytes(serialization.Encoding.PEM), 0o644)
+        _write(files.key_pem, private, 0o600)
+    except FileExistsError as exc:
+        raise FileExistsError(
+            f"{exc.filename} already exists: each sandbox needs a folder of its own (see run_folder)."
+        ) from None
     return files

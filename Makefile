@@ -9,12 +9,17 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e '.[dev,postgres]'
 	touch $@
 
+# connectwise-rest, a ConnectWise client written by others that the tests run unchanged against the sandbox.
+NODE_CLIENTS := tests/third_party/node
+$(NODE_CLIENTS)/node_modules/.package-lock.json: $(NODE_CLIENTS)/package-lock.json
+	npm ci --prefix $(NODE_CLIENTS) --no-audit --no-fund --loglevel=error
+
 install: $(VENV)/.installed
 
 demo: $(VENV)/.installed
 	$(VENV)/bin/cwdesk console --demo
 
-test: $(VENV)/.installed
+test: $(VENV)/.installed $(NODE_CLIENTS)/node_modules/.package-lock.json
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/mypy --strict src
 	$(VENV)/bin/lint-imports

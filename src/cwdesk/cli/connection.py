@@ -171,6 +171,19 @@ def async_manage_client(profile: str | None = None) -> AsyncManageClient:
     _no_connection("Manage", MANAGE_ENV_VARS)
 
 
+def automate_configured(profile: str | None = None) -> bool:
+    """Whether this invocation has an Automate connection, by the same order as ``automate_client`` (Automate is
+    optional for the console, the worker and ``sandbox diff``: without one they leave Automate out)."""
+    if _selection.sandbox is not None:
+        return True  # `use_sandbox` (tests, demo): the in-process sandbox answers both
+    name = profile or _selection.profile
+    if name:
+        return bool(config.profile_section(name, "automate"))
+    if _env_is_set(AUTOMATE_ENV_VARS):
+        return True
+    return _default_profile_exists() and bool(config.profile_section(DEFAULT_PROFILE, "automate"))
+
+
 def automate_client(profile: str | None = None) -> AutomateClient:
     """An ``AutomateClient`` for this invocation, chosen by the rule in the module docstring."""
     from cwdesk.automate.client import AutomateClient

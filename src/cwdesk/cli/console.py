@@ -142,12 +142,8 @@ def console(
     else:
         with connection.reporting_errors():
             manage = connection.manage_client(profile)
-            automate = None
-            if profile or any(os.environ.get(name) for name in connection.AUTOMATE_ENV_VARS):
-                try:
-                    automate = connection.automate_client(profile)
-                except typer.Exit:
-                    automate = None  # Automate is optional: the Automate view says it is not configured
+            # Automate is optional: without it the Automate view says it is not configured.
+            automate = connection.automate_client(profile) if connection.automate_configured(profile) else None
         connections = Connections(
             mode="live",
             manage=manage,

@@ -7,7 +7,6 @@ Not for: the emulator itself (``cwdesk.sandbox``) or the diff's battery and comp
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import signal
@@ -135,23 +134,6 @@ def serve(
             shutil.rmtree(tls_folder, ignore_errors=True)
 
 
-def _real_has_automate(profile: str | None) -> bool:
-    """Whether the real side has an Automate connection, by the same order as ``connection.automate_client``."""
-    from cwdesk import config
-    from cwdesk.cli import connection
-
-    if connection.sandbox_transports()[0] is not None:
-        return True  # `use_sandbox` (tests, demo): the in-process sandbox answers both
-    name = profile or connection.selected_profile()
-    if name:
-        return bool(config.profile_section(name, "automate"))
-    if any(os.environ.get(var) for var in connection.AUTOMATE_ENV_VARS):
-        return True
-    return connection.DEFAULT_PROFILE in config.list_profiles() and bool(
-        config.profile_section(connection.DEFAULT_PROFILE, "automate")
-    )
-
-
 def _sandbox_clients(url: str | None) -> tuple[ManageClient, AutomateClient]:
     """Manage and Automate clients of the sandbox side: an embedded demo sandbox, or a running one at ``url``."""
     from cwdesk.automate.client import AutomateClient
@@ -217,7 +199,7 @@ def diff(
 
     with connection.reporting_errors():
         real_manage = connection.manage_client(profile)
-        real_automate = connection.automate_client(profile) if _real_has_automate(profile) else None
+        real_automate = connection.automate_client(profile) if connection.automate_configured(profile) else None
         sandbox_manage, sandbox_automate = _sandbox_clients(sandbox_url)
         try:
             report = diff_servers(

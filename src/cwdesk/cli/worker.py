@@ -7,7 +7,6 @@ Not for: starting new jobs (the commands that make them run them).
 
 from __future__ import annotations
 
-import os
 import time
 from typing import Any
 
@@ -30,11 +29,8 @@ def worker(
     engine = open_database()
     manage = connection.manage_client()
     automate: Any | None = None
-    if connection.selected_profile() or any(os.environ.get(name) for name in connection.AUTOMATE_ENV_VARS):
-        try:
-            automate = connection.automate_client()
-        except typer.Exit:
-            automate = None  # Automate is optional: its jobs are left to a process that has it
+    if connection.automate_configured():  # optional: without it, Automate jobs are left to a process that has it
+        automate = connection.automate_client()
     running: list[Any] = []
     try:
         while True:

@@ -21,6 +21,7 @@ from cwdesk.cli import console as console_cli
 from cwdesk.cli import contacts as contacts_cli
 from cwdesk.cli import health as health_cli
 from cwdesk.cli import jobs as jobs_cli
+from cwdesk.cli import mcp as mcp_cli
 from cwdesk.cli import members as members_cli
 from cwdesk.cli import onboard as onboard_cli
 from cwdesk.cli import operations as operations_cli
@@ -93,6 +94,7 @@ app.command(name="delete-op")(operations_cli.delete_op)
 app.add_typer(health_cli.app, name="health")
 app.add_typer(jobs_cli.app, name="jobs")
 app.add_typer(members_cli.app, name="members")
+app.command(name="mcp")(mcp_cli.mcp)
 app.command(name="mutate")(operations_cli.mutate)
 app.command(name="onboard")(onboard_cli.onboard)
 app.command(name="query")(operations_cli.query)

@@ -10,7 +10,7 @@ from urllib.parse import unquote_plus
 import pytest
 from mcp import Client
 
-from cwdesk.conditions import OPERATORS
+from cwdesk.conditions import OPERATORS, C
 from cwdesk.console.security import Accounts
 from cwdesk.mcp.desk import Operator
 from cwdesk.workflows import jobs
@@ -179,3 +179,24 @@ async def test_no_secret_in_any_result(in_process: InProcess) -> None:
         )
     for secret in _secrets():
         assert all(secret not in answer for answer in answers)
+
+
+async def test_a_job_rolls_back_through_plan_then_execute(in_process: InProcess) -> None:
+    async with Client(in_process.server()) as client:
+        plan = await _call(
+            client, "plan_bulk_contact_update", {"changes": ["inactiveFlag=true"], "company_ids": [ACME_DENTAL]}
+        )
+        job = await _call(client, "execute_plan", {"plan_id": plan["plan_id"], "confirm": True})
+        in_process.wait_for_jobs()
+        rollback = await _call(client, "plan_job_rollback", {"job_id": job["job_id"]})
+        assert rollback["valid"] and len(rollback["restore"]) == 3
+        await _call(client, "execute_plan", {"plan_id": rollback["plan_id"], "confirm": True})
+        in_process.wait_for_jobs()
+    contacts = in_process.desk.manage.contacts.list(where=C("company/id") == ACME_DENTAL)
+    assert [record_dict(c).get("inactiveFlag", False) for c in contacts] == [False, False, False]
+
+
+async def test_an_unknown_job_or_state_is_a_clear_error(in_process: InProcess) -> None:
+    async with Client(in_process.server()) as client:
+        assert "999" in await _error(client, "job_status", {"job_id": 999})
+        assert "not a job state" in await _error(client, "list_jobs", {"state": "sleeping"})

@@ -200,3 +200,26 @@ async def test_an_unknown_job_or_state_is_a_clear_error(in_process: InProcess) -
     async with Client(in_process.server()) as client:
         assert "999" in await _error(client, "job_status", {"job_id": 999})
         assert "not a job state" in await _error(client, "list_jobs", {"state": "sleeping"})
+
+
+async def test_find_client_finds_the_exact_name_or_identifier_even_when_others_contain_it(
+    in_process: InProcess,
+) -> None:
+    manage = in_process.desk.manage
+    manage.companies.create(
+        {
+            "name": "Acme Dental Group East",
+            "identifier": "AcmeEast",
+            "site": {"name": "Main"},
+            "status": {"name": "Active"},
+            "types": [{"name": "Client"}],
+        }
+    )
+    async with Client(in_process.server()) as client:
+        by_name = await _call(client, "find_client", {"name": "Acme Dental Group"})
+        by_identifier = await _call(client, "find_client", {"name": "AcmeEast"})
+        ambiguous = await _call(client, "find_client", {"name": "Acme Dental"})
+    assert by_name["manage"]["company"]["identifier"] == "AcmeDental"
+    assert by_identifier["manage"]["company"]["name"] == "Acme Dental Group East"
+    assert ambiguous["manage"]["found"] is False
+    assert {s["identifier"] for s in ambiguous["manage"]["suggestions"]} == {"AcmeDental", "AcmeEast"}

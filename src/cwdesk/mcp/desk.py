@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
 
 from cwdesk.automate.client import AutomateClient
-from cwdesk.conditions import OPERATORS, C, Comparison, Condition, all_of, render
+from cwdesk.conditions import OPERATORS, C, Comparison, Condition, all_of, any_of, render
 from cwdesk.console.client_detail import load_client_detail
 from cwdesk.console.security import Accounts
 from cwdesk.errors import ConfigurationError
@@ -176,15 +176,17 @@ class Desk:
         if not wanted:
             raise ConfigurationError("name is empty: give a client name, or part of one.")
         fields = TRIMMED_FIELDS["companies"]
-        containing = [
-            record_dict(c)
-            for c in self.manage.companies.list(where=C("name").contains(wanted), fields=fields, limit=26)
-        ]
-        exact = [
-            c
-            for c in containing
-            if wanted.lower() in {str(c.get("name") or "").lower(), str(c.get("identifier") or "").lower()}
-        ]
+        # The exact name or identifier first (a name that many others contain is still found), then part of a name.
+        exact_where = any_of(C("name") == wanted, C("identifier") == wanted)
+        exact = [record_dict(c) for c in self.manage.companies.list(where=exact_where, fields=fields, limit=2)]
+        containing = (
+            exact
+            if len(exact) == 1
+            else [
+                record_dict(c)
+                for c in self.manage.companies.list(where=C("name").contains(wanted), fields=fields, limit=26)
+            ]
+        )
         single = exact if len(exact) == 1 else containing if len(containing) == 1 else []
         manage: dict[str, Any] = {
             "found": bool(single),

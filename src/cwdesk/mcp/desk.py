@@ -329,8 +329,12 @@ class Desk:
 
     def _start(self, plan: jobs.Plan) -> int:
         job_id = jobs.start_job(self.engine, plan, client=self.manage, created_by=self.made_by)
-        self.started.append(jobs.start_in_background(self.engine, job_id, client=self.manage))
+        self._keep(jobs.start_in_background(self.engine, job_id, client=self.manage))
         return job_id
+
+    def _keep(self, thread: Any) -> None:
+        self.started[:] = [t for t in self.started if t.is_alive()]  # finished ones need no joining
+        self.started.append(thread)
 
     def plan_bulk_contact_update(
         self,
@@ -416,7 +420,7 @@ class Desk:
         jobs.check_target(detail.summary, client)
 
         def launch() -> int:
-            self.started.append(jobs.rollback_in_background(self.engine, job_id, client=client))
+            self._keep(jobs.rollback_in_background(self.engine, job_id, client=client))
             return job_id
 
         made = self.plans.add(

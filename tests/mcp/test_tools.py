@@ -70,6 +70,9 @@ async def test_execute_plan_runs_the_plan_as_a_job_made_through_mcp_and_audits_i
         ("execute plan via MCP (primary_contact)", "ok"),
     ]
     assert entries[1].username.startswith("mcp:pytest:") and entries[1].role == "mcp"
+    # The name the MCP client gave for itself in the handshake is kept beside --client-name.
+    assert entries[1].detail["channel"] == "mcp" and entries[1].detail["declared_client"]
+    assert entries[1].detail["job_id"] == started["job_id"]
 
 
 async def test_execute_plan_without_confirm_is_refused_and_writes_nothing(in_process: InProcess) -> None:

@@ -472,24 +472,27 @@ class Desk:
             "next": _next(made.id),
         }
 
-    def execute_plan(self, plan_id: str, confirm: bool) -> dict[str, Any]:
-        """Run a plan this server made, once, if confirmed and unchanged since; audited as made through MCP."""
+    def execute_plan(self, plan_id: str, confirm: bool, *, declared_client: str | None = None) -> dict[str, Any]:
+        """Run a plan this server made, once, if confirmed and unchanged since; audited as made through MCP.
+
+        ``declared_client`` is the name the MCP client gave for itself in the handshake (kept in the audit entry).
+        """
         audit = Accounts(self.engine)
         made: MadePlan | None = None
         try:
             made = self.plans.get(plan_id)
             self.plans.execute(plan_id, confirm=confirm)
         except InvalidInput as problems:  # rebuilding found problems (an identifier taken since...)
-            self._audit(audit, made, "refused", "; ".join(str(p) for p in problems.problems))
+            self._audit(audit, made, "refused", "; ".join(str(p) for p in problems.problems), declared_client)
             raise PlanRefused(
                 f"Plan {plan_id} was not run: it is no longer valid. Make a new plan.",
                 differences=[str(p) for p in problems.problems],
             ) from problems
         except PlanRefused as refused:
             if made is not None:
-                self._audit(audit, made, "refused", str(refused))
+                self._audit(audit, made, "refused", str(refused), declared_client)
             raise
-        self._audit(audit, made, "ok", f"job {made.job_id}")
+        self._audit(audit, made, "ok", f"job {made.job_id}", declared_client)
         return {
             "plan_id": plan_id,
             "job_id": made.job_id,
@@ -499,7 +502,12 @@ class Desk:
         }
 
     def _audit(
-        self, audit: Accounts, made: MadePlan | None, result: Literal["ok", "error", "refused"], message: str
+        self,
+        audit: Accounts,
+        made: MadePlan | None,
+        result: Literal["ok", "error", "refused"],
+        message: str,
+        declared_client: str | None,
     ) -> None:
         audit.record(
             username=self.made_by,
@@ -510,6 +518,7 @@ class Desk:
                 "plan_id": made.id if made else None,
                 "job_id": made.job_id if made else None,
                 "client": self.client_name,
+                "declared_client": declared_client,
                 "channel": "mcp",
             },
             result=result,

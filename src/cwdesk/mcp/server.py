@@ -14,7 +14,7 @@ import json
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import Field
@@ -63,6 +63,14 @@ def _result(work: Callable[[], dict[str, Any]], summary: Callable[[dict[str, Any
         content=[TextContent(type="text", text=summary(data))],
         structured_content=json.loads(json.dumps(data, default=str)),
     )
+
+
+def _declared_client(ctx: Context) -> str | None:
+    """The name and version the MCP client gave for itself (self-declared, so audited beside --client-name)."""
+    params = getattr(ctx.request_context.session, "client_params", None)
+    info = getattr(params, "client_info", None)
+    name = getattr(info, "name", None)
+    return f"{name} {getattr(info, 'version', '') or ''}".strip()[:100] if name else None
 
 
 def _planned(data: dict[str, Any]) -> str:
@@ -232,12 +240,14 @@ def _add_write_tools(server: MCPServer, desk: Desk) -> None:
     @server.tool(annotations=_EXECUTE)
     def execute_plan(
         plan_id: Annotated[str, Field(description="A plan_id returned by a plan_* tool of this server")],
+        ctx: Context,
         confirm: Annotated[bool, Field(description="true only after the person approved this plan")] = False,
     ) -> CallToolResult:
         """Run a plan this server made as a durable job, after the person approved it; returns the job id.
         Refused, with the differences, when ConnectWise changed since the plan was made."""
         return _result(
-            lambda: desk.execute_plan(plan_id, confirm), lambda d: f"Started job {d['job_id']}: {d['title']}"
+            lambda: desk.execute_plan(plan_id, confirm, declared_client=_declared_client(ctx)),
+            lambda d: f"Started job {d['job_id']}: {d['title']}",
         )
 
 

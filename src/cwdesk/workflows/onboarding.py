@@ -54,14 +54,19 @@ from cwdesk.workflows.jobs import (
     start_job,
 )
 from cwdesk.workflows.validation import (
+    COMPANY_NAME_MAX,
+    CONTACT_NAME_MAX,
     InvalidInput,
     Lookup,
     Problem,
     Problems,
+    communication_item,
     email_problem,
     identifier_problem,
+    name_problem,
     phone_problem,
     state_problem,
+    website_problem,
     zip_problem,
 )
 
@@ -80,7 +85,6 @@ __all__ = [
 KIND = "onboarding"
 DEFAULT_SITE_NAME = "Main Office"
 DEFAULT_BOARD = "Service Desk"
-COMPANY_NAME_MAX = 50
 TICKET_SUMMARY_MAX = 100  # Ticket.summary "max 100" (docs/connectwise.md, "Required fields on create")
 
 
@@ -235,10 +239,7 @@ def check_onboarding(cw: ManageClient, plan: Mapping[str, Any], *, today: date |
         raise AssertionError("unreachable")
     _unknown_keys(company, {"name", "identifier", "status", "type", "phone", "website", "address"}, "company", problems)
     name = _text(company, "name")
-    if not name:
-        problems.add("company.name", "is required")
-    elif len(name) > COMPANY_NAME_MAX:
-        problems.add("company.name", f"is {len(name)} characters long; ConnectWise keeps at most {COMPANY_NAME_MAX}")
+    problems.add("company.name", name_problem(name, COMPANY_NAME_MAX))
     identifier = _text(company, "identifier")
     problems.add("company.identifier", identifier_problem(identifier))
 
@@ -256,8 +257,7 @@ def check_onboarding(cw: ManageClient, plan: Mapping[str, Any], *, today: date |
         company_body["phoneNumber"] = _text(company, "phone")
     if _text(company, "website"):
         website = _text(company, "website")
-        if " " in website or "." not in website:
-            problems.add("company.website", f"{website!r} is not a web address (e.g. https://acme.example)")
+        problems.add("company.website", website_problem(website))
         company_body["website"] = website
 
     address = _section(company, "address", problems) or {}
@@ -328,10 +328,8 @@ def check_onboarding(cw: ManageClient, plan: Mapping[str, Any], *, today: date |
             continue
         _unknown_keys(contact, {"first_name", "last_name", "title", "email", "phone"}, where, problems)
         first, last = _text(contact, "first_name"), _text(contact, "last_name")
-        if not first:
-            problems.add(f"{where}.first_name", "is required")
-        if not last:
-            problems.add(f"{where}.last_name", "is required")
+        problems.add(f"{where}.first_name", name_problem(first, CONTACT_NAME_MAX))
+        problems.add(f"{where}.last_name", name_problem(last, CONTACT_NAME_MAX))
         full = f"{first} {last}".strip()
         if full.lower() in seen_names:
             problems.add(where, f"{full!r} is listed twice; each contact of a company needs a distinct name")
@@ -342,10 +340,10 @@ def check_onboarding(cw: ManageClient, plan: Mapping[str, Any], *, today: date |
         items = []
         if _text(contact, "email"):
             problems.add(f"{where}.email", email_problem(_text(contact, "email")))
-            items.append({"type": {"name": "Email"}, "value": _text(contact, "email"), "defaultFlag": True})
+            items.append(communication_item("Email", _text(contact, "email")))
         if _text(contact, "phone"):
             problems.add(f"{where}.phone", phone_problem(_text(contact, "phone")))
-            items.append({"type": {"name": "Direct"}, "value": _text(contact, "phone"), "defaultFlag": True})
+            items.append(communication_item("Phone", _text(contact, "phone")))
         if items:
             body["communicationItems"] = items
         contact_bodies.append(body)

@@ -22,7 +22,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Any, Literal
+from typing import Any, Literal, get_args
+
+from pydantic import BaseModel, ValidationError
+from pydantic_core import PydanticCustomError
 
 from cwdesk.config import is_loopback
 from cwdesk.errors import ConfigurationError
@@ -39,12 +42,14 @@ __all__ = [
     "NamedRecord",
     "Problem",
     "Problems",
+    "add_validation_problems",
     "communication_item",
     "email_problem",
     "identifier_problem",
     "is_loopback",
     "name_problem",
     "phone_problem",
+    "plan_problem",
     "record_dict",
     "spec_max_length",
     "state_problem",
@@ -328,3 +333,87 @@ class Lookup:
         if record is None:
             raise InvalidInput([Problem(self.what, self.problem(name) or "")])
         return record
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Plans as pydantic models: their validation errors become ``Problems``.
+
+
+def plan_problem(message: str) -> PydanticCustomError:
+    """An error a plan's validator raises: ``message`` becomes the problem's text as it is."""
+    return PydanticCustomError("plan_problem", message)
+
+
+def _model_at(model: type[BaseModel], loc: Sequence[int | str]) -> type[BaseModel] | None:
+    """The model a location inside ``model`` points into (``("contacts", 0)`` -> the contact model)."""
+    current: type[BaseModel] | None = model
+    for part in loc:
+        if current is None:
+            return None
+        if isinstance(part, int):
+            continue
+        info = current.model_fields.get(part)
+        if info is None:
+            return None
+        current = _model_in(info.annotation)
+    return current
+
+
+def _model_in(annotation: object) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for argument in get_args(annotation):
+        found = _model_in(argument)
+        if found is not None:
+            return found
+    return None
+
+
+def _where(loc: Sequence[int | str], root: str) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or root
+
+
+def _known(model: type[BaseModel] | None) -> str:
+    return ", ".join(sorted(model.model_fields)) if model is not None else ""
+
+
+def add_validation_problems(problems: Problems, error: ValidationError, model: type[BaseModel], root: str) -> None:
+    """Each error of validating ``model`` as a problem in the words the plans have always used.
+
+    An unknown key at the top is reported under ``root`` (``plan.extra``); a section of the wrong type says what it
+    must hold; a missing section gives the hint in its field's ``description``."""
+    for item in error.errors():
+        loc = tuple(item["loc"])
+        kind = item["type"]
+        value = item.get("input")
+        where = _where(loc, root)
+        if kind == "plan_problem":
+            problems.add(where, item["msg"])
+        elif kind == "extra_forbidden":
+            if len(loc) == 1:
+                where = f"{root}.{loc[0]}"
+            problems.add(where, f"is not a known field (known: {_known(_model_at(model, loc[:-1]))})")
+        elif kind == "missing":
+            parent = _model_at(model, loc[:-1])
+            info = parent.model_fields.get(str(loc[-1])) if parent is not None else None
+            hint = f" ({info.description})" if info is not None and info.description else ""
+            problems.add(where, f"is required{hint}")
+        elif kind in ("model_type", "model_attributes_type", "dict_type"):
+            problems.add(where, f"must be a mapping of fields ({_known(_model_at(model, loc))})")
+        elif kind == "list_type":
+            parent = _model_at(model, loc[:-1])
+            info = parent.model_fields.get(str(loc[-1])) if parent is not None else None
+            problems.add(
+                where, f"must be a list of {info.description}" if info and info.description else "must be a list"
+            )
+        elif kind.startswith("date"):
+            problems.add(where, f"{value!r} is not a date (use YYYY-MM-DD)")
+        elif kind.startswith(("float", "int", "decimal")):
+            problems.add(where, f"{value!r} is not a number")
+        elif kind.startswith("string"):
+            problems.add(where, f"{value!r} is not text")
+        else:
+            problems.add(where, str(item["msg"]))

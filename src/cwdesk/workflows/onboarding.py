@@ -77,13 +77,21 @@ from cwdesk.workflows.validation import (
 
 __all__ = [
     "KIND",
+    "AddressPlan",
+    "AgreementPlan",
     "CheckedOnboarding",
+    "CompanyPlan",
+    "ContactPlan",
+    "OnboardingPlan",
     "OnboardingResult",
     "PlannedCall",
+    "SitePlan",
+    "TicketPlan",
     "check_onboarding",
     "onboard",
     "plan_onboarding",
     "planned_calls",
+    "read_plan",
     "read_plan_file",
 ]
 

@@ -402,7 +402,11 @@ def add_validation_problems(problems: Problems, error: ValidationError, model: t
             hint = f" ({info.description})" if info is not None and info.description else ""
             problems.add(where, f"is required{hint}")
         elif kind in ("model_type", "model_attributes_type", "dict_type"):
-            problems.add(where, f"must be a mapping of fields ({_known(_model_at(model, loc))})")
+            inner = _model_at(model, loc)
+            problems.add(
+                where,
+                f"must be a mapping of fields ({_known(inner)})" if inner else "must be a mapping of names to values",
+            )
         elif kind == "list_type":
             parent = _model_at(model, loc[:-1])
             info = parent.model_fields.get(str(loc[-1])) if parent is not None else None

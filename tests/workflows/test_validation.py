@@ -11,6 +11,7 @@ import pytest
 
 from cwdesk import ManageClient
 from cwdesk.sandbox import Sandbox
+from cwdesk.workflows import members
 from cwdesk.workflows.client_records import add_contact, update_company
 from cwdesk.workflows.onboarding import check_onboarding
 from cwdesk.workflows.validation import (
@@ -129,3 +130,8 @@ def test_onboarding_checks_contact_name_limits_as_the_console_edits_do(cw: Manag
         add_contact(cw, 1, first_name=long_name, last_name="Lee")
     expected = name_problem(long_name, CONTACT_NAME_MAX)
     assert _problems(onboarding)["contacts[0].first_name"] == _problems(edit)["first_name"] == expected
+
+
+def test_member_limits_are_the_specs_too() -> None:
+    assert members.IDENTIFIER_MAX == spec_max_length("Member", "identifier") == 15
+    assert members.MEMBER_NAME_MAX == spec_max_length("Member", "firstName") == spec_max_length("Member", "lastName")

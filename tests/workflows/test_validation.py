@@ -22,10 +22,15 @@ from cwdesk.workflows.validation import (
     ZIP_MAX,
     InvalidInput,
     communication_item,
+    email_problem,
+    identifier_problem,
     is_loopback,
     name_problem,
+    phone_problem,
     spec_max_length,
+    state_problem,
     website_problem,
+    zip_problem,
 )
 
 
@@ -61,6 +66,41 @@ def test_website_rule() -> None:
     assert website_problem("acme") == "'acme' is not a web address (e.g. https://acme.example)"
     assert website_problem("acme .example") == "'acme .example' is not a web address (e.g. https://acme.example)"
     assert website_problem("a." + "b" * 300) == "is 302 characters long; ConnectWise keeps at most 255"
+
+
+def test_identifier_rule_letters_and_digits_within_the_spec_limit() -> None:
+    assert identifier_problem("AcmeCorp") is None
+    assert identifier_problem("") == "is required (letters and digits, e.g. AcmeCorp)"
+    assert identifier_problem("Acme Corp") == (
+        "'Acme Corp' is invalid: use letters and digits only, ConnectWise rejects spaces and symbols (e.g. 'AcmeCorp')"
+    )
+    too_long = "A" * (IDENTIFIER_MAX + 1)
+    assert identifier_problem(too_long) == f"is {IDENTIFIER_MAX + 1} characters long; ConnectWise allows at most 156"
+
+
+def test_email_and_phone_rules() -> None:
+    assert email_problem("jane@acme.example") is None
+    assert email_problem("jane-at-acme") == "'jane-at-acme' is not an email address (expected name@domain.tld)"
+    assert phone_problem("312-555-0100 x12") is None
+    assert phone_problem("call me") == (
+        "'call me' is not a phone number (digits with spaces, dashes or parentheses, e.g. 312-555-0100)"
+    )
+    assert phone_problem("+1 312 555 0100 ext 123456 ") is None
+    assert phone_problem("1 - 312 - 555 - 0100 ext. 123456") == "is 32 characters long; ConnectWise keeps at most 30"
+
+
+def test_state_and_zip_rules_depend_on_the_country() -> None:
+    assert state_problem("il") is None  # a US state code in any case
+    assert state_problem("Illinois") == "'Illinois' is not a US state code (two letters, e.g. IL)"
+    assert state_problem("Ontario", "Canada") is None
+    assert zip_problem("60601-1234") is None
+    assert zip_problem("6060") == "'6060' is not a US ZIP code (12345 or 12345-6789)"
+    assert zip_problem("K1A 0B1", "Canada") is None
+    assert zip_problem("1234", "Canada") == "'1234' is not a Canadian postal code (A1A 1A1)"
+    assert zip_problem("SW1A 1AA", "United Kingdom") is None
+    assert zip_problem("X" * (ZIP_MAX + 1), "Germany") == (
+        f"{'X' * (ZIP_MAX + 1)!r} is not a postal code (letters, digits, spaces or dashes, at most {ZIP_MAX})"
+    )
 
 
 def test_communication_item_names_its_type_and_is_the_default() -> None:

@@ -1,7 +1,8 @@
 """ONE grammar for ConnectWise conditions: the AST, the builder that escapes values, the renderer and the parser.
 
-The SDK builds conditions with ``C`` and ``render``; the sandbox parses them with ``parse`` and evaluates the AST.
-Both sides share this module so that what the SDK sends is exactly what the emulator understands.
+The SDK builds conditions with ``C`` and ``render``; the sandbox parses them with ``parse``; ``matches`` evaluates a
+condition over one record in memory (the Automate emulator's lists, the console's kept client list). Every side
+shares this module so that what the SDK sends is exactly what the emulator understands.
 
     >>> render((C("status/name") == "Active") & C("name").contains('Bob "The" Builder'))
     'status/name = "Active" and name contains "Bob \\\\"The\\\\" Builder"'
@@ -30,7 +31,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Literal, TypeAlias, Union
@@ -53,8 +54,10 @@ __all__ = [
     "any_of",
     "as_condition",
     "field_paths",
+    "matches",
     "parse",
     "render",
+    "value_at",
 ]
 
 Dialect: TypeAlias = Literal["manage", "automate"]
@@ -584,3 +587,180 @@ class _Parser:
 def parse(text: str, dialect: Dialect = "manage") -> Condition:
     """The AST of a condition string; raises ``ConditionSyntaxError`` with the position of the problem."""
     return _Parser(text, dialect).parse()
+
+
+# ---------------------------------------------------------------------------------------------- evaluating
+#
+# ``matches`` answers, in memory, what a ConnectWise server answers for a condition over one record. The two
+# dialects differ where their databases differ:
+#
+# - Manage (SQL Server; the sandbox translates the same AST to SQLite in ``sandbox/backend/query.py``, and
+#   ``tests/test_conditions_matches.py`` checks the two agree): paths are ``a/b``; a missing value is SQL NULL, so
+#   only ``= null`` holds for it and every other test is false, ``!=`` included; a path into an array holds when
+#   some item passes the test, whatever the operator (``EXISTS``); a missing flag reads as false (the sandbox's
+#   ``coalesce(flag, 0)``); ``not in`` a list holding null is never true (SQL's three-valued ``NOT IN``).
+# - Automate (MySQL): paths are ``A.B`` (``/`` is read too, as the emulator always did); an empty string counts as
+#   null; a value that cannot be compared passes only ``!=``; through a list a positive test needs one matching
+#   item and a negative test needs every item to pass (gavsto/AutomateAPI filters clients on ``Location.Name``).
+#
+# In both, text compares case-insensitively (both servers' default collations ignore case), ``like`` takes ``%``
+# (any run) and ``_`` (one character), and a list property (``OpenPortsTCP``) reads as its comma-joined items.
+
+
+class _Many(list[object]):
+    """The values a path reaches through a list (``Location.Id`` over a client's locations)."""
+
+
+_SEPARATORS = {"manage": re.compile(r"/"), "automate": re.compile(r"[./]")}
+_NEGATIVE = ("!=", "not in", "not like", "not contains")
+
+
+def value_at(record: Mapping[str, object], path: str, dialect: Dialect = "manage") -> object:
+    """The value a field path names in a record (names matched ignoring case), or None when it is missing.
+
+    A path that passes through a list gives every value it reaches (a ``list`` subclass the evaluator reads as
+    "any of these")."""
+    names = _SEPARATORS[dialect].split(path)
+    current: object = record
+    for index, name in enumerate(names):
+        wanted = name.lower()
+        if isinstance(current, _Many):
+            found = _Many()
+            for item in current:
+                value = _child(item, wanted)
+                found.extend(value if isinstance(value, list) else [value])
+            current = found
+            continue
+        current = _child(current, wanted)
+        if isinstance(current, list) and index < len(names) - 1:
+            current = _Many(current)
+    return current
+
+
+def _child(node: object, wanted: str) -> object:
+    if not isinstance(node, Mapping):
+        return None
+    return next((v for k, v in node.items() if str(k).lower() == wanted), None)
+
+
+def _as_datetime(text: str) -> datetime | None:
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _comparable(actual: object, expected: object) -> tuple[object, object] | None:
+    """Both sides in one type (numbers, datetimes, booleans or case-folded text), or None when they cannot meet."""
+    if expected is None or actual is None:
+        return None
+    if isinstance(expected, bool):
+        if isinstance(actual, bool):
+            return actual, expected
+        if isinstance(actual, str) and actual.lower() in ("true", "false"):
+            return actual.lower() == "true", expected
+        return None
+    if isinstance(expected, int | float):
+        if isinstance(actual, dict | list):
+            return None
+        try:
+            return float(actual), float(expected)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return None
+    if isinstance(expected, datetime):
+        moment = _as_datetime(actual) if isinstance(actual, str) else None
+        return None if moment is None else (moment, expected)
+    if isinstance(actual, dict | list):
+        return None
+    text = "true" if actual is True else "false" if actual is False else str(actual)
+    return text.casefold(), str(expected).casefold()
+
+
+def _like(pattern: str, text: str) -> bool:
+    translated = "".join(".*" if ch == "%" else "." if ch == "_" else re.escape(ch) for ch in pattern.casefold())
+    return re.fullmatch(translated, text.casefold(), re.DOTALL) is not None
+
+
+def _text(actual: object) -> str:
+    if actual is None:
+        return ""
+    if isinstance(actual, list):
+        return ",".join(_text(item) for item in actual)
+    return str(actual)
+
+
+def _ordered(op: str, left: object, right: object) -> bool:
+    if op == "=":
+        return bool(left == right)
+    if op == "!=":
+        return bool(left != right)
+    if op == "<":
+        return bool(left < right)  # type: ignore[operator]
+    if op == "<=":
+        return bool(left <= right)  # type: ignore[operator]
+    if op == ">":
+        return bool(left > right)  # type: ignore[operator]
+    return bool(left >= right)  # type: ignore[operator]
+
+
+def _test_manage(op: str, actual: object, expected: Value) -> bool:
+    if isinstance(actual, _Many):
+        return any(_test_manage(op, item, expected) for item in actual)
+    if actual is None and isinstance(expected, bool):
+        actual = False  # a missing flag reads as false (the sandbox's coalesce(flag, 0))
+    if expected is None:
+        return (actual is None) == (op == "=")
+    if actual is None:
+        return False  # SQL NULL: no test but "= null" holds
+    if op in ("in", "not in"):
+        items = expected if isinstance(expected, tuple) else (expected,)
+        hit = any(item is not None and _test_manage("=", actual, item) for item in items)
+        if op == "in":
+            return hit
+        return not hit and None not in items
+    if op in _TEXT_OPERATORS:
+        text = _text(actual)
+        hit = _like(str(expected), text) if op.endswith("like") else str(expected).casefold() in text.casefold()
+        return not hit if op.startswith("not") else hit
+    pair = _comparable(actual, expected)
+    if pair is None:
+        return op == "!="
+    return _ordered(op, *pair)
+
+
+def _test_automate(op: str, actual: object, expected: Value) -> bool:
+    if isinstance(actual, _Many):
+        results = [_test_automate(op, item, expected) for item in actual]
+        return all(results) if op in _NEGATIVE else any(results)
+    if op in ("in", "not in"):
+        items = expected if isinstance(expected, tuple) else (expected,)
+        hit = any(_test_automate("=", actual, item) for item in items)
+        return hit if op == "in" else not hit
+    if expected is None:
+        is_null = actual is None or actual == ""
+        return is_null if op == "=" else not is_null
+    if op in _TEXT_OPERATORS:
+        text = _text(actual)
+        hit = _like(str(expected), text) if op.endswith("like") else str(expected).casefold() in text.casefold()
+        return not hit if op.startswith("not") else hit
+    pair = _comparable(actual, expected)
+    if pair is None:
+        return op == "!="
+    return _ordered(op, *pair)
+
+
+def matches(cond: Condition | str, record: Mapping[str, object], dialect: Dialect = "manage") -> bool:
+    """Whether ``record`` (a record as ConnectWise shows it: nested dicts and lists) satisfies ``cond``.
+
+    A string is parsed in ``dialect`` first. The rules of each dialect are described above this function."""
+    cond = parse(cond, dialect) if isinstance(cond, str) else cond
+    if isinstance(cond, Comparison):
+        actual = value_at(record, cond.field, dialect)
+        test = _test_manage if dialect == "manage" else _test_automate
+        return test(cond.op, actual, cond.value)
+    if isinstance(cond, AllOf):
+        return all(matches(part, record, dialect) for part in cond.parts)
+    if isinstance(cond, AnyOf):
+        return any(matches(part, record, dialect) for part in cond.parts)
+    return matches(parse(cond.text, dialect), record, dialect)

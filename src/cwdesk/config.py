@@ -27,6 +27,7 @@ command uses (``cli/connection.py``).
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import os
 import uuid
 from collections.abc import Mapping
@@ -45,6 +46,7 @@ __all__ = [
     "SECRET_KEYS",
     "ManageCredentials",
     "delete_profile",
+    "is_loopback",
     "list_profiles",
     "profile_section",
     "profiles_path",
@@ -62,6 +64,20 @@ MANAGE_ENV_VARS = {
 SECRET_KEYS = frozenset({"private_key", "password", "token", "passcode"})
 KEYRING_SERVICE = "cwdesk"
 _MANAGE_KEYS = ("server", "company", "public_key", "private_key", "client_id")
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (a name or an IP literal, brackets allowed) is this machine: ``localhost`` or a loopback IP.
+
+    The one rule for where plain http is accepted (a ConnectWise server, a callback key URL, the console's bind
+    address). ``*.localhost`` names are not taken: whether they resolve to loopback depends on the resolver."""
+    name = host.strip().lower().rstrip(".")
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def validate_client_id(client_id: str, *, product: str = "ConnectWise") -> str:

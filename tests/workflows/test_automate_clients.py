@@ -297,3 +297,30 @@ def test_delete_with_a_bad_move_target_fails_before_any_write(cwa: AutomateClien
     with pytest.raises(InvalidInput, match="CLIENT/LOCATION"):
         w5.delete_client(cwa, owner, move_computers_to="just a name")
     assert [e for e in sb.requests if e.method in ("PATCH", "DELETE")] == []
+
+
+def test_the_onboard_plan_is_a_model_refusing_unknown_keys_before_any_call(cwa: AutomateClient, sb: Sandbox) -> None:
+    bad = {
+        "client": {"name": " ", "citty": "Reno", "zip": 89501},
+        "locations": {},
+        "extra_fields": ["SLA Level"],
+        "groups": ["Service Plans", ""],
+    }
+    sb.clear_requests()
+    with pytest.raises(InvalidInput) as info:
+        w5.check_onboard_plan(cwa, bad)
+    problems = {p.field: p.message for p in info.value.problems}
+    assert problems == {
+        "client.name": "is required",
+        "client.citty": (
+            "is not a known field (known: address1, address2, city, comment, company, country, email, external_id, "
+            "fax, first_name, last_name, name, phone, state, zip)"
+        ),
+        "plan.locations": (
+            "is not a known field (known: client, extra_fields, groups, location, location_extra_fields)"
+        ),
+        "extra_fields": "must be a mapping of names to values",
+        "groups": "must be a list of group names (a subgroup as 'Parent.Child')",
+    }
+    assert list(sb.requests) == []
+    assert w5.AutomateOnboardingPlan.model_validate({"client": {"name": "A", "zip": 89501}}).client.zip == "89501"

@@ -9,7 +9,6 @@ Not for: the console itself (``cwdesk.console``).
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import os
 import socket
 from typing import Any
@@ -18,16 +17,7 @@ import typer
 
 from cwdesk.cli import connection
 from cwdesk.cli.output import EXIT_USAGE
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
+from cwdesk.workflows.validation import is_loopback
 
 # A client must send a request's head and body within this many seconds, or the connection is closed: uvicorn has
 # no such timeout (only keep-alive), so 100 slow clients could hold 100 connections for as long as they liked.
@@ -181,7 +171,7 @@ def console(
         typer.echo("  No admin has a password yet. Print a new sign-in link with:")
         typer.echo(f"      {NEW_LINK_COMMAND}")
         typer.echo("")
-    if not _is_loopback(host):
+    if not is_loopback(host):
         typer.echo(
             f"Warning: listening on {host}. Put the console behind HTTPS (a reverse proxy) before others use it: "
             "sign-in and session cookies must not cross a network in clear.",

@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from cwdesk.conditions import C, Condition
+from cwdesk.conditions import C, Condition, matches
 from cwdesk.console.client_detail import ClientPanels
 
 COLUMNS = ("id", "name", "identifier", "city", "state", "status")
@@ -159,13 +159,22 @@ class ClientList:
 
 
 def _search_kept(rows: tuple[tuple[Any, ...], ...], text: str, *, active_only: bool) -> dict[str, Any]:
-    """``search_condition`` applied to the kept rows (columns as ``COLUMNS``), in the list's order (by name)."""
-    needle = text.casefold()
-    found = [
-        list(row)
-        for row in rows
-        if any(needle in str(value).casefold() for value in row[1:4])
-        and (not active_only or str(row[5]).casefold() == "active")
-    ]
+    """``search_condition`` evaluated over the kept rows (columns as ``COLUMNS``), in the list's order (by name).
+
+    The same condition ConnectWise would be sent, read by the one in-memory evaluator (``cwdesk.conditions``)."""
+    where = search_condition(text, active_only=active_only)
+    found = [list(row) for row in rows if matches(where, _record(row))]
     shown = found[:SEARCH_LIMIT]
     return {"columns": COLUMNS, "rows": shown, "total": len(found), "complete": len(found) <= len(shown)}
+
+
+def _record(row: tuple[Any, ...]) -> dict[str, Any]:
+    """A kept row in the shape of a ConnectWise company (what ``LIST_FIELDS`` asked for)."""
+    return {
+        "id": row[0],
+        "name": row[1],
+        "identifier": row[2],
+        "city": row[3],
+        "state": row[4],
+        "status": {"name": row[5]},
+    }

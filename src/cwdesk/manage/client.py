@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import ipaddress
 import logging
 import re
 import threading
@@ -46,7 +45,7 @@ from cwdesk._http.core import AsyncHTTPCore, HTTPCore, QueryParams, decode_json
 from cwdesk._http.retry import RetryPolicy
 from cwdesk._http.throttle import Throttle, throttle_for
 from cwdesk._version import __version__
-from cwdesk.config import ManageCredentials
+from cwdesk.config import ManageCredentials, is_loopback
 from cwdesk.errors import APIStatusError, ConfigurationError, UnexpectedResponseError
 from cwdesk.manage.operations import AsyncManageOperations, ManageOperations
 from cwdesk.manage.paging import DEFAULT_PAGE_SIZE, PageWalk, checked_page_size, is_forward_only
@@ -107,21 +106,12 @@ UNAUTHORIZED_HINT = (
 )
 
 
-def _is_loopback(host: str) -> bool:
-    if host in ("localhost",) or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 def manage_origin(server: str) -> tuple[str, str | None]:
     """``(origin, api_base or None)`` for a server given as a bare host or a URL (cloud hosts mapped to api-*)."""
     text = server.strip()
     if "://" not in text:
         host_part = text.split("/", 1)[0]
-        scheme = "http" if _is_loopback(host_part.split(":", 1)[0]) else "https"
+        scheme = "http" if is_loopback(host_part.split(":", 1)[0]) else "https"
         text = f"{scheme}://{text}"
     try:
         url = httpx.URL(text)

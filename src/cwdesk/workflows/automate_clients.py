@@ -39,10 +39,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import sqlalchemy as sa
 import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
 from cwdesk.automate.client import AutomateClient
 from cwdesk.automate.models import Client, Computer, ExtraField, Group, Location
@@ -62,10 +63,13 @@ from cwdesk.workflows.jobs import (
     run_job,
     start_job,
 )
-from cwdesk.workflows.validation import InvalidInput, Problem, Problems
+from cwdesk.workflows.validation import InvalidInput, Problem, Problems, add_validation_problems, plan_problem
 
 __all__ = [
     "ONBOARD_KIND",
+    "AutomateClientPlan",
+    "AutomateLocationPlan",
+    "AutomateOnboardingPlan",
     "ClientHealth",
     "ClientNotFound",
     "DeleteResult",
@@ -403,24 +407,72 @@ def _client_body(section: Mapping[str, Any]) -> dict[str, Any]:
     return {mapping[k]: str(v) for k, v in section.items() if k in mapping and v is not None}
 
 
-_CLIENT_KEYS = {
-    "name",
-    "address1",
-    "address2",
-    "city",
-    "state",
-    "zip",
-    "country",
-    "phone",
-    "fax",
-    "first_name",
-    "last_name",
-    "email",
-    "external_id",
-    "comment",
-    "company",
-}
-_LOCATION_KEYS = {"name", "address1", "address2", "city", "state", "zip", "country", "phone", "fax", "comments"}
+class _PlanPart(BaseModel):
+    # Unknown keys are refused (a typo must not be dropped silently); text is trimmed; a YAML ZIP of 89501 is text.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, coerce_numbers_to_str=True, frozen=True)
+
+
+class AutomateClientPlan(_PlanPart):
+    """A client as the plan gives it, in friendly keys (``_client_body`` maps them to Automate's fields)."""
+
+    name: str = Field("", validate_default=True)
+    address1: str | None = None
+    address2: str | None = None
+    city: str | None = None
+    state: str | None = None
+    zip: str | None = None
+    country: str | None = None
+    phone: str | None = None
+    fax: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str | None = None
+    external_id: str | None = None
+    comment: str | None = None
+    company: str | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not value:
+            raise plan_problem("is required")
+        return value
+
+
+class AutomateLocationPlan(_PlanPart):
+    """The first location; its address is the client's unless given."""
+
+    name: str | None = None
+    address1: str | None = None
+    address2: str | None = None
+    city: str | None = None
+    state: str | None = None
+    zip: str | None = None
+    country: str | None = None
+    phone: str | None = None
+    fax: str | None = None
+    comments: str | None = None
+
+
+def _group_names(value: Any) -> Any:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(g, str) and g.strip() for g in value):
+        raise plan_problem("must be a list of group names (a subgroup as 'Parent.Child')")
+    return value
+
+
+class AutomateOnboardingPlan(_PlanPart):
+    """The plan of one Automate onboarding, as typed (``check_onboard_plan`` adds Automate's lookups)."""
+
+    client: AutomateClientPlan = Field(description="a mapping with at least the client's name")
+    location: AutomateLocationPlan = AutomateLocationPlan()
+    extra_fields: dict[str, Any] = {}
+    location_extra_fields: dict[str, Any] = {}
+    groups: Annotated[list[str], BeforeValidator(_group_names)] = []
+
+
+_CLIENT_KEYS = frozenset(AutomateClientPlan.model_fields)
 
 
 def _location_body(client_body: Mapping[str, Any], section: Mapping[str, Any]) -> dict[str, Any]:
@@ -508,36 +560,21 @@ def read_onboard_plan(path: str | Path) -> dict[str, Any]:
     return data
 
 
-def _mapping(plan: Mapping[str, Any], key: str, problems: Problems) -> Mapping[str, Any]:
-    value = plan.get(key)
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        problems.add(key, "must be a mapping of names to values")
-        return {}
-    return value
-
-
 def check_onboard_plan(cwa: AutomateClient, plan: Mapping[str, Any]) -> dict[str, Any]:
-    """Validate a plan before any write; the normalised plan (Automate field names, resolved groups)."""
+    """Validate a plan (``AutomateOnboardingPlan``) before any write; the normalised plan (Automate field names,
+    resolved groups)."""
     problems = Problems("the Automate onboarding plan")
-    unknown_sections = sorted(set(plan) - {"client", "location", "extra_fields", "location_extra_fields", "groups"})
-    problems.add("plan", f"unknown section(s) {', '.join(unknown_sections)}" if unknown_sections else None)
-    client_section = _mapping(plan, "client", problems)
-    name = str(client_section.get("name") or "").strip()
-    problems.add("client.name", None if name else "is required")
-    unknown = sorted(set(client_section) - _CLIENT_KEYS)
-    problems.add("client", f"unknown field(s) {', '.join(unknown)}" if unknown else None)
-    location_section = _mapping(plan, "location", problems)
-    unknown = sorted(set(location_section) - _LOCATION_KEYS)
-    problems.add("location", f"unknown field(s) {', '.join(unknown)}" if unknown else None)
-    client_edfs = _mapping(plan, "extra_fields", problems)
-    location_edfs = _mapping(plan, "location_extra_fields", problems)
-    groups_raw = plan.get("groups") or []
-    if not isinstance(groups_raw, list) or not all(isinstance(g, str) and g.strip() for g in groups_raw):
-        problems.add("groups", "must be a list of group names (a subgroup as 'Parent.Child')")
-        groups_raw = []
-    problems.raise_if_any()
+    try:
+        checked = AutomateOnboardingPlan.model_validate(plan)
+    except ValidationError as error:
+        add_validation_problems(problems, error, AutomateOnboardingPlan, "plan")
+        problems.raise_if_any()
+        raise
+    name = checked.client.name
+    client_section = checked.client.model_dump(exclude_none=True)
+    location_section = checked.location.model_dump(exclude_none=True)
+    client_edfs, location_edfs = checked.extra_fields, checked.location_extra_fields
+    groups_raw = checked.groups
 
     client_body = _client_body({**client_section, "name": name})
     location_body = _location_body(client_body, location_section)

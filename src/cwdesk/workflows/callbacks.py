@@ -29,7 +29,6 @@ import asyncio
 import base64
 import hashlib
 import hmac
-import ipaddress
 import json
 import logging
 import threading
@@ -46,6 +45,7 @@ import sqlalchemy as sa
 from cwdesk.logs import register_secret
 from cwdesk.store import sync_cache
 from cwdesk.workflows.sync import kind_for_callback_type, last_updated_of
+from cwdesk.workflows.validation import is_loopback
 
 __all__ = [
     "KEY_REFRESH_SECONDS",
@@ -92,15 +92,6 @@ def _origin(url: str) -> tuple[str, str, int] | None:
     return parts.scheme, parts.hostname.lower().rstrip("."), port
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def allowed_key_origins(server: str) -> frozenset[tuple[str, str, int]]:
     """The (scheme, host, port) triples a ``key_url`` may use, from the configured ConnectWise server.
 
@@ -112,7 +103,7 @@ def allowed_key_origins(server: str) -> frozenset[tuple[str, str, int]]:
     if origin is None:
         raise ValueError(f"Cannot read a host from the ConnectWise server {server!r}.")
     scheme, host, port = origin
-    if scheme == "http" and not _is_loopback(host):
+    if scheme == "http" and not is_loopback(host):
         raise ValueError("The ConnectWise server must use https (plain http is accepted only on loopback).")
     hosts = {host}
     if host.endswith(".myconnectwise.net"):

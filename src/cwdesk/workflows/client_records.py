@@ -16,7 +16,7 @@ Not for: setting the primary contact (``primary_contact.py``), bulk changes (``b
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from cwdesk.conditions import C, Condition
 from cwdesk.errors import NotFoundError
@@ -24,13 +24,18 @@ from cwdesk.manage.client import ManageClient
 from cwdesk.manage.models.base import CWModel
 from cwdesk.manage.resources.collection import Collection
 from cwdesk.workflows.validation import (
+    COMPANY_NAME_MAX,
+    CONTACT_NAME_MAX,
     InvalidInput,
     Lookup,
     Problem,
     Problems,
+    communication_item,
     email_problem,
+    name_problem,
     phone_problem,
     record_dict,
+    website_problem,
 )
 
 __all__ = [
@@ -147,12 +152,8 @@ def lookup(what: str, resource: Collection[M], *, name_field: str = "name") -> L
 
 
 def _check_name(problems: Problems, field: str, value: str | None, *, limit: int) -> None:
-    if value is None:
-        return
-    if not value.strip():
-        problems.add(field, "cannot be empty")
-    elif len(value.strip()) > limit:
-        problems.add(field, f"is {len(value.strip())} characters long; ConnectWise keeps at most {limit}")
+    if value is not None:
+        problems.add(field, name_problem(value, limit, empty="cannot be empty"))
 
 
 def update_company(
@@ -166,11 +167,11 @@ def update_company(
 ) -> dict[str, Any]:
     """Edit a company's name, phone, status (by name) or website; only fields that change are sent."""
     problems = Problems(f"the changes to company {company_id}")
-    _check_name(problems, "name", name, limit=50)
+    _check_name(problems, "name", name, limit=COMPANY_NAME_MAX)
     if phone:
         problems.add("phone", phone_problem(phone))
-    if website and (" " in website.strip() or "." not in website):
-        problems.add("website", f"{website!r} is not a web address (e.g. https://acme.example)")
+    if website:
+        problems.add("website", website_problem(website))
     changes: dict[str, Any] = {}
     if status:
         statuses = lookup("company status", cw.company_statuses)
@@ -202,7 +203,8 @@ def _communication_items(
     """The contact's communication items with the default email / phone replaced; ``None`` when unchanged."""
     items = [dict(item) for item in current]
     changed = False
-    for value, kind, type_name in ((email, "Email", "Email"), (phone, "Phone", "Direct")):
+    kinds: tuple[tuple[str | None, Literal["Email", "Phone"]], ...] = ((email, "Email"), (phone, "Phone"))
+    for value, kind in kinds:
         if value is None:
             continue
         target = next(
@@ -210,7 +212,7 @@ def _communication_items(
             next((i for i in items if i.get("communicationType") == kind), None),
         )
         if target is None:
-            items.append({"type": {"name": type_name}, "value": value, "defaultFlag": True})
+            items.append(communication_item(kind, value))
             changed = True
         elif target.get("value") != value:
             target["value"] = value
@@ -231,8 +233,8 @@ def update_contact(
 ) -> dict[str, Any]:
     """Edit a contact's names, title, inactive flag, default email or phone; only changes are sent."""
     problems = Problems(f"the changes to contact {contact_id}")
-    _check_name(problems, "first_name", first_name, limit=30)
-    _check_name(problems, "last_name", last_name, limit=30)
+    _check_name(problems, "first_name", first_name, limit=CONTACT_NAME_MAX)
+    _check_name(problems, "last_name", last_name, limit=CONTACT_NAME_MAX)
     if title is not None and len(title) > 50:
         problems.add("title", "is longer than 50 characters")
     if email:
@@ -274,8 +276,8 @@ def add_contact(
         problems.add("first_name", "is required")
     if not last_name.strip():
         problems.add("last_name", "is required")
-    _check_name(problems, "first_name", first_name or None, limit=30)
-    _check_name(problems, "last_name", last_name or None, limit=30)
+    _check_name(problems, "first_name", first_name or None, limit=CONTACT_NAME_MAX)
+    _check_name(problems, "last_name", last_name or None, limit=CONTACT_NAME_MAX)
     if email:
         problems.add("email", email_problem(email))
     if phone:
@@ -297,9 +299,9 @@ def add_contact(
         body["title"] = title.strip()
     items = []
     if email:
-        items.append({"type": {"name": "Email"}, "value": email.strip(), "defaultFlag": True})
+        items.append(communication_item("Email", email))
     if phone:
-        items.append({"type": {"name": "Direct"}, "value": phone.strip(), "defaultFlag": True})
+        items.append(communication_item("Phone", phone))
     if items:
         body["communicationItems"] = items
     return create(cw.contacts, body)

@@ -52,8 +52,10 @@ from cwdesk.workflows.validation import (
     Problem,
     Problems,
     email_problem,
+    name_problem,
     phone_problem,
     record_dict,
+    spec_max_length,
 )
 
 __all__ = [
@@ -76,7 +78,8 @@ PROVISION = "members.provision"
 DEPROVISION = "members.deprovision"
 
 # "identifier ... Max 15 characters; used as login credential" (member-management guide); the spec agrees.
-IDENTIFIER_MAX = 15
+IDENTIFIER_MAX = spec_max_length("Member", "identifier")
+MEMBER_NAME_MAX = spec_max_length("Member", "firstName")  # lastName has the same limit (manage-core.json)
 _IDENTIFIER = re.compile(r"^[A-Za-z0-9._-]+$")
 # Member.licenseClass enum{A|C|F|X} (spec). The guide names two of them: F = Full, A = API-only.
 LICENSE_CLASSES = ("A", "C", "F", "X")
@@ -178,11 +181,8 @@ def check_new_member(cw: ManageClient, member: NewMember, *, today: date | None 
     problems = Problems(f"the new member {member.identifier!r}")
     identifier = member.identifier.strip()
     problems.add("identifier", _identifier_problem(identifier))
-    for name, value in (("first_name", member.first_name), ("last_name", member.last_name)):
-        if not value.strip():
-            problems.add(name, "is required")
-        elif len(value.strip()) > 30:
-            problems.add(name, f"is {len(value.strip())} characters long; ConnectWise keeps at most 30")
+    problems.add("first_name", name_problem(member.first_name, MEMBER_NAME_MAX))
+    problems.add("last_name", name_problem(member.last_name, MEMBER_NAME_MAX))
     problems.add("email", email_problem(member.email))
     if member.phone:
         problems.add("phone", phone_problem(member.phone))

@@ -9,9 +9,11 @@ The plan is a mapping (a YAML/JSON file for ``cwdesk onboard``, the wizard's for
     agreement: {name, type, start_date, end_date, bill_amount} # optional; starts today unless given
     ticket:    {board, summary, priority, description}         # optional; summary "Onboarding — {name}"
 
-``check_onboarding(cw, plan)`` validates everything before the first write (identifier letters and digits and
-free, email / phone / state / ZIP shapes, status, type, board, agreement type, priority and time zone resolved by
-name with "did you mean" suggestions) and raises ``InvalidInput`` listing every problem; it only reads.
+The plan is read as a pydantic model, ``OnboardingPlan`` (unknown keys refused; every rule that needs no lookup:
+names, identifier letters and digits, email / phone / state / ZIP / website shapes, dates, distinct contacts), its
+validation errors turned into the plan's ``Problems``. ``check_onboarding(cw, plan)`` adds ConnectWise's lookups
+(identifier free; status, type, board, agreement type, priority and time zone resolved by name with "did you
+mean" suggestions) and raises ``InvalidInput`` listing every problem before the first write; it only reads.
 ``plan_onboarding`` turns the checked input into a job plan whose steps are keyed by natural keys
 (``company:AcmeCorp``, ``contact:AcmeCorp:Jane Doe``...), and ``planned_calls`` lists the calls a dry run prints.
 A real server refuses a company without a site and makes the site named in ``site: {"name": ...}`` itself
@@ -31,10 +33,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import sqlalchemy as sa
 import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from cwdesk.conditions import C
 from cwdesk.manage.client import ManageClient
@@ -54,33 +57,47 @@ from cwdesk.workflows.jobs import (
     start_job,
 )
 from cwdesk.workflows.validation import (
+    COMPANY_NAME_MAX,
+    CONTACT_NAME_MAX,
     InvalidInput,
     Lookup,
     Problem,
     Problems,
+    add_validation_problems,
+    communication_item,
     email_problem,
     identifier_problem,
+    name_problem,
     phone_problem,
+    plan_problem,
     state_problem,
+    website_problem,
     zip_problem,
 )
 
 __all__ = [
     "KIND",
+    "AddressPlan",
+    "AgreementPlan",
     "CheckedOnboarding",
+    "CompanyPlan",
+    "ContactPlan",
+    "OnboardingPlan",
     "OnboardingResult",
     "PlannedCall",
+    "SitePlan",
+    "TicketPlan",
     "check_onboarding",
     "onboard",
     "plan_onboarding",
     "planned_calls",
+    "read_plan",
     "read_plan_file",
 ]
 
 KIND = "onboarding"
 DEFAULT_SITE_NAME = "Main Office"
 DEFAULT_BOARD = "Service Desk"
-COMPANY_NAME_MAX = 50
 TICKET_SUMMARY_MAX = 100  # Ticket.summary "max 100" (docs/connectwise.md, "Required fields on create")
 
 
@@ -148,41 +165,227 @@ def read_plan_file(path: str | Path) -> dict[str, Any]:
 # Reading the plan.
 
 
-def _text(section: Mapping[str, Any], key: str) -> str:
-    value = section.get(key)
-    if value is None:
-        return ""
-    return str(value).strip()
+def _blank_to_none(value: Any) -> Any:
+    return None if value == "" else value
 
 
-def _section(plan: Mapping[str, Any], key: str, problems: Problems) -> Mapping[str, Any] | None:
-    value = plan.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, Mapping):
-        problems.add(key, "must be a mapping of fields (e.g. name: ...)")
-        return None
-    return value
-
-
-def _unknown_keys(section: Mapping[str, Any], allowed: set[str], where: str, problems: Problems) -> None:
-    for key in section:
-        if key not in allowed:
-            problems.add(f"{where}.{key}", f"is not a known field (known: {', '.join(sorted(allowed))})")
-
-
-def _date(value: Any, where: str, problems: Problems) -> date | None:
+def _day(value: Any) -> Any:
+    """A date from YAML (a ``date``), JSON (``"2026-12-01"``) or a datetime; blank means not given."""
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
         return value.date()
-    if isinstance(value, date):
+    return value.strip() if isinstance(value, str) else value
+
+
+Text = Annotated[str, BeforeValidator(lambda value: "" if value is None else value)]
+"""Text the user typed: missing or null reads as ``""``; numbers (a YAML ZIP of 60601) read as their digits."""
+Day = Annotated[date | None, BeforeValidator(_day)]
+
+
+def _problem(message: str | None, info: ValidationInfo) -> None:
+    """Refuse the value with ``message`` (validating with ``context={"lenient": True}`` lets it pass: the second
+    reading of a plan whose only problems are shape problems, so that its names are still looked up)."""
+    if message and not (info.context or {}).get("lenient"):
+        raise plan_problem(message)
+
+
+class _PlanPart(BaseModel):
+    # Unknown keys are refused (a typo must not be dropped silently); text is trimmed.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, coerce_numbers_to_str=True, frozen=True)
+
+
+class AddressPlan(_PlanPart):
+    line1: Text = ""
+    line2: Text = ""
+    city: Text = ""
+    country: Text = ""
+    state: Text = ""
+    zip: Text = ""
+
+    @field_validator("state")
+    @classmethod
+    def _state(cls, value: str, info: ValidationInfo) -> str:
+        if value:
+            _problem(state_problem(value, info.data.get("country") or "United States"), info)
         return value
+
+    @field_validator("zip")
+    @classmethod
+    def _zip(cls, value: str, info: ValidationInfo) -> str:
+        if value:
+            _problem(zip_problem(value, info.data.get("country") or "United States"), info)
+        return value
+
+
+class CompanyPlan(_PlanPart):
+    name: Text = Field("", validate_default=True)
+    identifier: Text = Field("", validate_default=True)
+    status: Text = ""
+    type: Text = ""
+    phone: Text = ""
+    website: Text = ""
+    address: AddressPlan = AddressPlan()
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str, info: ValidationInfo) -> str:
+        _problem(name_problem(value, COMPANY_NAME_MAX), info)
+        return value
+
+    @field_validator("identifier")
+    @classmethod
+    def _identifier(cls, value: str, info: ValidationInfo) -> str:
+        _problem(identifier_problem(value), info)
+        return value
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str, info: ValidationInfo) -> str:
+        if value:
+            _problem(phone_problem(value), info)
+        return value
+
+    @field_validator("website")
+    @classmethod
+    def _website(cls, value: str, info: ValidationInfo) -> str:
+        if value:
+            _problem(website_problem(value), info)
+        return value
+
+
+class SitePlan(_PlanPart):
+    name: Text = ""
+    time_zone: Text = ""
+    phone: Text = ""
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str, info: ValidationInfo) -> str:
+        if value:
+            _problem(phone_problem(value), info)
+        return value
+
+
+class ContactPlan(_PlanPart):
+    first_name: Text = Field("", validate_default=True)
+    last_name: Text = Field("", validate_default=True)
+    title: Text = ""
+    email: Text = ""
+    phone: Text = ""
+
+    @field_validator("first_name", "last_name")
+    @classmethod
+    def _names(cls, value: str, info: ValidationInfo) -> str:
+        _problem(name_problem(value, CONTACT_NAME_MAX), info)
+        return value
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str, info: ValidationInfo) -> str:
+        if value:
+            _problem(email_problem(value), info)
+        return value
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str, info: ValidationInfo) -> str:
+        if value:
+            _problem(phone_problem(value), info)
+        return value
+
+
+class AgreementPlan(_PlanPart):
+    name: Text = ""
+    type: Text = Field("", validate_default=True)
+    start_date: Day = None
+    end_date: Day = None
+    bill_amount: Annotated[float | None, BeforeValidator(_blank_to_none)] = None
+
+    @field_validator("type")
+    @classmethod
+    def _type(cls, value: str, info: ValidationInfo) -> str:
+        if not value:
+            _problem("is required (an agreement type of ConnectWise, e.g. Managed Service)", info)
+        return value
+
+    @field_validator("bill_amount")
+    @classmethod
+    def _amount(cls, value: float | None, info: ValidationInfo) -> float | None:
+        if value is not None and value < 0:
+            _problem("cannot be negative", info)
+        return value
+
+
+class TicketPlan(_PlanPart):
+    board: Text = ""
+    summary: Text = ""
+    priority: Text = ""
+    description: Text = ""
+
+    @field_validator("summary")
+    @classmethod
+    def _summary(cls, value: str, info: ValidationInfo) -> str:
+        if len(value) > TICKET_SUMMARY_MAX:
+            _problem(f"is {len(value)} characters long; at most {TICKET_SUMMARY_MAX}", info)
+        return value
+
+
+class OnboardingPlan(_PlanPart):
+    """The plan of one onboarding, as typed: every rule that needs no ConnectWise lookup is checked here."""
+
+    company: CompanyPlan = Field(description="name, identifier, address...")
+    site: SitePlan = SitePlan()
+    contacts: Annotated[list[ContactPlan], BeforeValidator(lambda value: [] if value is None else value)] = Field(
+        [], description="contacts"
+    )
+    agreement: AgreementPlan | None = None
+    ticket: TicketPlan | None = None
+
+    def problems(self, today: date) -> list[tuple[str, str]]:
+        """The rules across fields: an address, distinct contact names, the agreement's dates and contact."""
+        found: list[tuple[str, str]] = []
+        address = self.company.address
+        if not any((address.line1, address.line2, address.city, address.state, address.zip)):
+            # Company.addressLine1..zip: "at least one address field is required" (manage-core.json).
+            found.append(
+                ("company.address", "is required: ConnectWise needs at least one of line1, line2, city, state, zip")
+            )
+        seen: set[str] = set()
+        for index, contact in enumerate(self.contacts):
+            full = f"{contact.first_name} {contact.last_name}".strip()
+            if full.lower() in seen:
+                found.append(
+                    (f"contacts[{index}]", f"{full!r} is listed twice; each contact of a company needs a distinct name")
+                )
+            seen.add(full.lower())
+        agreement = self.agreement
+        if agreement is not None:
+            start, end = agreement.start_date or today, agreement.end_date
+            if end is not None and end < start:
+                found.append(("agreement.end_date", f"{end} is before the start date {start}"))
+            if not self.contacts:
+                # Agreement.contact is required by the spec (manage-core.json): the primary contact fills it.
+                found.append(("agreement", "needs a contact: list at least one contact (the first becomes primary)"))
+        return found
+
+
+def read_plan(plan: Mapping[str, Any], problems: Problems, *, today: date) -> OnboardingPlan:
+    """The plan as a model, every problem of its shape added to ``problems``.
+
+    A plan whose shape is wrong (an unknown key, a section that is not a mapping) is refused at once; one with
+    only wrong values (a bad email, an identifier with spaces) is read again leniently so that its names can still
+    be looked up and every problem reported together."""
     try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
-        problems.add(where, f"{value!r} is not a date (use YYYY-MM-DD)")
-        return None
+        model = OnboardingPlan.model_validate(plan)
+    except ValidationError as error:
+        add_validation_problems(problems, error, OnboardingPlan, "plan")
+        if any(item["type"] != "plan_problem" for item in error.errors()):
+            problems.raise_if_any()
+        model = OnboardingPlan.model_validate(plan, context={"lenient": True})
+    for where, message in model.problems(today):
+        problems.add(where, message)
+    return model
 
 
 def _cw_datetime(day: date) -> str:
@@ -219,64 +422,37 @@ class _Lookups:
 
 
 def check_onboarding(cw: ManageClient, plan: Mapping[str, Any], *, today: date | None = None) -> CheckedOnboarding:
-    """Validate ``plan`` against its rules and ConnectWise's lookups; raise ``InvalidInput`` listing every problem.
-
-    Reads only (lookups and the identifier check); never writes.
+    """Validate ``plan`` (``OnboardingPlan``) and resolve its names in ConnectWise; raise ``InvalidInput`` listing
+    every problem. Reads only (lookups and the identifier check); never writes.
     """
     problems = Problems("the onboarding plan")
     lookups = _Lookups()
     today = today or datetime.now(UTC).date()
-    _unknown_keys(plan, {"company", "site", "contacts", "agreement", "ticket"}, "plan", problems)
-
-    company = _section(plan, "company", problems)
-    if company is None:
-        problems.add("company", "is required (name, identifier, address...)")
-        problems.raise_if_any()
-        raise AssertionError("unreachable")
-    _unknown_keys(company, {"name", "identifier", "status", "type", "phone", "website", "address"}, "company", problems)
-    name = _text(company, "name")
-    if not name:
-        problems.add("company.name", "is required")
-    elif len(name) > COMPANY_NAME_MAX:
-        problems.add("company.name", f"is {len(name)} characters long; ConnectWise keeps at most {COMPANY_NAME_MAX}")
-    identifier = _text(company, "identifier")
-    problems.add("company.identifier", identifier_problem(identifier))
+    checked = read_plan(plan, problems, today=today)
+    company, address, site = checked.company, checked.company.address, checked.site
+    name, identifier = company.name, company.identifier
+    country = address.country or "United States"
 
     company_body: dict[str, Any] = {"name": name, "identifier": identifier}
-    if _text(company, "status"):
-        ref = lookups.check("company status", cw.company_statuses, _text(company, "status"), "company.status", problems)
+    if company.status:
+        ref = lookups.check("company status", cw.company_statuses, company.status, "company.status", problems)
         if ref:
             company_body["status"] = ref
-    if _text(company, "type"):
-        ref = lookups.check("company type", cw.company_types, _text(company, "type"), "company.type", problems)
+    if company.type:
+        ref = lookups.check("company type", cw.company_types, company.type, "company.type", problems)
         if ref:
             company_body["types"] = [ref]  # the spec's Company has `types`, a list (the seed's `type` is not a field)
-    if _text(company, "phone"):
-        problems.add("company.phone", phone_problem(_text(company, "phone")))
-        company_body["phoneNumber"] = _text(company, "phone")
-    if _text(company, "website"):
-        website = _text(company, "website")
-        if " " in website or "." not in website:
-            problems.add("company.website", f"{website!r} is not a web address (e.g. https://acme.example)")
-        company_body["website"] = website
-
-    address = _section(company, "address", problems) or {}
-    _unknown_keys(address, {"line1", "line2", "city", "state", "zip", "country"}, "company.address", problems)
-    country = _text(address, "country") or "United States"
-    for key, api in (("line1", "addressLine1"), ("line2", "addressLine2"), ("city", "city")):
-        if _text(address, key):
-            company_body[api] = _text(address, key)
-    if _text(address, "state"):
-        problems.add("company.address.state", state_problem(_text(address, "state"), country))
-        company_body["state"] = _text(address, "state").upper() if len(_text(address, "state")) == 2 else None
-        if company_body["state"] is None:
-            company_body["state"] = _text(address, "state")
-    if _text(address, "zip"):
-        problems.add("company.address.zip", zip_problem(_text(address, "zip"), country))
-        company_body["zip"] = _text(address, "zip")
-    if not any(_text(address, k) for k in ("line1", "line2", "city", "state", "zip")):
-        # Company.addressLine1..zip: "at least one address field is required" (manage-core.json).
-        problems.add("company.address", "is required: ConnectWise needs at least one of line1, line2, city, state, zip")
+    if company.phone:
+        company_body["phoneNumber"] = company.phone
+    if company.website:
+        company_body["website"] = company.website
+    for value, api in ((address.line1, "addressLine1"), (address.line2, "addressLine2"), (address.city, "city")):
+        if value:
+            company_body[api] = value
+    if address.state:
+        company_body["state"] = address.state.upper() if len(address.state) == 2 else address.state
+    if address.zip:
+        company_body["zip"] = address.zip
     company_body["country"] = {"name": country}
 
     existing_id = None
@@ -293,9 +469,7 @@ def check_onboarding(cw: ManageClient, plan: Mapping[str, Any], *, today: date |
                 )
 
     # Site: filled from the company address unless given.
-    site = _section(plan, "site", problems) or {}
-    _unknown_keys(site, {"name", "time_zone", "phone"}, "site", problems)
-    site_body: dict[str, Any] = {"name": _text(site, "name") or DEFAULT_SITE_NAME}
+    site_body: dict[str, Any] = {"name": site.name or DEFAULT_SITE_NAME}
     # The company is created with its site (a real server requires it, docs/connectwise.md "Companies").
     company_body["site"] = {"name": site_body["name"]}
     for api in ("addressLine1", "addressLine2", "city", "zip"):
@@ -304,105 +478,60 @@ def check_onboarding(cw: ManageClient, plan: Mapping[str, Any], *, today: date |
     if company_body.get("state"):
         site_body["stateReference"] = {"identifier": company_body["state"]}
     site_body["country"] = {"name": country}
-    site_phone = _text(site, "phone") or _text(company, "phone")
-    if _text(site, "phone"):
-        problems.add("site.phone", phone_problem(_text(site, "phone")))
+    site_phone = site.phone or company.phone
     if site_phone:
         site_body["phoneNumber"] = site_phone
-    if _text(site, "time_zone"):
-        ref = lookups.check("time zone", cw.time_zones, _text(site, "time_zone"), "site.time_zone", problems)
+    if site.time_zone:
+        ref = lookups.check("time zone", cw.time_zones, site.time_zone, "site.time_zone", problems)
         if ref:
             site_body["timeZone"] = ref
 
     # Contacts: the first is primary.
-    contacts_value = plan.get("contacts") or []
     contact_bodies: list[dict[str, Any]] = []
-    if not isinstance(contacts_value, list):
-        problems.add("contacts", "must be a list of contacts")
-        contacts_value = []
-    seen_names: set[str] = set()
-    for index, contact in enumerate(contacts_value):
-        where = f"contacts[{index}]"
-        if not isinstance(contact, Mapping):
-            problems.add(where, "must be a mapping (first_name, last_name, email...)")
-            continue
-        _unknown_keys(contact, {"first_name", "last_name", "title", "email", "phone"}, where, problems)
-        first, last = _text(contact, "first_name"), _text(contact, "last_name")
-        if not first:
-            problems.add(f"{where}.first_name", "is required")
-        if not last:
-            problems.add(f"{where}.last_name", "is required")
-        full = f"{first} {last}".strip()
-        if full.lower() in seen_names:
-            problems.add(where, f"{full!r} is listed twice; each contact of a company needs a distinct name")
-        seen_names.add(full.lower())
-        body: dict[str, Any] = {"firstName": first, "lastName": last, "defaultFlag": index == 0}
-        if _text(contact, "title"):
-            body["title"] = _text(contact, "title")
+    for index, contact in enumerate(checked.contacts):
+        body: dict[str, Any] = {"firstName": contact.first_name, "lastName": contact.last_name}
+        body["defaultFlag"] = index == 0
+        if contact.title:
+            body["title"] = contact.title
         items = []
-        if _text(contact, "email"):
-            problems.add(f"{where}.email", email_problem(_text(contact, "email")))
-            items.append({"type": {"name": "Email"}, "value": _text(contact, "email"), "defaultFlag": True})
-        if _text(contact, "phone"):
-            problems.add(f"{where}.phone", phone_problem(_text(contact, "phone")))
-            items.append({"type": {"name": "Direct"}, "value": _text(contact, "phone"), "defaultFlag": True})
+        if contact.email:
+            items.append(communication_item("Email", contact.email))
+        if contact.phone:
+            items.append(communication_item("Phone", contact.phone))
         if items:
             body["communicationItems"] = items
         contact_bodies.append(body)
 
     agreement_body: dict[str, Any] | None = None
-    agreement = _section(plan, "agreement", problems)
+    agreement = checked.agreement
     if agreement is not None:
-        _unknown_keys(agreement, {"name", "type", "start_date", "end_date", "bill_amount"}, "agreement", problems)
-        agreement_body = {"name": _text(agreement, "name") or f"{name} Managed Services"}
-        if not _text(agreement, "type"):
-            problems.add("agreement.type", "is required (an agreement type of ConnectWise, e.g. Managed Service)")
-        else:
-            ref = lookups.check(
-                "agreement type", cw.agreement_types, _text(agreement, "type"), "agreement.type", problems
-            )
+        agreement_body = {"name": agreement.name or f"{name} Managed Services"}
+        if agreement.type:
+            ref = lookups.check("agreement type", cw.agreement_types, agreement.type, "agreement.type", problems)
             if ref:
                 agreement_body["type"] = ref
-        start = _date(agreement.get("start_date"), "agreement.start_date", problems) or today
-        agreement_body["startDate"] = _cw_datetime(start)
-        end = _date(agreement.get("end_date"), "agreement.end_date", problems)
-        if end is not None:
-            if end < start:
-                problems.add("agreement.end_date", f"{end} is before the start date {start}")
-            agreement_body["endDate"] = _cw_datetime(end)
+        agreement_body["startDate"] = _cw_datetime(agreement.start_date or today)
+        if agreement.end_date is not None:
+            agreement_body["endDate"] = _cw_datetime(agreement.end_date)
         else:
             agreement_body["noEndingDateFlag"] = True
-        if agreement.get("bill_amount") is not None:
-            try:
-                amount = float(agreement["bill_amount"])
-            except (TypeError, ValueError):
-                problems.add("agreement.bill_amount", f"{agreement['bill_amount']!r} is not a number")
-            else:
-                if amount < 0:
-                    problems.add("agreement.bill_amount", "cannot be negative")
-                agreement_body["billAmount"] = amount
-        if not contact_bodies:
-            # Agreement.contact is required by the spec (manage-core.json): the primary contact fills it.
-            problems.add("agreement", "needs a contact: list at least one contact (the first becomes primary)")
+        if agreement.bill_amount is not None:
+            agreement_body["billAmount"] = agreement.bill_amount
 
     ticket_body: dict[str, Any] | None = None
-    ticket = _section(plan, "ticket", problems)
+    ticket = checked.ticket
     if ticket is not None:
-        _unknown_keys(ticket, {"board", "summary", "priority", "description"}, "ticket", problems)
-        summary = _text(ticket, "summary") or f"Onboarding — {name}"
-        if len(summary) > TICKET_SUMMARY_MAX:
-            problems.add("ticket.summary", f"is {len(summary)} characters long; at most {TICKET_SUMMARY_MAX}")
-        ticket_body = {"summary": summary}
-        board = _text(ticket, "board") or DEFAULT_BOARD
+        ticket_body = {"summary": ticket.summary or f"Onboarding — {name}"}
+        board = ticket.board or DEFAULT_BOARD
         ref = lookups.check("service board", cw.boards, board, "ticket.board", problems)
         if ref:
             ticket_body["board"] = ref
-        if _text(ticket, "priority"):
-            ref = lookups.check("priority", cw.priorities, _text(ticket, "priority"), "ticket.priority", problems)
+        if ticket.priority:
+            ref = lookups.check("priority", cw.priorities, ticket.priority, "ticket.priority", problems)
             if ref:
                 ticket_body["priority"] = ref
-        if _text(ticket, "description"):
-            ticket_body["initialDescription"] = _text(ticket, "description")
+        if ticket.description:
+            ticket_body["initialDescription"] = ticket.description
 
     problems.raise_if_any()
     notes = list(lookups.notes)

@@ -1,8 +1,11 @@
 """Checks of what users type, shared by onboarding, the record edits, bulk updates (CLI and console alike).
 
-Shape checks are pure functions returning a message or ``None``: company identifier, email, phone, US state,
-ZIP/postal code. Lookups resolve a name the user typed (status, type, board, agreement type, priority, time zone,
-contact type, relationship, department) against the records ConnectWise holds, case-insensitively, and answer a
+Shape checks are pure functions returning a message or ``None``: company identifier, company and contact names,
+website, email, phone, US state, ZIP/postal code; ``communication_item`` is the one shape of a contact's email or
+phone sent to ConnectWise; ``is_loopback`` is the one rule for which hosts may speak plain http. Maximum lengths
+are read from the bundled ``manage-core.json`` (``spec_max_length``), the limits the sandbox also enforces.
+Lookups resolve a name the user typed (status, type, board, agreement type, priority, time zone, contact type,
+relationship, department) against the records ConnectWise holds, case-insensitively, and answer a
 wrong name with "did you mean ..." suggestions. :class:`Problems` collects every problem of one input so the user
 sees them all at once, before anything is sent; :class:`InvalidInput` carries them (a ``ConfigurationError``: the
 CLI exits 2).
@@ -13,41 +16,88 @@ Not for: sending anything to ConnectWise (the workflows do, after these checks p
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from functools import cache
+from importlib import resources
+from typing import Any, Literal, get_args
 
+from pydantic import BaseModel, ValidationError
+from pydantic_core import PydanticCustomError
+
+from cwdesk.config import is_loopback
 from cwdesk.errors import ConfigurationError
 from cwdesk.manage.resources.collection import Collection
 
 __all__ = [
+    "COMPANY_NAME_MAX",
+    "CONTACT_NAME_MAX",
+    "IDENTIFIER_MAX",
+    "PHONE_MAX",
+    "ZIP_MAX",
     "InvalidInput",
     "Lookup",
     "NamedRecord",
     "Problem",
     "Problems",
+    "add_validation_problems",
+    "communication_item",
     "email_problem",
     "identifier_problem",
+    "is_loopback",
+    "name_problem",
     "phone_problem",
+    "plan_problem",
     "record_dict",
+    "spec_max_length",
     "state_problem",
     "suggestions",
+    "website_problem",
     "zip_problem",
 ]
 
-# Company identifier: the spec gives "Max length: 156" (manage-core.json Company.identifier); ConnectWise rejects
-# spaces and punctuation in identifiers (console seed: "identifier must be alphanumeric, unique across CW").
-IDENTIFIER_MAX = 156
+_MAX_LENGTH = re.compile(r"Max length:\s*(\d+)", re.IGNORECASE)
+
+
+@cache
+def _manage_schemas() -> dict[str, Any]:
+    # The bundled copy of the real spec (src/cwdesk/spec/manage-core.json): the workflows may not import the
+    # sandbox, which reads the same file through sandbox/backend/spec.py.
+    text = resources.files("cwdesk").joinpath("spec", "manage-core.json").read_text(encoding="utf-8")
+    schemas: dict[str, Any] = json.loads(text)["components"]["schemas"]
+    return schemas
+
+
+def spec_max_length(schema: str, field: str) -> int:
+    """The ``Max length: N`` the bundled Manage spec gives ``schema.field`` (``Company``, ``name``: 156).
+
+    Raises ``LookupError`` for a field the spec gives no limit: a rule must not silently lose its limit."""
+    description = _manage_schemas().get(schema, {}).get("properties", {}).get(field, {}).get("description") or ""
+    match = _MAX_LENGTH.search(description)
+    if match is None:
+        raise LookupError(f"manage-core.json gives no Max length for {schema}.{field}")
+    return int(match.group(1))
+
+
+COMPANY_NAME_MAX = spec_max_length("Company", "name")
+# The spec gives Contact.firstName/lastName no limit. 30 is the console edits' limit since C3, kept for onboarding
+# too; no source shows the server's own limit (docs/workflows.md, "Input rules").
+CONTACT_NAME_MAX = 30
+
+# Company identifier: the spec's Max length (manage-core.json Company.identifier); ConnectWise rejects spaces and
+# punctuation in identifiers (console seed: "identifier must be alphanumeric, unique across CW").
+IDENTIFIER_MAX = spec_max_length("Company", "identifier")
 _IDENTIFIER = re.compile(r"^[A-Za-z0-9]+$")
 # A practical email shape: one @, a dot in the domain, no spaces (RFC 5322 in full accepts far more than CW does).
 _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$")
-# Phone: digits with the usual separators and an optional extension; ConnectWise keeps up to 30 characters.
+# Phone: digits with the usual separators and an optional extension; as long as Company.phoneNumber may be.
 _PHONE_CHARS = re.compile(r"^\+?[0-9 ().\-/]+(?:\s*(?:x|ext\.?)\s*[0-9]{1,6})?$", re.IGNORECASE)
-PHONE_MAX = 30
+PHONE_MAX = spec_max_length("Company", "phoneNumber")
 _US_ZIP = re.compile(r"^[0-9]{5}(?:-[0-9]{4})?$")
 _CA_POSTAL = re.compile(r"^[A-Za-z][0-9][A-Za-z] ?[0-9][A-Za-z][0-9]$")
-ZIP_MAX = 12  # CompanySite.zip "Max length: 12"
+ZIP_MAX = spec_max_length("CompanySite", "zip")
 
 # fmt: off
 US_STATES = frozenset({
@@ -116,6 +166,38 @@ def identifier_problem(value: str) -> str | None:
     if len(value) > IDENTIFIER_MAX:
         return f"is {len(value)} characters long; ConnectWise allows at most {IDENTIFIER_MAX}"
     return None
+
+
+def name_problem(value: str, limit: int, *, empty: str = "is required") -> str | None:
+    """Why ``value`` cannot be a name of at most ``limit`` characters (``empty`` when it is blank), or ``None``."""
+    text = value.strip()
+    if not text:
+        return empty
+    if len(text) > limit:
+        return f"is {len(text)} characters long; ConnectWise keeps at most {limit}"
+    return None
+
+
+_WEBSITE_MAX = spec_max_length("Company", "website")
+
+
+def website_problem(value: str) -> str | None:
+    """Why ``value`` is not a web address (no spaces, a dot in it), or ``None``."""
+    text = value.strip()
+    if " " in text or "." not in text:
+        return f"{value!r} is not a web address (e.g. https://acme.example)"
+    if len(text) > _WEBSITE_MAX:
+        return f"is {len(text)} characters long; ConnectWise keeps at most {_WEBSITE_MAX}"
+    return None
+
+
+def communication_item(kind: Literal["Email", "Phone"], value: str) -> dict[str, Any]:
+    """A contact's default email or phone as ConnectWise takes it in ``communicationItems``.
+
+    The type is named, not numbered (ids differ from one ConnectWise to another): ``Email`` for an email and
+    ``Direct`` for a phone, the names onboarding and the contact edits have always sent."""
+    type_name = "Email" if kind == "Email" else "Direct"
+    return {"type": {"name": type_name}, "value": value.strip(), "defaultFlag": True}
 
 
 def email_problem(value: str) -> str | None:
@@ -251,3 +333,91 @@ class Lookup:
         if record is None:
             raise InvalidInput([Problem(self.what, self.problem(name) or "")])
         return record
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Plans as pydantic models: their validation errors become ``Problems``.
+
+
+def plan_problem(message: str) -> PydanticCustomError:
+    """An error a plan's validator raises: ``message`` becomes the problem's text as it is."""
+    return PydanticCustomError("plan_problem", message)
+
+
+def _model_at(model: type[BaseModel], loc: Sequence[int | str]) -> type[BaseModel] | None:
+    """The model a location inside ``model`` points into (``("contacts", 0)`` -> the contact model)."""
+    current: type[BaseModel] | None = model
+    for part in loc:
+        if current is None:
+            return None
+        if isinstance(part, int):
+            continue
+        info = current.model_fields.get(part)
+        if info is None:
+            return None
+        current = _model_in(info.annotation)
+    return current
+
+
+def _model_in(annotation: object) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for argument in get_args(annotation):
+        found = _model_in(argument)
+        if found is not None:
+            return found
+    return None
+
+
+def _where(loc: Sequence[int | str], root: str) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or root
+
+
+def _known(model: type[BaseModel] | None) -> str:
+    return ", ".join(sorted(model.model_fields)) if model is not None else ""
+
+
+def add_validation_problems(problems: Problems, error: ValidationError, model: type[BaseModel], root: str) -> None:
+    """Each error of validating ``model`` as a problem in the words the plans have always used.
+
+    An unknown key at the top is reported under ``root`` (``plan.extra``); a section of the wrong type says what it
+    must hold; a missing section gives the hint in its field's ``description``."""
+    for item in error.errors():
+        loc = tuple(item["loc"])
+        kind = item["type"]
+        value = item.get("input")
+        where = _where(loc, root)
+        if kind == "plan_problem":
+            problems.add(where, item["msg"])
+        elif kind == "extra_forbidden":
+            if len(loc) == 1:
+                where = f"{root}.{loc[0]}"
+            problems.add(where, f"is not a known field (known: {_known(_model_at(model, loc[:-1]))})")
+        elif kind == "missing":
+            parent = _model_at(model, loc[:-1])
+            info = parent.model_fields.get(str(loc[-1])) if parent is not None else None
+            hint = f" ({info.description})" if info is not None and info.description else ""
+            problems.add(where, f"is required{hint}")
+        elif kind in ("model_type", "model_attributes_type", "dict_type"):
+            inner = _model_at(model, loc)
+            problems.add(
+                where,
+                f"must be a mapping of fields ({_known(inner)})" if inner else "must be a mapping of names to values",
+            )
+        elif kind == "list_type":
+            parent = _model_at(model, loc[:-1])
+            info = parent.model_fields.get(str(loc[-1])) if parent is not None else None
+            problems.add(
+                where, f"must be a list of {info.description}" if info and info.description else "must be a list"
+            )
+        elif kind.startswith("date"):
+            problems.add(where, f"{value!r} is not a date (use YYYY-MM-DD)")
+        elif kind.startswith(("float", "int", "decimal")):
+            problems.add(where, f"{value!r} is not a number")
+        elif kind.startswith("string"):
+            problems.add(where, f"{value!r} is not text")
+        else:
+            problems.add(where, str(item["msg"]))

@@ -2,13 +2,15 @@
 
 Tables are prefixed ``cwa_`` in the connection the Manage backend uses. Records come out in the shape of the
 bundled ``automate-core.json`` (``LabTech.Models.*``, PascalCase); a list is filtered with a condition evaluated in
-Python over the rendered records (Automate data sets are small), ordered and paged here. Every rule about records
+Python (``cwdesk.conditions.matches``) over the rendered records (Automate data sets are small), ordered and paged
+here. Every rule about records
 (writable fields and their types, unique names, what a delete refuses) lives here and raises ``AutomateError``.
 Three answers are emulated by analogy, as no source shows a real server giving them (docs/automate.md): PATCH of a
 client's extra field (the spec has the Locations form only), ``PATCH /Computers/{id}`` with a ``Location/Id``
 operation (moving a computer), and ``GET /Computers/{id}`` (the list's record).
 Not for: HTTP (routes, auth headers, query parameters, ``{"Message": ...}`` bodies: ``sandbox/automate_api.py``),
-seeding (``sandbox/seed_automate.py``), parsing conditions (``cwdesk.conditions``).
+seeding (``sandbox/seed_automate.py``), parsing and evaluating conditions (``cwdesk.conditions.matches``, in the
+automate dialect).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
-from cwdesk.conditions import AllOf, AnyOf, Comparison, Condition, Raw, field_paths, parse
+from cwdesk.conditions import AllOf, AnyOf, Comparison, Condition, field_paths, matches, value_at
 from cwdesk.sandbox.backend.spec import spec_path
 
 __all__ = [
@@ -37,7 +39,6 @@ __all__ = [
     "PatchOperation",
     "default_of",
     "iso",
-    "matches",
 ]
 
 MAX_PAGE_SIZE = 1000
@@ -400,7 +401,7 @@ class AutomateBackend:
             rows = [r for r in rows if str(r.get("Id")) in query.ids]
         if cond is not None:
             views = matching_view(rows, cond) if matching_view is not None else rows
-            rows = [row for row, view in zip(rows, views, strict=True) if matches(cond, view)]
+            rows = [row for row, view in zip(rows, views, strict=True) if matches(cond, view, "automate")]
         rows = _order(rows, query.order_by)
         start = (query.page - 1) * query.page_size
         return [_pick_fields(query, r) for r in rows[start : start + query.page_size]]
@@ -994,7 +995,10 @@ def _order(rows: list[dict[str, Any]], keys: tuple[tuple[str, bool], ...]) -> li
         return sorted(rows, key=lambda r: _sort_key(r.get("Id")))
     ordered = list(rows)
     for field, descending in reversed(keys):
-        ordered.sort(key=lambda r, f=field: _sort_key(_lookup(r, f)), reverse=descending)  # type: ignore[misc]
+        ordered.sort(
+            key=lambda r, f=field: _sort_key(value_at(r, f, "automate")),  # type: ignore[misc]
+            reverse=descending,
+        )
     return ordered
 
 
@@ -1038,36 +1042,6 @@ def _pushdown(cond: Condition | None, columns: dict[str, str]) -> tuple[str, lis
     return " AND ".join(clauses), params
 
 
-class _Many(list[Any]):
-    """The values a path reaches through a list (``Location.Id`` over a client's locations): any may match."""
-
-
-def _lookup(record: dict[str, Any], path: str) -> Any:
-    names = re.split(r"[./]", path)
-    current: Any = record
-    for index, name in enumerate(names):
-        wanted = name.lower()
-        if isinstance(current, _Many):
-            found = _Many()
-            for item in current:
-                value = _child(item, wanted)
-                found.extend(value if isinstance(value, list) else [value])
-            current = found
-            continue
-        if not isinstance(current, dict):
-            return None
-        current = _child(current, wanted)
-        if isinstance(current, list) and index < len(names) - 1:
-            current = _Many(current)
-    return current
-
-
-def _child(node: Any, wanted: str) -> Any:
-    if not isinstance(node, dict):
-        return None
-    return next((v for k, v in node.items() if k.lower() == wanted), None)
-
-
 def _sort_key(value: Any) -> tuple[int, Any]:
     if value is None:
         return (0, "")
@@ -1081,95 +1055,3 @@ def _sort_key(value: Any) -> tuple[int, Any]:
         except ValueError:
             return (2, value.lower())
     return (3, str(value))
-
-
-def _comparable(actual: Any, expected: Any) -> tuple[Any, Any] | None:
-    """Both sides in one type (numbers, datetimes, booleans or case-folded text), or None when they cannot meet."""
-    if expected is None or actual is None:
-        return None
-    if isinstance(expected, bool):
-        if isinstance(actual, bool):
-            return actual, expected
-        if isinstance(actual, str) and actual.lower() in ("true", "false"):
-            return actual.lower() == "true", expected
-        return None
-    if isinstance(expected, int | float):
-        try:
-            return float(actual), float(expected)
-        except (TypeError, ValueError):
-            return None
-    if isinstance(expected, datetime):
-        if isinstance(actual, str):
-            try:
-                return _parse_iso(actual), expected
-            except ValueError:
-                return None
-        return None
-    if isinstance(actual, dict | list):
-        return None
-    text = "true" if actual is True else "false" if actual is False else str(actual)
-    return text.lower(), str(expected).lower()
-
-
-def _like(pattern: str, text: str) -> bool:
-    # MySQL LIKE: % any run, _ one character; everything else literal; case-insensitive.
-    translated = "".join(".*" if ch == "%" else "." if ch == "_" else re.escape(ch) for ch in pattern.lower())
-    return re.fullmatch(translated, text.lower(), re.DOTALL) is not None
-
-
-def _text(actual: Any) -> str:
-    """A value as text for like/contains; a list property (``OpenPortsTCP``) reads as its comma-joined items."""
-    if actual is None:
-        return ""
-    if isinstance(actual, list):
-        return ",".join(_text(item) for item in actual)
-    return str(actual)
-
-
-_NEGATIVE = ("!=", "not in", "not like", "not contains")
-
-
-def _compare(op: str, actual: Any, expected: Any) -> bool:
-    if isinstance(actual, _Many):
-        # Through a list, a positive test needs one match and a negative one needs every value to pass.
-        results = [_compare(op, item, expected) for item in actual]
-        return all(results) if op in _NEGATIVE else any(results)
-    if op in ("in", "not in"):
-        hit = any(_compare("=", actual, item) for item in expected)
-        return hit if op == "in" else not hit
-    if expected is None:
-        is_null = actual is None or actual == ""
-        return is_null if op == "=" else not is_null
-    if op in ("like", "not like", "contains", "not contains"):
-        text = _text(actual)
-        hit = _like(str(expected), text) if op.endswith("like") else str(expected).lower() in text.lower()
-        return not hit if op.startswith("not") else hit
-    pair = _comparable(actual, expected)
-    if pair is None:
-        return op == "!="
-    left, right = pair
-    if op == "=":
-        return bool(left == right)
-    if op == "!=":
-        return bool(left != right)
-    if op == "<":
-        return bool(left < right)
-    if op == "<=":
-        return bool(left <= right)
-    if op == ">":
-        return bool(left > right)
-    return bool(left >= right)
-
-
-def matches(cond: Condition, record: dict[str, Any]) -> bool:
-    """Whether a rendered Automate record satisfies a parsed condition (string comparisons ignore case, as MySQL's
-    default collation does on a real Automate server)."""
-    if isinstance(cond, Comparison):
-        return _compare(cond.op, _lookup(record, cond.field), cond.value)
-    if isinstance(cond, AllOf):
-        return all(matches(p, record) for p in cond.parts)
-    if isinstance(cond, AnyOf):
-        return any(matches(p, record) for p in cond.parts)
-    if isinstance(cond, Raw):  # parse() never returns Raw; kept total for the type checker
-        return matches(parse(cond.text, dialect="automate"), record)
-    return False

@@ -48,6 +48,7 @@ def queue_for_worker(engine: sa.Engine, plan: Plan, *, client: object) -> int:
 def worker(
     every: float = typer.Option(30.0, "--every", help="Seconds between looks for work."),
     once: bool = typer.Option(False, "--once", help="Look once, wait for what was started to finish, then exit."),
+    max_jobs: int = typer.Option(4, "--max-jobs", help="Queued jobs this worker runs at a time (others wait)."),
 ) -> None:
     """Run queued jobs, resume jobs whose process is gone, and run due schedules here (Ctrl+C to stop)."""
     from cwdesk.store import open_database
@@ -55,6 +56,8 @@ def worker(
 
     if every <= 0:
         connection.fail("--every must be a number of seconds above 0", code=2)
+    if max_jobs < 1:
+        connection.fail("--max-jobs must be 1 or more (stop the worker to run no jobs)", code=2)
     with connection.reporting_errors():
         engine = open_database()
     manage = connection.manage_client()
@@ -62,11 +65,16 @@ def worker(
     if connection.automate_configured():  # optional: without it, Automate jobs are left to a process that has it
         automate = connection.automate_client()
     running: list[Any] = []
+    jobs_running: list[Any] = []  # the queued and orphaned jobs' threads, counted against --max-jobs
     try:
         while True:
-            for what, item_id, thread in work_once(engine, manage=manage, automate=automate):
+            jobs_running = [thread for thread in jobs_running if thread.is_alive()]
+            free = max(max_jobs - len(jobs_running), 0)
+            for what, item_id, thread in work_once(engine, manage=manage, automate=automate, queued_limit=free):
                 typer.echo(_STARTED[what].format(id=item_id))
                 running.append(thread)
+                if what != "schedule":
+                    jobs_running.append(thread)
             if once:
                 break
             running = [thread for thread in running if thread.is_alive()]

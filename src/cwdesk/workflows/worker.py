@@ -71,15 +71,21 @@ def take_up_queued(
 
 
 def work_once(
-    engine: sa.Engine, *, manage: Any | None, automate: Any | None
+    engine: sa.Engine, *, manage: Any | None, automate: Any | None, queued_limit: int | None = None
 ) -> list[tuple[str, int, threading.Thread]]:
-    """One round: orphaned jobs, then queued jobs, then due schedules; returns ("orphaned" | "queued" |
-    "schedule", id, thread) for each started."""
+    """One round: orphaned jobs, then queued jobs (at most ``queued_limit``), then due schedules; returns
+    ("orphaned" | "queued" | "schedule", id, thread) for each started.
+
+    Orphaned jobs are always taken (they were running already; leaving them would strand them); the limit keeps a
+    worker from starting every queued job at once, so the others are left to other workers.
+    """
     started: list[tuple[str, int, threading.Thread]] = []
     started += [("orphaned", job_id, thread) for job_id, thread in adopt(engine, manage=manage, automate=automate)]
-    started += [
-        ("queued", job_id, thread) for job_id, thread in take_up_queued(engine, manage=manage, automate=automate)
-    ]
+    if queued_limit is None or queued_limit > 0:
+        started += [
+            ("queued", job_id, thread)
+            for job_id, thread in take_up_queued(engine, manage=manage, automate=automate, limit=queued_limit)
+        ]
     started += [("schedule", sid, thread) for sid, thread in run_due_schedules(engine, manage=manage)]
     return started
 

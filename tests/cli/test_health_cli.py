@@ -81,3 +81,15 @@ def test_offline_health_reads_only_the_local_database(runner: CliRunner, on_sand
     assert "Manage connection" not in checks(result.stdout)
     assert on_sandbox.requests == []
     assert result.exit_code == 0
+
+
+def test_a_job_still_waiting_for_a_worker_is_a_warning(tmp_path: Path) -> None:
+    from cwdesk.workflows.jobs import enqueue
+    from tests.workflows.test_job_queue import CLIENT, _plan
+
+    engine = open_database(f"sqlite:///{tmp_path / 'health.db'}")
+    job_id = enqueue(engine, _plan(), client=CLIENT, created_by=None)
+
+    (check,) = run_checks(engine, max_age=timedelta(hours=25))
+    assert (check.check, check.status) == ("last job: test_queue", "warn")
+    assert f"job {job_id} queued" in check.detail

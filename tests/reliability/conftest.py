@@ -3,7 +3,6 @@ standalone sandbox + CLI in child processes for the SIGKILL column (helpers in `
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import sqlalchemy as sa
 from cwdesk._http.throttle import reset_throttles
 from cwdesk.store import open_database
 from cwdesk.workflows import jobs
-from tests.loopback import CLIENT_ID, Served, serve
+from tests.loopback import Served, serve
 
 from .harness import Cli
 
@@ -46,17 +45,7 @@ def served_sandbox(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[S
 
 @pytest.fixture
 def cli(tmp_path: Path, served_sandbox: Served) -> Cli:
-    home = tmp_path / "cli-home"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("CWM_", "CWA_", "CWDESK_"))}
-    env.update(
-        CWDESK_HOME=str(home),
-        CWM_SERVER=served_sandbox.base,
-        CWM_COMPANY="sandbox",
-        CWM_PUBKEY="sandbox-public",
-        CWM_PRIVATEKEY="sandbox-private",
-        CWM_CLIENTID=CLIENT_ID,
-    )
-    return Cli(env, home)
+    return Cli.on(served_sandbox, tmp_path / "cli-home")
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -13,6 +13,7 @@ standalone sandbox + CLI in child processes for the SIGKILL column. The fixtures
 
 from __future__ import annotations
 
+import os
 import random
 import subprocess
 import sys
@@ -24,6 +25,7 @@ import httpx
 from cwdesk._http.retry import RetryPolicy
 from cwdesk.manage.client import ManageClient
 from cwdesk.sandbox import Sandbox
+from tests.loopback import CLIENT_ID, Served
 
 # Retries stay bounded but patient enough for a 10 % fault rate, and never sleep long.
 FAST_RETRY = RetryPolicy(max_retries=12, base_delay=0.001, max_delay=0.01, max_retry_after=0.2)
@@ -68,6 +70,21 @@ class Cli:
 
     env: dict[str, str]
     home: Path
+
+    @classmethod
+    def on(cls, served: Served, home: Path, **env: str) -> Cli:
+        """A CLI whose ``CWM_*`` point at ``served``, with its own ``CWDESK_HOME`` (and any ``env`` added)."""
+        clean = {k: v for k, v in os.environ.items() if not k.startswith(("CWM_", "CWA_", "CWDESK_"))}
+        clean.update(
+            CWDESK_HOME=str(home),
+            CWM_SERVER=served.base,
+            CWM_COMPANY="sandbox",
+            CWM_PUBKEY="sandbox-public",
+            CWM_PRIVATEKEY="sandbox-private",
+            CWM_CLIENTID=CLIENT_ID,
+            **env,
+        )
+        return cls(clean, home)
 
     @property
     def command(self) -> list[str]:

@@ -26,6 +26,7 @@ from cwdesk.cli import members as members_cli
 from cwdesk.cli import onboard as onboard_cli
 from cwdesk.cli import operations as operations_cli
 from cwdesk.cli import sandbox as sandbox_cli
+from cwdesk.cli import schedule as schedule_cli
 from cwdesk.cli import store as store_cli
 from cwdesk.cli import sync as sync_cli
 from cwdesk.cli import worker as worker_cli
@@ -99,6 +100,7 @@ app.command(name="mutate")(operations_cli.mutate)
 app.command(name="onboard")(onboard_cli.onboard)
 app.command(name="query")(operations_cli.query)
 app.add_typer(sandbox_cli.app, name="sandbox")
+app.add_typer(schedule_cli.app, name="schedule")
 app.add_typer(store_cli.app, name="store")
 app.add_typer(sync_cli.app, name="sync")
 app.command(name="worker")(worker_cli.worker)

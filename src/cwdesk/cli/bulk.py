@@ -12,6 +12,7 @@ import typer
 from cwdesk.cli import connection
 from cwdesk.cli.jobs import cli_user, database, exit_code_of, run_with_progress
 from cwdesk.cli.output import EXIT_USAGE, OutputFormat, emit, say
+from cwdesk.cli.worker import queue_for_worker
 from cwdesk.workflows.bulk_contacts import ContactFilter, bulk_report, parse_assignments, plan_bulk_contacts
 from cwdesk.workflows.jobs import get_job, start_job
 
@@ -47,8 +48,11 @@ def contacts(
     dry_run: bool = typer.Option(False, "--dry-run", help="Show which contacts would change; write nothing."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No per-record lines."),
     output: OutputFormat = typer.Option(OutputFormat.table, "--output", "-o", help="Report as table, json or csv."),
+    queue: bool = typer.Option(False, "--queue", help="Make the job and leave it to a `cwdesk worker`; print its id."),
 ) -> None:
     """Set fields on the contacts of the selected companies, one PATCH per contact, verified after write."""
+    if queue and dry_run:
+        connection.fail("--queue and --dry-run do not go together: a dry run writes nothing to queue", code=EXIT_USAGE)
     if (companies is None) == (where is None):
         connection.fail("give --companies IDS or --where CONDITION (exactly one)", code=EXIT_USAGE)
     company_ids = _company_ids(companies) if companies is not None else None
@@ -76,6 +80,9 @@ def contacts(
         emit(rows, output=output, columns=REPORT_COLUMNS, narrow=DRY_RUN_NARROW)
         return
     engine = database()
+    if queue:
+        queue_for_worker(engine, plan, client=cw)
+        return
     job_id = start_job(engine, plan, client=cw, created_by=cli_user())
     say(f"Job {job_id}: {plan.title}", err=True)
     with connection.reporting_errors():

@@ -126,7 +126,7 @@ def run_checks(engine: sa.Engine, *, max_age: timedelta, now: datetime | None = 
         detail = f"job {summary.id} {state}, {_age(finished, now)}"
         if state in ("failed", "cancelled"):
             status = "fail"
-        elif state in ("partial", "running", "planned") or now - finished > max_age:
+        elif state in ("partial", "running", "planned", "queued") or now - finished > max_age:
             status = "warn"
         else:
             status = "pass"

@@ -11,7 +11,8 @@ import typer
 
 from cwdesk.cli import connection
 from cwdesk.cli.jobs import cli_user, database, finish_job, run_with_progress
-from cwdesk.cli.output import OutputFormat, emit
+from cwdesk.cli.output import EXIT_USAGE, OutputFormat, emit
+from cwdesk.cli.worker import queue_for_worker
 from cwdesk.workflows.jobs import start_job
 from cwdesk.workflows.onboarding import check_onboarding, plan_onboarding, planned_calls, read_plan_file
 
@@ -21,8 +22,11 @@ def onboard(
     dry_run: bool = typer.Option(False, "--dry-run", help="Check the plan and print every call; write nothing."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No per-step lines, only the summary."),
     output: OutputFormat = typer.Option(OutputFormat.table, "--output", "-o", help="table, json or csv."),
+    queue: bool = typer.Option(False, "--queue", help="Make the job and leave it to a `cwdesk worker`; print its id."),
 ) -> None:
     """Onboard a client: company, site, contacts, agreement and ticket, checked before the first call."""
+    if queue and dry_run:
+        connection.fail("--queue and --dry-run do not go together: a dry run writes nothing to queue", code=EXIT_USAGE)
     with connection.reporting_errors():
         data = read_plan_file(plan_file)
         cw = connection.manage_client()
@@ -43,6 +47,9 @@ def onboard(
             )
         return
     engine = database()
+    if queue:
+        queue_for_worker(engine, plan, client=cw)
+        return
     job_id = start_job(engine, plan, client=cw, created_by=cli_user())
     typer.echo(f"Job {job_id}: {plan.title}", err=True)
     with connection.reporting_errors():

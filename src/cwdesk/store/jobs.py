@@ -22,7 +22,8 @@ jobs = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("kind", sa.String(80), nullable=False, index=True),
     sa.Column("title", sa.String(300), nullable=False, default=""),
-    # planned | running | succeeded | partial | failed | cancelled | rolled_back
+    # planned | queued | running | succeeded | partial | failed | cancelled | rolled_back (a string: new states need
+    # no migration)
     sa.Column("state", sa.String(20), nullable=False, index=True),
     sa.Column("params", sa.JSON, nullable=False),
     # Which ConnectWise site and company the job talks to (no secrets): resume warns on a mismatch.

@@ -26,6 +26,9 @@ What a job is
 How it runs
     ``job_id = start_job(engine, plan, client=cw, created_by=user)`` stores the job and its steps (state
     ``planned``) with the ConnectWise it is made against and its creator (``create_job`` is the bare store call).
+    ``enqueue(engine, plan, client=cw, created_by=user)`` stores it ``queued`` instead: left for ``cwdesk worker``
+    (any process on the same database, ``take_up_queued_jobs``), which claims it with the same conditional update
+    as a resume, so two workers never both run it.
     ``run_job(engine, job_id, client=cw, on_event=print)`` refuses a client for another ConnectWise than the job
     was made on (``check_target``, unless ``force``), claims the job (only one process runs a job at a time), then
     for each step
@@ -112,6 +115,7 @@ __all__ = [
     "check_target",
     "connection_target",
     "create_job",
+    "enqueue",
     "follow_events",
     "get_job",
     "get_kind",
@@ -119,6 +123,7 @@ __all__ = [
     "list_jobs",
     "orphaned_jobs",
     "plan_rollback",
+    "queued_jobs",
     "read_events",
     "register_kind",
     "resume_job",
@@ -126,6 +131,7 @@ __all__ = [
     "run_job",
     "start_in_background",
     "start_job",
+    "take_up_queued_jobs",
 ]
 
 # A running job whose process shows no sign of life for this long may be taken over by another process.
@@ -142,6 +148,7 @@ class JobState(StrEnum):
     """Where a job stands."""
 
     planned = "planned"
+    queued = "queued"  # made by one process, left for a worker to run (``enqueue``)
     running = "running"
     succeeded = "succeeded"
     partial = "partial"  # finished, some steps failed (bulk jobs); resume retries them
@@ -153,7 +160,7 @@ class JobState(StrEnum):
 FINAL_STATES = frozenset(
     {JobState.succeeded, JobState.partial, JobState.failed, JobState.cancelled, JobState.rolled_back}
 )
-RESUMABLE_STATES = frozenset({JobState.planned, JobState.partial, JobState.failed, JobState.cancelled})
+RESUMABLE_STATES = frozenset({JobState.planned, JobState.queued, JobState.partial, JobState.failed, JobState.cancelled})
 
 
 class StepState(StrEnum):
@@ -545,6 +552,14 @@ def start_job(engine: sa.Engine, plan: Plan, *, client: object, created_by: str 
     return create_job(engine, plan, created_by=created_by, target=connection_target(client))
 
 
+def enqueue(engine: sa.Engine, plan: Plan, *, client: object, created_by: str | None) -> int:
+    """Store ``plan`` as a new ``queued`` job for a worker to run (``take_up_queued_jobs``) and return its id.
+
+    Like :func:`start_job`, the job records the ConnectWise of ``client``: a worker connected elsewhere leaves it.
+    """
+    return create_job(engine, plan, created_by=created_by, target=connection_target(client), queued=True)
+
+
 def check_target(summary: JobSummary, client: object, *, force: bool = False) -> None:
     """Refuse (:class:`JobTargetError`) to resume or roll back a job against another ConnectWise than the one it
     was made on. ``run_job`` and ``rollback_job`` always call it; a caller may call it earlier (before asking the
@@ -734,8 +749,16 @@ def _load_summary(conn: sa.Connection, job_id: int) -> JobSummary:
 # Creating and reading jobs.
 
 
-def create_job(engine: sa.Engine, plan: Plan, *, created_by: str | None = None, target: str | None = None) -> int:
-    """Store ``plan`` as a new job in state ``planned`` and return its id. Nothing runs yet."""
+def create_job(
+    engine: sa.Engine,
+    plan: Plan,
+    *,
+    created_by: str | None = None,
+    target: str | None = None,
+    queued: bool = False,
+) -> int:
+    """Store ``plan`` as a new job in state ``planned`` (``queued``: for a worker) and return its id. Nothing runs
+    yet."""
     kind = get_kind(plan.kind)
     keys: set[str] = set()
     for step in plan.steps:
@@ -750,7 +773,7 @@ def create_job(engine: sa.Engine, plan: Plan, *, created_by: str | None = None, 
             jobs.insert().values(
                 kind=plan.kind,
                 title=plan.title[:300],
-                state=JobState.planned.value,
+                state=(JobState.queued if queued else JobState.planned).value,
                 params=dict(plan.params),
                 target=target,
                 created_by=created_by,
@@ -781,6 +804,8 @@ def create_job(engine: sa.Engine, plan: Plan, *, created_by: str | None = None, 
                 ],
             )
         _add_event(conn, job_id, "job_created", plan.title, data={"kind": plan.kind, "steps": len(plan.steps)})
+        if queued:
+            _add_event(conn, job_id, "job_queued", "Queued: a `cwdesk worker` on this database will run it.")
     _HUB.notify()
     return job_id
 
@@ -867,7 +892,7 @@ def follow_events(
 ) -> Iterator[JobEvent]:
     """Yield the job's events as they are written, from any thread or process; end once the job is final.
 
-    A job that is ``planned`` or ``running`` is waited for (up to ``timeout`` seconds overall, if given).
+    A job that is ``planned``, ``queued`` or ``running`` is waited for (up to ``timeout`` seconds overall, if given).
     """
     deadline = None if timeout is None else _now() + timedelta(seconds=timeout)
     last = after_id
@@ -1063,7 +1088,7 @@ def _not_allowed_message(job_id: int, state: JobState) -> str:
         return f"Job {job_id} already succeeded: nothing to resume."
     if state is JobState.rolled_back:
         return f"Job {job_id} was rolled back: start a new job instead."
-    if state is JobState.planned:
+    if state in (JobState.planned, JobState.queued):
         return f"Job {job_id} has not run yet: nothing to roll back."
     return f"Job {job_id} is {state.value}: that request does not apply."
 
@@ -1112,7 +1137,12 @@ def _take_for_run(engine: sa.Engine, job_id: int, client: object, *, force: bool
         try:
             with journal.beating():
                 return _run_steps(
-                    engine, job_id, kind, client, journal, resumed=previous.state is not JobState.planned
+                    engine,
+                    job_id,
+                    kind,
+                    client,
+                    journal,
+                    resumed=previous.state not in (JobState.planned, JobState.queued),
                 )
         finally:
             with _ACTIVE_LOCK:
@@ -1347,6 +1377,37 @@ def adopt_orphaned_jobs(
     return taken
 
 
+def queued_jobs(engine: sa.Engine) -> list[JobSummary]:
+    """Jobs waiting for a worker, oldest first."""
+    with engine.connect() as conn:
+        ids = conn.execute(
+            sa.select(jobs.c.id).where(jobs.c.state == JobState.queued.value).order_by(jobs.c.id)
+        ).scalars()
+        return [_load_summary(conn, int(job_id)) for job_id in ids.all()]
+
+
+def take_up_queued_jobs(
+    engine: sa.Engine, *, client_for: Callable[[JobSummary], Any | None], limit: int | None = None
+) -> list[tuple[int, threading.Thread]]:
+    """Run queued jobs this process can run, each on its own thread (at most ``limit``); returns them.
+
+    The claim is the conditional update of every resume (``queued`` -> ``running``): of two workers, one wins and
+    the other leaves the job. ``client_for`` is as for :func:`adopt_orphaned_jobs`.
+    """
+    taken: list[tuple[int, threading.Thread]] = []
+    for summary in queued_jobs(engine):
+        if limit is not None and len(taken) >= limit:
+            break
+        client = client_for(summary)
+        if client is None:
+            continue
+        try:
+            taken.append((summary.id, resume_in_background(engine, summary.id, client=client)))
+        except JobError:
+            continue  # another worker claimed it first, or it was cancelled meanwhile
+    return taken
+
+
 def rollback_in_background(engine: sa.Engine, job_id: int, *, client: Any, force: bool = False) -> threading.Thread:
     """Claim the job for its rollback in this thread (refusals raise here), then undo on a new thread."""
     undo = _take_for_rollback(engine, job_id, client, force=force)
@@ -1369,7 +1430,7 @@ def cancel_job(engine: sa.Engine, job_id: int) -> JobSummary:
         if summary.state is JobState.running and _runner_is_alive(summary.runner) is not False:
             conn.execute(jobs.update().where(jobs.c.id == job_id).values(cancel_requested=True, updated_at=now))
             _add_event(conn, job_id, "cancel_requested", "Cancel requested: the job stops before its next step.")
-        elif summary.state in (JobState.planned, JobState.failed, JobState.partial, JobState.running):
+        elif summary.state in (JobState.planned, JobState.queued, JobState.failed, JobState.partial, JobState.running):
             conn.execute(
                 jobs.update()
                 .where(jobs.c.id == job_id)

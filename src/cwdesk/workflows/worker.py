@@ -1,13 +1,18 @@
-"""Taking up orphaned jobs: the console and ``cwdesk worker`` resume jobs whose runner is gone (issue 13).
+"""The work of ``cwdesk worker`` and of the live console's watch: orphaned jobs, queued jobs, due schedules (issue 13).
 
-A job stays ``running`` when its process is killed (SIGKILL, a reboot, a lost PostgreSQL connection). Any process
-with the same database and a connection to the job's ConnectWise can take it up: ``adopt_orphaned_jobs`` finds
-them (``jobs.orphaned_jobs``: a dead process on this host, or a heartbeat older than ``STALE_AFTER``), claims each
-(the claim journals a ``takeover``) and resumes it as ``cwdesk jobs resume`` would: steps whose outcome was not
-recorded are looked up before anything is sent again. A Manage job made against another ConnectWise than this
-process's is left alone.
+Any process with the same database and a connection to the jobs' ConnectWise can do it; ``work_once`` does one
+round of the three:
 
-Not for: running new jobs (the CLI and console run what they start), scheduling.
+- Orphaned jobs: a job stays ``running`` when its process is killed (SIGKILL, a reboot, a lost PostgreSQL
+  connection). ``adopt_orphaned_jobs`` finds them (``jobs.orphaned_jobs``: a dead process on this host, or a
+  heartbeat older than ``STALE_AFTER``), claims each (the claim journals a ``takeover``) and resumes it as
+  ``cwdesk jobs resume`` would: steps whose outcome was not recorded are looked up before anything is sent again.
+- Queued jobs: made by ``--queue`` (``jobs.enqueue``) in another process; claimed ``queued`` -> ``running`` by the
+  same conditional update, so two workers never both run one.
+- Due schedules (``workflows.schedules``): each period claimed once across all processes.
+
+A job or schedule made against another ConnectWise than this process's is left alone.
+Not for: running the jobs a command starts itself (the CLI and console run what they start).
 """
 
 from __future__ import annotations
@@ -20,8 +25,9 @@ import sqlalchemy as sa
 
 from cwdesk.workflows import jobs as job_runner
 from cwdesk.workflows.jobs import JobError, JobSummary
+from cwdesk.workflows.schedules import run_due_schedules
 
-__all__ = ["OrphanWatch", "adopt", "client_for_job"]
+__all__ = ["OrphanWatch", "adopt", "client_for_job", "take_up_queued", "work_once"]
 
 _log = logging.getLogger("cwdesk.worker")
 
@@ -52,8 +58,41 @@ def adopt(engine: sa.Engine, *, manage: Any | None, automate: Any | None) -> lis
     return taken
 
 
+def take_up_queued(
+    engine: sa.Engine, *, manage: Any | None, automate: Any | None, limit: int | None = None
+) -> list[tuple[int, threading.Thread]]:
+    """Start every queued job this process can run (at most ``limit``); returns the jobs and their threads."""
+    taken = job_runner.take_up_queued_jobs(
+        engine, client_for=lambda summary: client_for_job(summary, manage=manage, automate=automate), limit=limit
+    )
+    for job_id, _thread in taken:
+        _log.info("Took up queued job %s.", job_id)
+    return taken
+
+
+def work_once(
+    engine: sa.Engine, *, manage: Any | None, automate: Any | None, queued_limit: int | None = None
+) -> list[tuple[str, int, threading.Thread]]:
+    """One round: orphaned jobs, then queued jobs (at most ``queued_limit``), then due schedules; returns
+    ("orphaned" | "queued" | "schedule", id, thread) for each started.
+
+    Orphaned jobs are always taken (they were running already; leaving them would strand them); the limit keeps a
+    worker from starting every queued job at once, so the others are left to other workers.
+    """
+    started: list[tuple[str, int, threading.Thread]] = []
+    started += [("orphaned", job_id, thread) for job_id, thread in adopt(engine, manage=manage, automate=automate)]
+    if queued_limit is None or queued_limit > 0:
+        started += [
+            ("queued", job_id, thread)
+            for job_id, thread in take_up_queued(engine, manage=manage, automate=automate, limit=queued_limit)
+        ]
+    started += [("schedule", sid, thread) for sid, thread in run_due_schedules(engine, manage=manage)]
+    return started
+
+
 class OrphanWatch:
-    """Looks for orphaned jobs every ``every`` seconds on a thread, until ``stop()`` (the console's)."""
+    """Does ``work_once`` every ``every`` seconds on a thread, until ``stop()`` (the live console's): orphaned and
+    queued jobs, and due schedules."""
 
     def __init__(self, engine: sa.Engine, *, manage: Any | None, automate: Any | None, every: float = 60.0) -> None:
         self._engine = engine
@@ -73,8 +112,8 @@ class OrphanWatch:
     def _watch(self) -> None:
         while True:
             try:
-                adopt(self._engine, manage=self._manage, automate=self._automate)
+                work_once(self._engine, manage=self._manage, automate=self._automate)
             except Exception:  # a store hiccup must not end the watch; the next round tries again
-                _log.exception("Looking for orphaned jobs failed")
+                _log.exception("Looking for orphaned jobs, queued jobs and due schedules failed")
             if self._stop.wait(self._every):
                 return

@@ -1028,6 +1028,22 @@ class _Journal:
 def _claim(engine: sa.Engine, job_id: int, runner: str, *, allowed: frozenset[JobState], force: bool) -> JobSummary:
     """Take the job for this process, or explain who holds it."""
     now = _now()
+    # Alive before the claim commits: another thread of this process that reads the job between the commit and
+    # this registration would otherwise take the runner for dead and take the job over (two runs of one job).
+    with _ACTIVE_LOCK:
+        _ACTIVE_RUNNERS.add(runner)
+    try:
+        summary = _claim_in_store(engine, job_id, runner, now, allowed=allowed, force=force)
+    except BaseException:
+        with _ACTIVE_LOCK:
+            _ACTIVE_RUNNERS.discard(runner)
+        raise
+    return summary
+
+
+def _claim_in_store(
+    engine: sa.Engine, job_id: int, runner: str, now: datetime, *, allowed: frozenset[JobState], force: bool
+) -> JobSummary:
     takeover: dict[str, Any] | None = None
     with engine.begin() as conn:
         summary = _load_summary(conn, job_id)
@@ -1078,8 +1094,6 @@ def _claim(engine: sa.Engine, job_id: int, runner: str, *, allowed: frozenset[Jo
                 data=takeover,
                 runner=runner,
             )
-    with _ACTIVE_LOCK:
-        _ACTIVE_RUNNERS.add(runner)
     return summary
 
 

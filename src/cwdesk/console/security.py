@@ -23,6 +23,12 @@ The rules, in one place:
   distinct characters. No composition rules (NIST advises against them).
 - Changing one's own password needs the current one, ends the user's other sessions and gives this browser a new
   session id.
+- Sizes are bounded (issue 14, item 7): a request body is at most ``MAX_REQUEST_BYTES`` (else 413, before the route
+  runs: ``BodySizeLimit``); JSON bodies nest at most ``untrusted_json.MAX_DEPTH`` deep (else 400:
+  ``read_json_body``); each text value a user submits is at most ``MAX_VALUE_CHARS``, a list at most
+  ``MAX_LIST_ITEMS`` items (``check_sizes``); audit rows are cut to their columns' sizes, NUL bytes replaced, and a
+  detail longer than ``MAX_AUDIT_DETAIL_CHARS`` is stored as its truncated text, so an audit row is never lost to
+  "value too long" or a NUL byte on PostgreSQL.
 Not for: ConnectWise credentials (they never reach this module or the browser), page rendering (``routes/``).
 """
 
@@ -48,8 +54,11 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from fastapi import Request
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cwdesk.store.accounts import console_audit_log, console_sessions, console_signin_tokens, console_users
+from cwdesk.untrusted_json import UntrustedJSONError, loads_bounded
 
 Role = Literal["viewer", "operator", "admin"]
 ROLES: tuple[Role, ...] = ("viewer", "operator", "admin")
@@ -85,6 +94,14 @@ PASSWORD_CHECKS_AT_ONCE = 2
 PASSWORD_CHECK_WAIT_SECONDS = 10.0
 AUDIT_WINDOW_MINUTES = 15
 _AUDIT_NAME_CHARS = 64
+# Sizes (issue 14 item 7: one 10 MB bulk value grew the database by 262 MB; 200,000 company ids took 9.6 s). The
+# largest ConnectWise text fields the console edits are a few hundred characters (company name 50, address lines 50,
+# notes up to 1,000 in the Manage spec), so 2,000 is ample; a page of onboarding holds a few dozen list items.
+MAX_REQUEST_BYTES = 512 * 1024
+MAX_VALUE_CHARS = 2_000
+MAX_LIST_ITEMS = 500
+MAX_AUDIT_DETAIL_CHARS = 8_000
+MAX_AUDIT_MESSAGE_CHARS = 2_000
 _USERNAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 _hasher = PasswordHasher()
@@ -657,18 +674,25 @@ class Accounts:
         result: Literal["ok", "error", "refused"],
         message: str = "",
     ) -> None:
-        """One audit entry: who, what (action, target, what was asked), when, and the result."""
+        """One audit entry: who, what (action, target, what was asked), when, and the result.
+
+        Every text is cut to its column's size and freed of NUL bytes (PostgreSQL refuses both), so the entry is
+        always written, whatever the request held."""
+        text = json.dumps(detail or {}, default=str, sort_keys=True)
+        if len(text) > MAX_AUDIT_DETAIL_CHARS:
+            text = json.dumps({"truncated": text[:MAX_AUDIT_DETAIL_CHARS]})
+        columns = console_audit_log.c
         with self._engine.begin() as conn:
             conn.execute(
                 console_audit_log.insert().values(
                     at=self._clock(),
-                    username=username,
-                    role=role,
-                    action=action,
-                    target=target[:255],
-                    detail=json.dumps(detail or {}, default=str, sort_keys=True),
+                    username=_fit(username, getattr(columns.username.type, "length", None)),
+                    role=_fit(role, getattr(columns.role.type, "length", None)),
+                    action=_fit(action, getattr(columns.action.type, "length", None)),
+                    target=_fit(target, getattr(columns.target.type, "length", None)),
+                    detail=text,  # json.dumps writes NUL as \u0000: no NUL byte reaches the column
                     result=result,
-                    message=message,
+                    message=_fit(message, MAX_AUDIT_MESSAGE_CHARS),
                 )
             )
 
@@ -691,6 +715,107 @@ class Accounts:
             )
             for row in rows
         ]
+
+
+def _fit(text: str, length: int | None) -> str:
+    """``text`` without NUL bytes (PostgreSQL text cannot hold them), cut to ``length`` characters ("…" marks a cut)."""
+    text = text.replace("\x00", "\ufffd")
+    if length is not None and len(text) > length:
+        return text[: length - 1] + "\u2026"
+    return text
+
+
+# Sizes of what a request may carry ---------------------------------------------------------------------------
+class BodySizeLimit:
+    """Refuse (413) a request body over ``max_bytes``, as plain ASGI, before any route reads it.
+
+    A declared ``Content-Length`` over the limit is refused without reading; a chunked body is counted as it
+    arrives and refused as soon as it passes the limit."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int = MAX_REQUEST_BYTES) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    def _too_large(self) -> JSONResponse:
+        limit = f"{self.max_bytes // 1024} KiB"
+        return JSONResponse(
+            {"ok": False, "message": f"This request is larger than the console accepts ({limit}); send less.",
+             "errors": {}},
+            status_code=413,
+        )  # fmt: skip
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope.get("headers", []):
+            if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
+                await self._too_large()(scope, receive, send)
+                return
+        received = 0
+        started = False
+
+        async def counted_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise _BodyTooLarge()
+            return message
+
+        async def watched_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted_receive, watched_send)
+        except _BodyTooLarge:
+            if not started:
+                await self._too_large()(scope, receive, send)
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+class RequestRefused(ValueError):
+    """A request the console will not act on, with the status and a message that says what to send instead."""
+
+    def __init__(self, message: str, *, status: int = 400, field: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.field = field
+
+
+async def read_json_body(request: Request, *, what: str = "The request") -> Any:
+    """The request's JSON body, parsed within ``untrusted_json``'s depth bound (``RequestRefused`` otherwise)."""
+    try:
+        return loads_bounded(await request.body(), what=what)
+    except UntrustedJSONError as error:
+        raise RequestRefused(str(error)) from None
+
+
+def check_sizes(value: Any, *, where: str = "") -> None:
+    """Refuse a text over ``MAX_VALUE_CHARS`` or a list over ``MAX_LIST_ITEMS`` anywhere in ``value``."""
+    stack: list[tuple[Any, str]] = [(value, where)]
+    while stack:
+        item, path = stack.pop()
+        if isinstance(item, str) and len(item) > MAX_VALUE_CHARS:
+            raise RequestRefused(
+                f"{path or 'A value'} is {len(item):,} characters long; at most {MAX_VALUE_CHARS:,} are accepted.",
+                field=path,
+            )
+        if isinstance(item, list):
+            if len(item) > MAX_LIST_ITEMS:
+                raise RequestRefused(
+                    f"{path or 'A list'} has {len(item):,} items; at most {MAX_LIST_ITEMS:,} are accepted at once.",
+                    field=path,
+                )
+            stack.extend((child, f"{path}[{n}]") for n, child in enumerate(item))
+        elif isinstance(item, dict):
+            stack.extend((child, f"{path}.{key}" if path else str(key)) for key, child in item.items())
 
 
 # FastAPI wiring ---------------------------------------------------------------------------------------------

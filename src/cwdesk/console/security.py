@@ -7,7 +7,16 @@ The rules, in one place:
 - There is always an active admin: demoting or disabling the last one is refused, atomically.
 - Users have a role: ``viewer`` reads, ``operator`` also changes ConnectWise records and starts jobs, ``admin``
   also manages users. Passwords are argon2 hashes; session ids and link tokens are stored as SHA-256 digests.
-- The session cookie is HttpOnly and SameSite=Lax, and Secure when the console is served over HTTPS.
+- The session cookie is HttpOnly and SameSite=Lax, and Secure when the console is served over HTTPS; over HTTPS
+  the cookies are named with the ``__Host-`` prefix (Secure, Path=/, no Domain: no other host, not even a sibling
+  subdomain, can set or shadow them) and every POST must come with an ``Origin`` of the console itself (a
+  different or ``null`` Origin: 403). Browsers send ``Origin`` on every POST; a client that sends none (curl, the
+  tests) still needs the CSRF token.
+- Login CSRF (issue 14, item 5): a sign-in link (``/signin?token=``) only shows a confirmation page, naming the
+  account and, when this browser is already signed in, the account it would leave; the switch happens on that
+  page's POST. The sign-in forms' token is a nonce plus its HMAC under a secret of this console process, also set
+  as a SameSite=Strict cookie: a page elsewhere can neither read nor forge one, so an ``<img>`` or a cross-site form
+  cannot sign a victim into someone else's account.
 - Every request that changes something (any method but GET/HEAD/OPTIONS) carries the session's CSRF token, as
   the ``X-CSRF-Token`` header or the ``csrf_token`` form field, compared in constant time; without it: 403.
 - Every change, and every refused attempt, goes to the audit log: who, what, when, result. Failed sign-ins are
@@ -308,6 +317,24 @@ class Accounts:
         # (name, client, window start) -> (audit row id, failures, throttled attempts): one row per window.
         self._failed_rows: dict[tuple[str, str, datetime], tuple[int, int, int]] = {}
         self._failed_rows_lock = threading.Lock()
+        # Signs the sign-in forms' tokens; a restart makes open sign-in forms ask to reload, nothing more.
+        self._login_key = secrets.token_bytes(32)
+
+    # login CSRF --------------------------------------------------------------------------------------------
+    def new_login_csrf(self) -> str:
+        """A sign-in form token: ``nonce.mac``, the mac an HMAC of the nonce under this process's secret."""
+        nonce = secrets.token_urlsafe(24)
+        return f"{nonce}.{self._login_mac(nonce)}"
+
+    def _login_mac(self, nonce: str) -> str:
+        return hmac.new(self._login_key, nonce.encode("ascii", "replace"), hashlib.sha256).hexdigest()
+
+    def login_csrf_valid(self, cookie: str | None, submitted: str | None) -> bool:
+        """Whether the form's token is the cookie's, and was made by this console (constant-time compares)."""
+        if not cookie or not tokens_match(cookie, submitted):
+            return False
+        nonce, _, mac = cookie.rpartition(".")
+        return bool(nonce) and hmac.compare_digest(self._login_mac(nonce), mac)
 
     # users -------------------------------------------------------------------------------------------------
     def has_users(self) -> bool:
@@ -518,6 +545,20 @@ class Accounts:
                 )
             )
         return token
+
+    def signin_token_user(self, token: str) -> str | None:
+        """The user name a sign-in token is for, without using it; None when it is unknown, used or expired."""
+        table = console_signin_tokens
+        query = (
+            sa.select(console_users.c.username, table.c.used_at, table.c.expires_at)
+            .join(console_users, console_users.c.id == table.c.user_id)
+            .where(table.c.token_digest == _digest(token))
+        )
+        with self._engine.connect() as conn:
+            row = conn.execute(query).mappings().first()
+        if row is None or row["used_at"] is not None or _aware(row["expires_at"]) <= self._clock():
+            return None
+        return str(row["username"])
 
     def redeem_signin_token(self, token: str) -> str | None:
         """A new session id for the token's user, or None when the token is unknown, used, expired or disabled."""
@@ -841,9 +882,10 @@ def require(role: Role) -> Callable[[Request], Awaitable[Principal]]:
 
     async def dependency(request: Request) -> Principal:
         accounts = accounts_of(request)
-        principal = accounts.session_principal(request.cookies.get(SESSION_COOKIE))
+        principal = accounts.session_principal(session_id_of(request))
         if principal is None:
             raise NotSignedIn()
+        check_origin(request)
         changing = request.method not in SAFE_METHODS
         if changing and not tokens_match(principal.csrf_token, await _submitted_csrf(request)):
             accounts.record(
@@ -896,5 +938,34 @@ def is_https(request: Request) -> bool:
     return request.url.scheme == "https"
 
 
-def new_login_csrf() -> str:
-    return secrets.token_urlsafe(32)
+def session_cookie_name(request: Request) -> str:
+    """``__Host-cwdesk_session`` over HTTPS (the prefix needs Secure), ``cwdesk_session`` on plain http."""
+    return f"__Host-{SESSION_COOKIE}" if is_https(request) else SESSION_COOKIE
+
+
+def login_cookie_name(request: Request) -> str:
+    """The sign-in form token's cookie: ``__Host-`` prefixed over HTTPS (and then Path=/, as the prefix requires)."""
+    return f"__Host-{LOGIN_CSRF_COOKIE}" if is_https(request) else LOGIN_CSRF_COOKIE
+
+
+def login_cookie_path(request: Request) -> str:
+    return "/" if is_https(request) else "/signin"
+
+
+def session_id_of(request: Request) -> str | None:
+    """The session id this request's cookie carries (or None)."""
+    return request.cookies.get(session_cookie_name(request))
+
+
+def check_origin(request: Request) -> None:
+    """Over HTTPS, refuse (``Forbidden``) a POST whose ``Origin`` is another site or ``null``.
+
+    The console's own origin is the one the request was addressed to (scheme, host and port of its URL)."""
+    if not is_https(request) or request.method in SAFE_METHODS:
+        return
+    origin = request.headers.get("origin")
+    if origin is None:
+        return
+    own = f"{request.url.scheme}://{request.url.netloc}".lower()
+    if origin.strip().lower().rstrip("/") != own:
+        raise Forbidden("This change was refused: it came from another site (its Origin is not this console).")

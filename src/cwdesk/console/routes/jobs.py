@@ -26,7 +26,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingRes
 from starlette.concurrency import run_in_threadpool
 
 from cwdesk.console.pages import RecordId, connections_of, render
-from cwdesk.console.security import SESSION_COOKIE, Principal, accounts_of, audit, require
+from cwdesk.console.security import Principal, accounts_of, audit, require, session_id_of
 from cwdesk.workflows import jobs as job_runner
 
 router = APIRouter()
@@ -188,7 +188,7 @@ async def job_events(
     labels = {step.key: step.label or step.key for step in detail.steps}
     client_list = request.app.state.client_list
     accounts = accounts_of(request)
-    session_id = request.cookies.get(SESSION_COOKIE)
+    session_id = session_id_of(request)
 
     async def follow(queue: asyncio.Queue[job_runner.JobEvent | None]) -> None:
         try:

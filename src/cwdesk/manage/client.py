@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import ipaddress
 import logging
 import re
 import threading
@@ -46,7 +45,7 @@ from cwdesk._http.core import AsyncHTTPCore, HTTPCore, QueryParams, decode_json
 from cwdesk._http.retry import RetryPolicy
 from cwdesk._http.throttle import Throttle, throttle_for
 from cwdesk._version import __version__
-from cwdesk.config import ManageCredentials
+from cwdesk.config import ManageCredentials, is_loopback_host, refuse_plain_http
 from cwdesk.errors import APIStatusError, ConfigurationError, UnexpectedResponseError
 from cwdesk.manage.operations import AsyncManageOperations, ManageOperations
 from cwdesk.manage.paging import DEFAULT_PAGE_SIZE, PageWalk, checked_page_size, is_forward_only
@@ -107,21 +106,12 @@ UNAUTHORIZED_HINT = (
 )
 
 
-def _is_loopback(host: str) -> bool:
-    if host in ("localhost",) or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 def manage_origin(server: str) -> tuple[str, str | None]:
     """``(origin, api_base or None)`` for a server given as a bare host or a URL (cloud hosts mapped to api-*)."""
     text = server.strip()
     if "://" not in text:
         host_part = text.split("/", 1)[0]
-        scheme = "http" if _is_loopback(host_part.split(":", 1)[0]) else "https"
+        scheme = "http" if is_loopback_host(host_part.split(":", 1)[0]) else "https"
         text = f"{scheme}://{text}"
     try:
         url = httpx.URL(text)
@@ -133,7 +123,8 @@ def manage_origin(server: str) -> tuple[str, str | None]:
     match = _CLOUD_HOST.match(host)
     if match:
         host = f"api-{match.group(1).lower()}.myconnectwise.net"
-    origin = f"{url.scheme}://{host}" + (f":{url.port}" if url.port else "")
+    netloc = f"[{host}]" if ":" in host else host  # httpx gives an IPv6 host without its brackets
+    origin = f"{url.scheme}://{netloc}" + (f":{url.port}" if url.port else "")
     path = url.path.rstrip("/")
     api_base = f"{origin}{path}" if path.endswith("/apis/3.0") else None
     return origin, api_base
@@ -206,9 +197,12 @@ class _ManageSettings:
         rate_per_minute: float | None,
         max_concurrency: int | None,
         throttle: Throttle | None,
+        insecure_http: bool,
     ) -> None:
         self.credentials = creds
         self.origin, explicit_base = manage_origin(creds.server)
+        # As written (a bare host is given http only when it is loopback, so only a written-out URL can be refused).
+        refuse_plain_http(creds.server, product="ConnectWise Manage", insecure_http=insecure_http)
         if codebase is not None:
             cleaned = codebase.strip().strip("/")
             if not cleaned or not re.fullmatch(r"[A-Za-z0-9_.-]+", cleaned):
@@ -268,6 +262,7 @@ class ManageClient(_ManageSettings):
         rate_per_minute: float | None = None,
         max_concurrency: int | None = None,
         throttle: Throttle | None = None,
+        insecure_http: bool = False,
     ) -> None:
         creds = _credentials(server, company, public_key, private_key, client_id, credentials)
         self._settle(
@@ -277,6 +272,7 @@ class ManageClient(_ManageSettings):
             rate_per_minute=rate_per_minute,
             max_concurrency=max_concurrency,
             throttle=throttle,
+            insecure_http=insecure_http,
         )
         self._core = HTTPCore(
             base_url=self._initial_base,
@@ -495,6 +491,7 @@ class AsyncManageClient(_ManageSettings):
         rate_per_minute: float | None = None,
         max_concurrency: int | None = None,
         throttle: Throttle | None = None,
+        insecure_http: bool = False,
     ) -> None:
         creds = _credentials(server, company, public_key, private_key, client_id, credentials)
         self._settle(
@@ -504,6 +501,7 @@ class AsyncManageClient(_ManageSettings):
             rate_per_minute=rate_per_minute,
             max_concurrency=max_concurrency,
             throttle=throttle,
+            insecure_http=insecure_http,
         )
         self._core = AsyncHTTPCore(
             base_url=self._initial_base,

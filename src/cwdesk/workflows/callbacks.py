@@ -37,7 +37,6 @@ import asyncio
 import base64
 import hashlib
 import hmac
-import ipaddress
 import logging
 import re
 import threading
@@ -52,6 +51,7 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 import sqlalchemy as sa
 
+from cwdesk.config import is_loopback_host, refuse_plain_http
 from cwdesk.logs import register_secret
 from cwdesk.store import sync_cache
 from cwdesk.untrusted_json import UntrustedJSONError, loads_bounded
@@ -116,28 +116,19 @@ def _origin(url: str) -> tuple[str, str, int] | None:
     return parts.scheme, hostname.lower().rstrip("."), port
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def allowed_key_origins(server: str) -> frozenset[tuple[str, str, int]]:
     """The (scheme, host, port) triples a ``key_url`` may use, from the configured ConnectWise server.
 
     ``server`` is a URL or a bare host (https). A cloud site answers on both ``na.myconnectwise.net`` and its API
-    host ``api-na.myconnectwise.net``; both are accepted. Plain http only for a loopback server (tests, sandbox).
+    host ``api-na.myconnectwise.net``; both are accepted. Plain http only for a loopback server (tests, sandbox) or
+    with ``--insecure-http`` (the one rule: ``cwdesk.config.refuse_plain_http``).
     """
     text = server if "://" in server else f"https://{server}"
     origin = _origin(text)
     if origin is None:
         raise ValueError(f"Cannot read a host from the ConnectWise server {server!r}.")
+    refuse_plain_http(text, product="ConnectWise")  # the one rule for http: loopback, or an explicit opt-in
     scheme, host, port = origin
-    if scheme == "http" and not _is_loopback(host):
-        raise ValueError("The ConnectWise server must use https (plain http is accepted only on loopback).")
     hosts = {host}
     if host.endswith(".myconnectwise.net"):
         bare = host.removeprefix("api-")
@@ -204,7 +195,7 @@ class SigningKeys:
         elif (
             parts.path == _SANDBOX_KEY_PATH
             and not parts.query
-            and (_is_loopback(host) or host == _IN_PROCESS_SANDBOX_HOST)
+            and (is_loopback_host(host) or host == _IN_PROCESS_SANDBOX_HOST)
         ):
             path = parts.path
         else:

@@ -4,7 +4,7 @@ PostgreSQL."""
 
 from __future__ import annotations
 
-import os
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -19,6 +19,7 @@ from cwdesk.console.security import MAX_LIST_ITEMS, MAX_REQUEST_BYTES, MAX_VALUE
 from cwdesk.sandbox import Sandbox
 from cwdesk.store import open_database
 from tests.security.conftest import SignedIn
+from tests.store.conftest import postgres_url  # noqa: F401  (the session's PostgreSQL server)
 
 
 def post_json(browser: SignedIn, path: str, body: bytes | str) -> tuple[int, dict[str, object]]:
@@ -90,21 +91,26 @@ def test_an_onboarding_plan_with_an_overlong_value_or_list_is_refused(signed_in:
 # The audit log on both databases -----------------------------------------------------------------------------
 @pytest.fixture(params=["sqlite", "postgresql"])
 def any_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.Engine]:
+    """The app's database on SQLite, then on a fresh database of the session's PostgreSQL server
+    (``tests/store/conftest.py``'s ``postgres_url``: ``CWDESK_TEST_POSTGRES_URL`` or a throwaway server)."""
     if request.param == "sqlite":
         engine = open_database(f"sqlite:///{tmp_path / 'audit.db'}")
         yield engine
         engine.dispose()
         return
-    url = os.environ.get("CWDESK_TEST_POSTGRES_URL")
-    if not url:
-        pytest.fail("The PostgreSQL audit tests need CWDESK_TEST_POSTGRES_URL (a database they may fill and empty)")
-    engine = open_database(url)
-    yield engine
-    with engine.begin() as conn:
-        conn.execute(sa.text("delete from console_audit_log"))
-        conn.execute(sa.text("delete from console_sessions"))
-        conn.execute(sa.text("delete from console_users"))
-    engine.dispose()
+    server: str = request.getfixturevalue("postgres_url")
+    name = f"cwdesk_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    engine = open_database(server.rsplit("/", 1)[0] + f"/{name}")
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def test_an_audit_entry_with_long_texts_and_nul_bytes_is_written_cut_to_size(any_engine: sa.Engine) -> None:

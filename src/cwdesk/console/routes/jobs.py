@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import json
 import threading
+import weakref
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
@@ -253,10 +254,14 @@ async def job_events(
             yield _sse("end", {**_snapshot(final.state.value, total, outcomes), "message": final.message or ""})
         finally:
             follower.cancel()
-            streams.close(principal.username)
+            release()
 
     headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
-    return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)
+    body = stream()
+    # A stream whose response never starts (the client left first) never runs its ``finally``: its slot is then
+    # given back when the generator is collected. ``release`` runs once either way.
+    release = weakref.finalize(body, streams.close, principal.username)
+    return StreamingResponse(body, media_type="text/event-stream", headers=headers)
 
 
 def _job_action(request: Request, principal: Principal, job_id: int, action: str) -> JSONResponse:

@@ -3,10 +3,10 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev,postgres]'
+	$(PY) -m pip install -q -c constraints.txt -e '.[dev,postgres]'
 	touch $@
 
 # connectwise-rest, a ConnectWise client written by others that the tests run unchanged against the sandbox.
@@ -23,6 +23,7 @@ test: $(VENV)/.installed $(NODE_CLIENTS)/node_modules/.package-lock.json
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/mypy --strict src
 	$(VENV)/bin/lint-imports
+	$(PY) .ci/audit_dependencies.py
 	$(VENV)/bin/pytest
 
 bench: $(VENV)/.installed

@@ -20,6 +20,11 @@
   itself is, but under a name that claims more) or stores nothing is refused, naming itself.
   ``profile_section(name, "automate")`` gives any section as a dict (the Automate client reads its own).
 
+- Plain http (issue 14, Info): a server written out as ``http://`` is accepted only on a loopback host (the sandbox,
+  tests); anywhere else the API key or password would travel in clear, so ``refuse_plain_http`` refuses it unless
+  the caller opts in (``insecure_http=True`` on the SDK clients, ``cwdesk --insecure-http``, or
+  ``CWDESK_INSECURE_HTTP=1``).
+
 Not for: turning credentials into HTTP (``manage/client.py`` does, with ``_http``), or choosing which profile a
 command uses (``cli/connection.py``).
 """
@@ -34,6 +39,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -42,6 +48,7 @@ from cwdesk.home import config_dir
 from cwdesk.private_files import check_private, private_folder, private_umask
 
 __all__ = [
+    "INSECURE_HTTP_ENV",
     "MANAGE_ENV_VARS",
     "SECRET_KEYS",
     "ManageCredentials",
@@ -50,6 +57,7 @@ __all__ = [
     "list_profiles",
     "profile_section",
     "profiles_path",
+    "refuse_plain_http",
     "save_profile",
     "validate_client_id",
 ]
@@ -64,6 +72,25 @@ MANAGE_ENV_VARS = {
 SECRET_KEYS = frozenset({"private_key", "password", "token", "passcode"})
 KEYRING_SERVICE = "cwdesk"
 _MANAGE_KEYS = ("server", "company", "public_key", "private_key", "client_id")
+INSECURE_HTTP_ENV = "CWDESK_INSECURE_HTTP"
+
+
+def refuse_plain_http(url: str, *, product: str, insecure_http: bool = False) -> None:
+    """Refuse an ``http://`` ``url`` on a non-loopback host unless ``insecure_http`` (or ``CWDESK_INSECURE_HTTP=1``)."""
+    try:
+        parts = urlsplit(url.strip())
+        host = parts.hostname or ""
+    except ValueError:
+        return  # not a URL we can read: the client's own parsing reports it
+    if parts.scheme.lower() != "http" or is_loopback(host):
+        return
+    if insecure_http or os.environ.get(INSECURE_HTTP_ENV, "").strip().lower() in {"1", "true", "yes"}:
+        return
+    raise ConfigurationError(
+        f"The {product} server {url!r} uses plain http on a host that is not this machine: the credentials would "
+        "travel in clear. Use https://, or, if you really must, pass --insecure-http (CWDESK_INSECURE_HTTP=1; "
+        "insecure_http=True in the SDK)."
+    )
 
 
 def is_loopback(host: str) -> bool:

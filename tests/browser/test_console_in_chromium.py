@@ -20,6 +20,8 @@ def open_client(page: Any, name: str) -> None:
 
 def test_sign_in_by_the_one_time_link_and_the_link_works_only_once(page: Any, console_server: Any) -> None:
     page.goto(console_server.signin_link)
+    assert "signs you in as admin" in page.locator("#signin-link-account").inner_text()
+    page.click("#signin-link-confirm")
     page.wait_for_url("**/account")
     assert page.locator("#no-password").is_visible()
     assert "token=" not in page.url
@@ -240,6 +242,7 @@ def test_the_private_key_appears_in_no_page_script_response_or_storage(page: Any
     bodies: list[bytes] = []
     page.on("response", lambda response: bodies.append(response.body()) if response.ok else None)
     page.goto(console_server.signin_link)
+    page.click("#signin-link-confirm")
     page.fill('input[name="password"]', ADMIN_PASSWORD)
     page.fill('input[name="confirm"]', ADMIN_PASSWORD)
     page.click('#password-form button[type="submit"]')

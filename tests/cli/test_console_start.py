@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 
+from tests.console.conftest import use_signin_link
 from tests.loopback import free_port
 from tests.security.console_process import running_console
 
@@ -27,7 +28,7 @@ def test_every_demo_start_prints_a_sign_in_link_that_works(tmp_path: Path) -> No
             assert found, console.output()
             links.append(found.group(1))
             with httpx.Client(base_url=console.base, follow_redirects=True, timeout=10) as browser:
-                browser.get(found.group(1))
+                use_signin_link(browser, found.group(1))
                 page = browser.get("/", headers={"accept": "text/html"})
             assert page.status_code == 200 and "/signin" not in str(page.url), page.url
     assert links[0] != links[1]

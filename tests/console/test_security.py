@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from cwdesk.console.security import Accounts
 from cwdesk.store.accounts import console_sessions, console_signin_tokens, console_users
 
-from .conftest import PASSWORD, Browser, login_csrf
+from .conftest import PASSWORD, Browser, login_csrf, use_signin_link
 
 
 def _audit(console: FastAPI) -> list[Any]:
@@ -25,7 +25,7 @@ def test_first_start_creates_admin_with_a_one_time_sign_in_link(console: FastAPI
     token = accounts.ensure_first_admin()
     assert token is not None
     assert accounts.ensure_first_admin() is None  # only on first start
-    answer = anonymous.get(f"/signin?token={token}", follow_redirects=False)
+    answer = use_signin_link(anonymous, f"/signin?token={token}", follow_redirects=False)
     assert answer.status_code == 303
     assert answer.headers["location"] == "/account"  # no password yet: set one
     assert anonymous.page("/").status_code == 200
@@ -49,7 +49,7 @@ def test_tokens_sessions_and_passwords_are_stored_only_as_digests_and_hashes(
     accounts: Accounts = console.state.accounts
     token = accounts.ensure_first_admin()
     assert token is not None
-    anonymous.get(f"/signin?token={token}")
+    use_signin_link(anonymous, f"/signin?token={token}")
     session_id = anonymous.cookies.get("cwdesk_session")
     accounts.create_user("hashy", "viewer", PASSWORD)
     with console.state.engine.connect() as conn:

@@ -26,6 +26,7 @@ from cwdesk.cli.app import app
 from cwdesk.manage.client import ManageClient
 from cwdesk.sandbox import Sandbox
 from cwdesk.store import open_database
+from tests.console.conftest import use_signin_link
 
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
 
@@ -205,7 +206,7 @@ def test_html_in_a_name_is_kept_as_text_and_never_markup_in_the_console(on_sandb
     console = create_app(ConsoleSettings(connections=Connections.on_sandbox(on_sandbox), engine=engine))
     token = console.state.accounts.ensure_first_admin()
     with TestClient(console) as browser:
-        assert browser.get(f"/signin?token={token}", follow_redirects=False).status_code == 303
+        assert use_signin_link(browser, f"/signin?token={token}", follow_redirects=False).status_code == 303
         panel = browser.get("/clients/1/panel", headers={"accept": "text/html"})
     engine.dispose()
     assert panel.status_code == 200

@@ -30,6 +30,7 @@ from fastapi.testclient import TestClient
 
 from cwdesk.sandbox.seed import PRIVATE_KEY, PUBLIC_KEY
 from cwdesk.sandbox.server import AUTOMATE_PASSWORD
+from tests.console.conftest import use_signin_link
 from tests.loopback import CLIENT_ID, serve
 
 from .conftest import PASSWORD, SignedIn
@@ -155,7 +156,7 @@ def test_the_console_serves_no_secret_and_stores_only_digests(
     link_token = console.state.accounts.ensure_first_admin()
     seen: list[str] = []
     with TestClient(console) as by_link:
-        first = by_link.get(f"/signin?token={link_token}", follow_redirects=False)
+        first = use_signin_link(by_link, f"/signin?token={link_token}", follow_redirects=False)
         session_cookie = "; ".join(f"{k}={v}" for k, v in by_link.cookies.items())
         assert link_token not in first.headers.get("location", "")  # the token leaves the address bar
     admin = signed_in("admin")

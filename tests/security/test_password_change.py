@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from cwdesk.console.security import SESSION_COOKIE, Accounts
+from tests.console.conftest import use_signin_link
 
 from .conftest import PASSWORD, SignedIn
 
@@ -77,7 +78,7 @@ def test_a_user_signed_in_by_a_one_time_link_sets_a_first_password_without_a_cur
     accounts.create_user("linky", "viewer", None)
     token = accounts.issue_signin_token("linky")
     with TestClient(console) as browser:
-        browser.get(f"/signin?token={token}", follow_redirects=False)
+        use_signin_link(browser, f"/signin?token={token}", follow_redirects=False)
         page = browser.get("/account", headers={"accept": "text/html"})
         assert 'name="current"' not in page.text
         csrf = re.search(r'<meta name="csrf-token" content="([^"]*)">', page.text)

@@ -17,7 +17,7 @@ from cwdesk.workflows.callbacks import CallbackReceiver, SigningKeys, create_app
 from cwdesk.workflows.sync import source_key, source_of
 
 SERVER = "https://na.myconnectwise.net"
-KEY_URL = "https://api-na.myconnectwise.net/v4_6_release/apis/3.0/system/callbackkeys/abc123"
+KEY_URL = "https://api-na.myconnectwise.net/v4_6_release/system/callbackkey/index.rails?id=abc123"
 SIGNING_KEY = "s3cr3t-signing-key"
 SOURCE = source_key(SERVER, "acme")
 

@@ -42,6 +42,7 @@ from cwdesk.automate.resources import (
     GroupsResource,
     LocationsResource,
 )
+from cwdesk.config import refuse_plain_http
 
 __all__ = ["AsyncAutomateClient", "AutomateClient", "automate_root"]
 
@@ -72,11 +73,13 @@ class _AutomateSettings:
         credentials: AutomateCredentials | None = None,
         throttle: Throttle | None = None,
         clock: Callable[[], datetime] | None = None,
+        insecure_http: bool = False,
     ) -> None:
         self.credentials = credentials or AutomateCredentials(
             server=server, username=username, password=password, client_id=client_id, two_factor_code=two_factor_code
         )
         self.root = automate_root(self.credentials.server)
+        refuse_plain_http(self.root, product="ConnectWise Automate", insecure_http=insecure_http)
         self.base_url = f"{self.root}/api/v1"
         self.auth = AutomateTokenAuth(
             self.credentials, base_url=lambda: self.base_url, clock=clock or (lambda: datetime.now(UTC))
@@ -110,6 +113,7 @@ class AutomateClient(_AutomateSettings):
         throttle: Throttle | None = None,
         clock: Callable[[], datetime] | None = None,
         sleep: Callable[[float], None] | None = None,
+        insecure_http: bool = False,
     ) -> None:
         super().__init__(
             server,
@@ -120,6 +124,7 @@ class AutomateClient(_AutomateSettings):
             credentials=credentials,
             throttle=throttle,
             clock=clock,
+            insecure_http=insecure_http,
         )
         extra: dict[str, Any] = {"sleep": sleep} if sleep is not None else {}
         self.core = HTTPCore(
@@ -181,6 +186,7 @@ class AsyncAutomateClient(_AutomateSettings):
         retry: RetryPolicy | None = None,
         throttle: Throttle | None = None,
         clock: Callable[[], datetime] | None = None,
+        insecure_http: bool = False,
     ) -> None:
         super().__init__(
             server,
@@ -191,6 +197,7 @@ class AsyncAutomateClient(_AutomateSettings):
             credentials=credentials,
             throttle=throttle,
             clock=clock,
+            insecure_http=insecure_http,
         )
         self.core = AsyncHTTPCore(
             base_url=self.base_url,

@@ -6,6 +6,7 @@ Not for: business logic (that is in ``cwdesk.workflows``) or output formatting (
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import typer
@@ -30,6 +31,7 @@ from cwdesk.cli import schedule as schedule_cli
 from cwdesk.cli import store as store_cli
 from cwdesk.cli import sync as sync_cli
 from cwdesk.cli import worker as worker_cli
+from cwdesk.config import INSECURE_HTTP_ENV
 from cwdesk.logs import LogFormat, configure_logging
 
 
@@ -75,8 +77,16 @@ def root(
     log_level: str = typer.Option(
         "warning", "--log-level", envvar="CWDESK_LOG_LEVEL", help="debug, info, warning or error."
     ),
+    insecure_http: bool = typer.Option(
+        False,
+        "--insecure-http",
+        help="Allow an http:// ConnectWise server that is not on this machine (credentials travel in clear).",
+    ),
 ) -> None:
     """Client management for MSPs on ConnectWise Manage and Automate."""
+    if insecure_http:
+        # The SDK clients read it wherever a command builds them (cwdesk.config.refuse_plain_http).
+        os.environ[INSECURE_HTTP_ENV] = "1"
     try:
         configure_logging(log_format=log_format, level=log_level)
     except ValueError as error:

@@ -25,7 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from cwdesk.console.client_list import ClientList
 from cwdesk.console.connections import Connections
 from cwdesk.console.pages import render
-from cwdesk.console.security import Accounts, Forbidden, NotSignedIn
+from cwdesk.console.security import Accounts, BodySizeLimit, Forbidden, NotSignedIn
 
 # No inline script or style anywhere: an injected <script> could not run even if escaping ever failed.
 CONTENT_SECURITY_POLICY = (
@@ -110,6 +110,7 @@ def create_app(settings: ConsoleSettings) -> FastAPI:
     for module in (accounts, clients, bulk, onboarding, jobs, automate):
         app.include_router(module.router)
 
+    app.add_middleware(BodySizeLimit)
     app.add_middleware(SecurityHeaders)
 
     @app.exception_handler(RequestValidationError)

@@ -7,7 +7,16 @@ The rules, in one place:
 - There is always an active admin: demoting or disabling the last one is refused, atomically.
 - Users have a role: ``viewer`` reads, ``operator`` also changes ConnectWise records and starts jobs, ``admin``
   also manages users. Passwords are argon2 hashes; session ids and link tokens are stored as SHA-256 digests.
-- The session cookie is HttpOnly and SameSite=Lax, and Secure when the console is served over HTTPS.
+- The session cookie is HttpOnly and SameSite=Lax, and Secure when the console is served over HTTPS; over HTTPS
+  the cookies are named with the ``__Host-`` prefix (Secure, Path=/, no Domain: no other host, not even a sibling
+  subdomain, can set or shadow them) and every POST must come with an ``Origin`` of the console itself (a
+  different or ``null`` Origin: 403). Browsers send ``Origin`` on every POST; a client that sends none (curl, the
+  tests) still needs the CSRF token.
+- Login CSRF (issue 14, item 5): a sign-in link (``/signin?token=``) only shows a confirmation page, naming the
+  account and, when this browser is already signed in, the account it would leave; the switch happens on that
+  page's POST. The sign-in forms' token is a nonce plus its HMAC under a secret of this console process, also set
+  as a SameSite=Strict cookie: a page elsewhere can neither read nor forge one, so an ``<img>`` or a cross-site form
+  cannot sign a victim into someone else's account.
 - Every request that changes something (any method but GET/HEAD/OPTIONS) carries the session's CSRF token, as
   the ``X-CSRF-Token`` header or the ``csrf_token`` form field, compared in constant time; without it: 403.
 - Every change, and every refused attempt, goes to the audit log: who, what, when, result. Failed sign-ins are
@@ -23,6 +32,12 @@ The rules, in one place:
   distinct characters. No composition rules (NIST advises against them).
 - Changing one's own password needs the current one, ends the user's other sessions and gives this browser a new
   session id.
+- Sizes are bounded (issue 14, item 7): a request body is at most ``MAX_REQUEST_BYTES`` (else 413, before the route
+  runs: ``BodySizeLimit``); JSON bodies nest at most ``untrusted_json.MAX_DEPTH`` deep (else 400:
+  ``read_json_body``); each text value a user submits is at most ``MAX_VALUE_CHARS``, a list at most
+  ``MAX_LIST_ITEMS`` items (``check_sizes``); audit rows are cut to their columns' sizes, NUL bytes replaced, and a
+  detail longer than ``MAX_AUDIT_DETAIL_CHARS`` is stored as its truncated text, so an audit row is never lost to
+  "value too long" or a NUL byte on PostgreSQL.
 Not for: ConnectWise credentials (they never reach this module or the browser), page rendering (``routes/``).
 """
 
@@ -48,8 +63,11 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from fastapi import Request
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cwdesk.store.accounts import console_audit_log, console_sessions, console_signin_tokens, console_users
+from cwdesk.untrusted_json import UntrustedJSONError, loads_bounded
 
 Role = Literal["viewer", "operator", "admin"]
 ROLES: tuple[Role, ...] = ("viewer", "operator", "admin")
@@ -85,6 +103,14 @@ PASSWORD_CHECKS_AT_ONCE = 2
 PASSWORD_CHECK_WAIT_SECONDS = 10.0
 AUDIT_WINDOW_MINUTES = 15
 _AUDIT_NAME_CHARS = 64
+# Sizes (issue 14 item 7: one 10 MB bulk value grew the database by 262 MB; 200,000 company ids took 9.6 s). The
+# largest ConnectWise text fields the console edits are a few hundred characters (company name 50, address lines 50,
+# notes up to 1,000 in the Manage spec), so 2,000 is ample; a page of onboarding holds a few dozen list items.
+MAX_REQUEST_BYTES = 512 * 1024
+MAX_VALUE_CHARS = 2_000
+MAX_LIST_ITEMS = 500
+MAX_AUDIT_DETAIL_CHARS = 8_000
+MAX_AUDIT_MESSAGE_CHARS = 2_000
 _USERNAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 _hasher = PasswordHasher()
@@ -291,6 +317,24 @@ class Accounts:
         # (name, client, window start) -> (audit row id, failures, throttled attempts): one row per window.
         self._failed_rows: dict[tuple[str, str, datetime], tuple[int, int, int]] = {}
         self._failed_rows_lock = threading.Lock()
+        # Signs the sign-in forms' tokens; a restart makes open sign-in forms ask to reload, nothing more.
+        self._login_key = secrets.token_bytes(32)
+
+    # login CSRF --------------------------------------------------------------------------------------------
+    def new_login_csrf(self) -> str:
+        """A sign-in form token: ``nonce.mac``, the mac an HMAC of the nonce under this process's secret."""
+        nonce = secrets.token_urlsafe(24)
+        return f"{nonce}.{self._login_mac(nonce)}"
+
+    def _login_mac(self, nonce: str) -> str:
+        return hmac.new(self._login_key, nonce.encode("ascii", "replace"), hashlib.sha256).hexdigest()
+
+    def login_csrf_valid(self, cookie: str | None, submitted: str | None) -> bool:
+        """Whether the form's token is the cookie's, and was made by this console (constant-time compares)."""
+        if not cookie or not tokens_match(cookie, submitted):
+            return False
+        nonce, _, mac = cookie.rpartition(".")
+        return bool(nonce) and hmac.compare_digest(self._login_mac(nonce), mac)
 
     # users -------------------------------------------------------------------------------------------------
     def has_users(self) -> bool:
@@ -502,6 +546,20 @@ class Accounts:
             )
         return token
 
+    def signin_token_user(self, token: str) -> str | None:
+        """The user name a sign-in token is for, without using it; None when it is unknown, used or expired."""
+        table = console_signin_tokens
+        query = (
+            sa.select(console_users.c.username, table.c.used_at, table.c.expires_at)
+            .join(console_users, console_users.c.id == table.c.user_id)
+            .where(table.c.token_digest == _digest(token))
+        )
+        with self._engine.connect() as conn:
+            row = conn.execute(query).mappings().first()
+        if row is None or row["used_at"] is not None or _aware(row["expires_at"]) <= self._clock():
+            return None
+        return str(row["username"])
+
     def redeem_signin_token(self, token: str) -> str | None:
         """A new session id for the token's user, or None when the token is unknown, used, expired or disabled."""
         now = self._clock()
@@ -657,18 +715,25 @@ class Accounts:
         result: Literal["ok", "error", "refused"],
         message: str = "",
     ) -> None:
-        """One audit entry: who, what (action, target, what was asked), when, and the result."""
+        """One audit entry: who, what (action, target, what was asked), when, and the result.
+
+        Every text is cut to its column's size and freed of NUL bytes (PostgreSQL refuses both), so the entry is
+        always written, whatever the request held."""
+        text = json.dumps(detail or {}, default=str, sort_keys=True)
+        if len(text) > MAX_AUDIT_DETAIL_CHARS:
+            text = json.dumps({"truncated": text[:MAX_AUDIT_DETAIL_CHARS]})
+        columns = console_audit_log.c
         with self._engine.begin() as conn:
             conn.execute(
                 console_audit_log.insert().values(
                     at=self._clock(),
-                    username=username,
-                    role=role,
-                    action=action,
-                    target=target[:255],
-                    detail=json.dumps(detail or {}, default=str, sort_keys=True),
+                    username=_fit(username, getattr(columns.username.type, "length", None)),
+                    role=_fit(role, getattr(columns.role.type, "length", None)),
+                    action=_fit(action, getattr(columns.action.type, "length", None)),
+                    target=_fit(target, getattr(columns.target.type, "length", None)),
+                    detail=text,  # json.dumps writes NUL as \u0000: no NUL byte reaches the column
                     result=result,
-                    message=message,
+                    message=_fit(message, MAX_AUDIT_MESSAGE_CHARS),
                 )
             )
 
@@ -691,6 +756,107 @@ class Accounts:
             )
             for row in rows
         ]
+
+
+def _fit(text: str, length: int | None) -> str:
+    """``text`` without NUL bytes (PostgreSQL text cannot hold them), cut to ``length`` characters ("…" marks a cut)."""
+    text = text.replace("\x00", "\ufffd")
+    if length is not None and len(text) > length:
+        return text[: length - 1] + "\u2026"
+    return text
+
+
+# Sizes of what a request may carry ---------------------------------------------------------------------------
+class BodySizeLimit:
+    """Refuse (413) a request body over ``max_bytes``, as plain ASGI, before any route reads it.
+
+    A declared ``Content-Length`` over the limit is refused without reading; a chunked body is counted as it
+    arrives and refused as soon as it passes the limit."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int = MAX_REQUEST_BYTES) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    def _too_large(self) -> JSONResponse:
+        limit = f"{self.max_bytes // 1024} KiB"
+        return JSONResponse(
+            {"ok": False, "message": f"This request is larger than the console accepts ({limit}); send less.",
+             "errors": {}},
+            status_code=413,
+        )  # fmt: skip
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope.get("headers", []):
+            if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
+                await self._too_large()(scope, receive, send)
+                return
+        received = 0
+        started = False
+
+        async def counted_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise _BodyTooLarge()
+            return message
+
+        async def watched_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted_receive, watched_send)
+        except _BodyTooLarge:
+            if not started:
+                await self._too_large()(scope, receive, send)
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+class RequestRefused(ValueError):
+    """A request the console will not act on, with the status and a message that says what to send instead."""
+
+    def __init__(self, message: str, *, status: int = 400, field: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.field = field
+
+
+async def read_json_body(request: Request, *, what: str = "The request") -> Any:
+    """The request's JSON body, parsed within ``untrusted_json``'s depth bound (``RequestRefused`` otherwise)."""
+    try:
+        return loads_bounded(await request.body(), what=what)
+    except UntrustedJSONError as error:
+        raise RequestRefused(str(error)) from None
+
+
+def check_sizes(value: Any, *, where: str = "") -> None:
+    """Refuse a text over ``MAX_VALUE_CHARS`` or a list over ``MAX_LIST_ITEMS`` anywhere in ``value``."""
+    stack: list[tuple[Any, str]] = [(value, where)]
+    while stack:
+        item, path = stack.pop()
+        if isinstance(item, str) and len(item) > MAX_VALUE_CHARS:
+            raise RequestRefused(
+                f"{path or 'A value'} is {len(item):,} characters long; at most {MAX_VALUE_CHARS:,} are accepted.",
+                field=path,
+            )
+        if isinstance(item, list):
+            if len(item) > MAX_LIST_ITEMS:
+                raise RequestRefused(
+                    f"{path or 'A list'} has {len(item):,} items; at most {MAX_LIST_ITEMS:,} are accepted at once.",
+                    field=path,
+                )
+            stack.extend((child, f"{path}[{n}]") for n, child in enumerate(item))
+        elif isinstance(item, dict):
+            stack.extend((child, f"{path}.{key}" if path else str(key)) for key, child in item.items())
 
 
 # FastAPI wiring ---------------------------------------------------------------------------------------------
@@ -716,9 +882,10 @@ def require(role: Role) -> Callable[[Request], Awaitable[Principal]]:
 
     async def dependency(request: Request) -> Principal:
         accounts = accounts_of(request)
-        principal = accounts.session_principal(request.cookies.get(SESSION_COOKIE))
+        principal = accounts.session_principal(session_id_of(request))
         if principal is None:
             raise NotSignedIn()
+        check_origin(request)
         changing = request.method not in SAFE_METHODS
         if changing and not tokens_match(principal.csrf_token, await _submitted_csrf(request)):
             accounts.record(
@@ -771,5 +938,34 @@ def is_https(request: Request) -> bool:
     return request.url.scheme == "https"
 
 
-def new_login_csrf() -> str:
-    return secrets.token_urlsafe(32)
+def session_cookie_name(request: Request) -> str:
+    """``__Host-cwdesk_session`` over HTTPS (the prefix needs Secure), ``cwdesk_session`` on plain http."""
+    return f"__Host-{SESSION_COOKIE}" if is_https(request) else SESSION_COOKIE
+
+
+def login_cookie_name(request: Request) -> str:
+    """The sign-in form token's cookie: ``__Host-`` prefixed over HTTPS (and then Path=/, as the prefix requires)."""
+    return f"__Host-{LOGIN_CSRF_COOKIE}" if is_https(request) else LOGIN_CSRF_COOKIE
+
+
+def login_cookie_path(request: Request) -> str:
+    return "/" if is_https(request) else "/signin"
+
+
+def session_id_of(request: Request) -> str | None:
+    """The session id this request's cookie carries (or None)."""
+    return request.cookies.get(session_cookie_name(request))
+
+
+def check_origin(request: Request) -> None:
+    """Over HTTPS, refuse (``Forbidden``) a POST whose ``Origin`` is another site or ``null``.
+
+    The console's own origin is the one the request was addressed to (scheme, host and port of its URL)."""
+    if not is_https(request) or request.method in SAFE_METHODS:
+        return
+    origin = request.headers.get("origin")
+    if origin is None:
+        return
+    own = f"{request.url.scheme}://{request.url.netloc}".lower()
+    if origin.strip().lower().rstrip("/") != own:
+        raise Forbidden("This change was refused: it came from another site (its Origin is not this console).")

@@ -45,7 +45,7 @@ from cwdesk._http.core import AsyncHTTPCore, HTTPCore, QueryParams, decode_json
 from cwdesk._http.retry import RetryPolicy
 from cwdesk._http.throttle import Throttle, throttle_for
 from cwdesk._version import __version__
-from cwdesk.config import ManageCredentials, is_loopback
+from cwdesk.config import ManageCredentials, is_loopback, refuse_plain_http
 from cwdesk.errors import APIStatusError, ConfigurationError, UnexpectedResponseError
 from cwdesk.manage.operations import AsyncManageOperations, ManageOperations
 from cwdesk.manage.paging import DEFAULT_PAGE_SIZE, PageWalk, checked_page_size, is_forward_only
@@ -123,7 +123,8 @@ def manage_origin(server: str) -> tuple[str, str | None]:
     match = _CLOUD_HOST.match(host)
     if match:
         host = f"api-{match.group(1).lower()}.myconnectwise.net"
-    origin = f"{url.scheme}://{host}" + (f":{url.port}" if url.port else "")
+    netloc = f"[{host}]" if ":" in host else host  # httpx gives an IPv6 host without its brackets
+    origin = f"{url.scheme}://{netloc}" + (f":{url.port}" if url.port else "")
     path = url.path.rstrip("/")
     api_base = f"{origin}{path}" if path.endswith("/apis/3.0") else None
     return origin, api_base
@@ -196,9 +197,12 @@ class _ManageSettings:
         rate_per_minute: float | None,
         max_concurrency: int | None,
         throttle: Throttle | None,
+        insecure_http: bool,
     ) -> None:
         self.credentials = creds
         self.origin, explicit_base = manage_origin(creds.server)
+        # As written (a bare host is given http only when it is loopback, so only a written-out URL can be refused).
+        refuse_plain_http(creds.server, product="ConnectWise Manage", insecure_http=insecure_http)
         if codebase is not None:
             cleaned = codebase.strip().strip("/")
             if not cleaned or not re.fullmatch(r"[A-Za-z0-9_.-]+", cleaned):
@@ -258,6 +262,7 @@ class ManageClient(_ManageSettings):
         rate_per_minute: float | None = None,
         max_concurrency: int | None = None,
         throttle: Throttle | None = None,
+        insecure_http: bool = False,
     ) -> None:
         creds = _credentials(server, company, public_key, private_key, client_id, credentials)
         self._settle(
@@ -267,6 +272,7 @@ class ManageClient(_ManageSettings):
             rate_per_minute=rate_per_minute,
             max_concurrency=max_concurrency,
             throttle=throttle,
+            insecure_http=insecure_http,
         )
         self._core = HTTPCore(
             base_url=self._initial_base,
@@ -485,6 +491,7 @@ class AsyncManageClient(_ManageSettings):
         rate_per_minute: float | None = None,
         max_concurrency: int | None = None,
         throttle: Throttle | None = None,
+        insecure_http: bool = False,
     ) -> None:
         creds = _credentials(server, company, public_key, private_key, client_id, credentials)
         self._settle(
@@ -494,6 +501,7 @@ class AsyncManageClient(_ManageSettings):
             rate_per_minute=rate_per_minute,
             max_concurrency=max_concurrency,
             throttle=throttle,
+            insecure_http=insecure_http,
         )
         self._core = AsyncHTTPCore(
             base_url=self._initial_base,

@@ -5,12 +5,20 @@ Metadata: {key_url}, Type}`` with the header ``x-content-signature = base64(HMAC
 raw body))`` (NOTES §10). ``CallbackReceiver`` accepts a delivery only when, in this order:
 
 1. the body is at most ``MAX_BODY_BYTES`` and carries a signature header (else 413 / 401);
-2. the body is a JSON object with ``Metadata.key_url`` (else 400);
-3. ``key_url`` points at the ConnectWise host this receiver was configured with — same scheme, host and port; a
-   cloud site's ``api-`` host counts as the same site (else 403, and nothing is fetched from a foreign host);
+2. the body is a JSON object nested at most ``untrusted_json.MAX_DEPTH`` deep, with ``Metadata.key_url`` (else 400);
+3. ``key_url`` can be read as a URL (else 400), points at the ConnectWise host this receiver was configured with —
+   same scheme, host and port; a cloud site's ``api-`` host counts as the same site — and at ConnectWise's
+   signing-key path ``/{codebase}/system/callbackkey/index.rails?id={key id}`` with no other query parameter (else
+   403, and nothing is fetched). The key id is the only query ConnectWise puts there (NangoHQ/nango
+   ``packages/server/lib/webhook/connectwise-psa-webhook-routing.unit.test.ts`` uses
+   ``https://api-na.myconnectwise.net/v4_6_release/system/callbackkey/index.rails?id=...``); the sandbox's hosts
+   (loopback, ``sandbox.local``) also serve their key at ``/_sandbox/callbacks/signing-key``;
 4. the signature, computed over the *raw bytes* received (never a re-serialised object), matches in constant time
-   (else 401). Signing keys are fetched from ``key_url`` (redirects are not followed), cached per URL, and fetched
-   again at most once per ``KEY_REFRESH_SECONDS`` when a signature does not match (key rotation);
+   (else 401). Signing keys are fetched from the URL rebuilt from those checked parts (redirects are not followed),
+   cached per URL in a cache of at most ``MAX_CACHED_KEYS`` (least recently used dropped first), and fetched
+   again at most once per ``KEY_REFRESH_SECONDS`` when a signature does not match (key rotation). Keys not seen
+   before are fetched at most ``NEW_KEY_FETCHES_PER_MINUTE`` times a minute (else 429, which ConnectWise retries):
+   an unauthenticated sender cannot make the receiver call the MSP's ConnectWise at will (issue 14, item 4);
 5. the same delivery (signature + body) was not accepted before (else 409: a replay).
 
 An accepted ``added``/``updated`` delivery upserts the record into ``sync_records`` unless the cached copy is newer
@@ -29,27 +37,31 @@ import asyncio
 import base64
 import hashlib
 import hmac
-import json
 import logging
+import re
 import threading
 import time
+from collections import OrderedDict, deque
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 import sqlalchemy as sa
 
+from cwdesk.config import is_loopback, refuse_plain_http
 from cwdesk.logs import register_secret
 from cwdesk.store import sync_cache
+from cwdesk.untrusted_json import UntrustedJSONError, loads_bounded
 from cwdesk.workflows.sync import kind_for_callback_type, last_updated_of
-from cwdesk.workflows.validation import is_loopback
 
 __all__ = [
     "KEY_REFRESH_SECONDS",
     "MAX_BODY_BYTES",
+    "MAX_CACHED_KEYS",
+    "NEW_KEY_FETCHES_PER_MINUTE",
     "CallbackReceiver",
     "Delivery",
     "ReceiverAnswer",
@@ -67,6 +79,16 @@ MAX_BODY_BYTES = 1_048_576
 KEY_REFRESH_SECONDS = 60.0
 _KEY_FETCH_TIMEOUT = httpx.Timeout(10.0)
 _MAX_KEY_RESPONSE_BYTES = 64 * 1024
+MAX_CACHED_KEYS = 16
+NEW_KEY_FETCHES_PER_MINUTE = 6
+# ConnectWise's key path: a codebase segment (``v4_6_release``, ``v2025_1``...), then the key endpoint; on-premises
+# servers have been seen with a doubled slash after the codebase (the nango test above), so runs of ``/`` are allowed.
+_CONNECTWISE_KEY_PATH = re.compile(r"/[A-Za-z0-9_.]{1,40}/+system/callbackkey/index\.rails")
+_KEY_ID = re.compile(r"[A-Za-z0-9._~-]{1,100}")
+# The sandbox's key endpoint (cwdesk.sandbox.backend.callbacks.SIGNING_KEY_PATH), accepted only on the sandbox's own
+# hosts: loopback (``sandbox serve``) and the in-process sandbox's ``sandbox.local`` (cwdesk.sandbox.server).
+_SANDBOX_KEY_PATH = "/_sandbox/callbacks/signing-key"
+_IN_PROCESS_SANDBOX_HOST = "sandbox.local"
 
 
 def sign(body: bytes, signing_key: str) -> str:
@@ -82,29 +104,31 @@ def signature_matches(body: bytes, signature: str, signing_key: str) -> bool:
 
 
 def _origin(url: str) -> tuple[str, str, int] | None:
-    parts = urlsplit(url)
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
-        return None
+    # urlsplit itself raises ValueError for a bracketed IPv4 host or an unclosed IPv6 bracket, .port for a bad port.
     try:
+        parts = urlsplit(url)
+        hostname = parts.hostname
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError:
         return None
-    return parts.scheme, parts.hostname.lower().rstrip("."), port
+    if parts.scheme not in {"http", "https"} or not hostname:
+        return None
+    return parts.scheme, hostname.lower().rstrip("."), port
 
 
 def allowed_key_origins(server: str) -> frozenset[tuple[str, str, int]]:
     """The (scheme, host, port) triples a ``key_url`` may use, from the configured ConnectWise server.
 
     ``server`` is a URL or a bare host (https). A cloud site answers on both ``na.myconnectwise.net`` and its API
-    host ``api-na.myconnectwise.net``; both are accepted. Plain http only for a loopback server (tests, sandbox).
+    host ``api-na.myconnectwise.net``; both are accepted. Plain http only for a loopback server (tests, sandbox) or
+    with ``--insecure-http`` (the one rule: ``cwdesk.config.refuse_plain_http``).
     """
     text = server if "://" in server else f"https://{server}"
     origin = _origin(text)
     if origin is None:
         raise ValueError(f"Cannot read a host from the ConnectWise server {server!r}.")
+    refuse_plain_http(text, product="ConnectWise")  # the one rule for http: loopback, or an explicit opt-in
     scheme, host, port = origin
-    if scheme == "http" and not is_loopback(host):
-        raise ValueError("The ConnectWise server must use https (plain http is accepted only on loopback).")
     hosts = {host}
     if host.endswith(".myconnectwise.net"):
         bare = host.removeprefix("api-")
@@ -122,7 +146,8 @@ class CallbackRejected(Exception):
 
 
 class SigningKeys:
-    """Signing keys by ``key_url``: fetched only from allowed origins, cached, refreshed on demand.
+    """Signing keys by ``key_url``: fetched only from ConnectWise's key path on allowed origins, cached (bounded),
+    refreshed on demand, and fetched for new URLs at a bounded rate.
 
     ``transport`` lets tests and the demo fetch from the in-process sandbox.
     """
@@ -134,24 +159,75 @@ class SigningKeys:
         transport: httpx.BaseTransport | None = None,
         async_transport: httpx.AsyncBaseTransport | None = None,
         refresh_after: float = KEY_REFRESH_SECONDS,
+        max_cached: int = MAX_CACHED_KEYS,
+        new_fetches_per_minute: int = NEW_KEY_FETCHES_PER_MINUTE,
     ) -> None:
         self.allowed = allowed_key_origins(server)
         self._transport = transport
         self._async_transport = async_transport
         self._refresh_after = refresh_after
-        self._cache: dict[str, tuple[str, float]] = {}
+        self._max_cached = max_cached
+        self._new_fetches_per_minute = new_fetches_per_minute
+        self._cache: OrderedDict[str, tuple[str, float]] = OrderedDict()
+        self._new_fetch_times: deque[float] = deque()
         self._lock = threading.Lock()
         self.fetches = 0
 
-    def check_url(self, key_url: str) -> None:
-        """Refuse a ``key_url`` that is not on the configured ConnectWise host (nothing is fetched)."""
+    def check_url(self, key_url: str) -> str:
+        """The canonical form of ``key_url`` (rebuilt from its checked parts): refuses, before anything is fetched,
+        a URL that cannot be read (400), or is not ConnectWise's signing-key path on the configured host (403)."""
+        try:
+            parts = urlsplit(key_url)
+            _ = parts.hostname, parts.port
+        except ValueError:  # a bracketed IPv4 host, an unclosed IPv6 bracket, a port out of range
+            raise CallbackRejected(400, "Metadata.key_url cannot be read as a URL.") from None
         origin = _origin(key_url)
         if origin is None or origin not in self.allowed:
             raise CallbackRejected(403, "Metadata.key_url is not on the configured ConnectWise host.")
+        scheme, host, port = origin
+        query = parse_qsl(parts.query, keep_blank_values=True)
+        if parts.username is not None or parts.password is not None or parts.fragment:
+            raise CallbackRejected(403, "Metadata.key_url is not ConnectWise's signing-key address.")
+        if _CONNECTWISE_KEY_PATH.fullmatch(parts.path):
+            if len(query) != 1 or query[0][0] != "id" or not _KEY_ID.fullmatch(query[0][1]):
+                raise CallbackRejected(403, "Metadata.key_url carries a query other than the signing key's id.")
+            path = f"{parts.path}?id={query[0][1]}"
+        elif (
+            parts.path == _SANDBOX_KEY_PATH
+            and not parts.query
+            and (is_loopback(host) or host == _IN_PROCESS_SANDBOX_HOST)
+        ):
+            path = parts.path
+        else:
+            raise CallbackRejected(403, "Metadata.key_url is not ConnectWise's signing-key path.")
+        default_port = 443 if scheme == "https" else 80
+        netloc = f"[{host}]" if ":" in host else host
+        netloc += "" if port == default_port else f":{port}"
+        return f"{scheme}://{netloc}{path}"
+
+    def __len__(self) -> int:
+        """How many signing keys are cached (at most ``max_cached``)."""
+        with self._lock:
+            return len(self._cache)
 
     def cached(self, key_url: str) -> tuple[str, float] | None:
         with self._lock:
-            return self._cache.get(key_url)
+            entry = self._cache.get(key_url)
+            if entry is not None:
+                self._cache.move_to_end(key_url)
+            return entry
+
+    def _count_fetch(self, key_url: str) -> None:
+        """Refuse (429) a fetch for a URL not cached when ``new_fetches_per_minute`` were made in the last minute."""
+        now = time.monotonic()
+        with self._lock:
+            if key_url in self._cache:
+                return
+            while self._new_fetch_times and now - self._new_fetch_times[0] >= 60.0:
+                self._new_fetch_times.popleft()
+            if len(self._new_fetch_times) >= self._new_fetches_per_minute:
+                raise CallbackRejected(429, "Too many callbacks with unknown signing keys; try again in a minute.")
+            self._new_fetch_times.append(now)
 
     def may_refresh(self, key_url: str) -> bool:
         """Whether a stale-looking key may be fetched again (at most once per ``refresh_after`` seconds)."""
@@ -172,12 +248,16 @@ class SigningKeys:
         register_secret(key)
         with self._lock:
             self._cache[key_url] = (key, time.monotonic())
+            self._cache.move_to_end(key_url)
+            while len(self._cache) > self._max_cached:
+                self._cache.popitem(last=False)
             self.fetches += 1
         return key
 
     def fetch(self, key_url: str) -> str:
-        """Fetch (and cache) the key at ``key_url``; the URL must pass ``check_url``."""
-        self.check_url(key_url)
+        """Fetch (and cache) the key at ``key_url`` (canonical, from ``check_url``)."""
+        key_url = self.check_url(key_url)
+        self._count_fetch(key_url)
         try:
             with httpx.Client(transport=self._transport, timeout=_KEY_FETCH_TIMEOUT, follow_redirects=False) as http:
                 response = http.get(key_url, headers={"Accept": "application/json"})
@@ -187,7 +267,8 @@ class SigningKeys:
 
     async def afetch(self, key_url: str) -> str:
         """The async twin of ``fetch``."""
-        self.check_url(key_url)
+        key_url = self.check_url(key_url)
+        self._count_fetch(key_url)
         try:
             async with httpx.AsyncClient(
                 transport=self._async_transport, timeout=_KEY_FETCH_TIMEOUT, follow_redirects=False
@@ -234,9 +315,9 @@ def _read_delivery(body: bytes, headers: Mapping[str, str]) -> Delivery:
     if not signature:
         raise CallbackRejected(401, f"The {SIGNATURE_HEADER} header is missing.")
     try:
-        payload = json.loads(body)
-    except ValueError:
-        raise CallbackRejected(400, "The callback body is not JSON.") from None
+        payload = loads_bounded(body, what="The callback body")
+    except UntrustedJSONError as error:
+        raise CallbackRejected(400, str(error)) from None
     if not isinstance(payload, dict):
         raise CallbackRejected(400, "The callback body is not a JSON object.")
     metadata = payload.get("Metadata")
@@ -268,9 +349,9 @@ def _entity_of(raw: Any) -> dict[str, Any] | None:
     # ConnectWise sends the record serialised as a JSON *string*; accept an object too.
     if isinstance(raw, str) and raw.strip():
         try:
-            raw = json.loads(raw)
-        except ValueError:
-            raise CallbackRejected(400, "The callback's Entity is not JSON.") from None
+            raw = loads_bounded(raw, what="The callback's Entity")
+        except UntrustedJSONError as error:
+            raise CallbackRejected(400, str(error)) from None
     return raw if isinstance(raw, dict) else None
 
 
@@ -297,8 +378,8 @@ class CallbackReceiver:
         """Check and apply one delivery (fetching the signing key synchronously when needed)."""
         try:
             delivery = _read_delivery(body, headers)
-            self.keys.check_url(delivery.key_url)
-            self._verify(body, delivery, self.keys.fetch)
+            key_url = self.keys.check_url(delivery.key_url)
+            self._verify(body, key_url, delivery.signature, self.keys.fetch)
             return self._apply(delivery)
         except CallbackRejected as rejected:
             return self._refused(rejected)
@@ -307,28 +388,28 @@ class CallbackReceiver:
         """The async twin of ``receive`` (the store write runs in a worker thread)."""
         try:
             delivery = _read_delivery(body, headers)
-            self.keys.check_url(delivery.key_url)
-            entry = self.keys.cached(delivery.key_url)
-            key = entry[0] if entry else await self.keys.afetch(delivery.key_url)
+            key_url = self.keys.check_url(delivery.key_url)
+            entry = self.keys.cached(key_url)
+            key = entry[0] if entry else await self.keys.afetch(key_url)
             if not signature_matches(body, delivery.signature, key):
-                if not (entry and self.keys.may_refresh(delivery.key_url)):
+                if not (entry and self.keys.may_refresh(key_url)):
                     raise CallbackRejected(401, "The callback signature does not match.")
-                key = await self.keys.afetch(delivery.key_url)
+                key = await self.keys.afetch(key_url)
                 if not signature_matches(body, delivery.signature, key):
                     raise CallbackRejected(401, "The callback signature does not match.")
             return await asyncio.to_thread(self._apply, delivery)
         except CallbackRejected as rejected:
             return self._refused(rejected)
 
-    def _verify(self, body: bytes, delivery: Delivery, fetch: Any) -> None:
-        entry = self.keys.cached(delivery.key_url)
-        key = entry[0] if entry else fetch(delivery.key_url)
-        if signature_matches(body, delivery.signature, key):
+    def _verify(self, body: bytes, key_url: str, signature: str, fetch: Any) -> None:
+        entry = self.keys.cached(key_url)
+        key = entry[0] if entry else fetch(key_url)
+        if signature_matches(body, signature, key):
             return
         # A key fetched a while ago may have been rotated: fetch once more, but not on every forged request.
-        if entry and self.keys.may_refresh(delivery.key_url):
-            key = fetch(delivery.key_url)
-            if signature_matches(body, delivery.signature, key):
+        if entry and self.keys.may_refresh(key_url):
+            key = fetch(key_url)
+            if signature_matches(body, signature, key):
                 return
         raise CallbackRejected(401, "The callback signature does not match.")
 

@@ -13,19 +13,20 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from cwdesk.console.pages import connections_of, render
 from cwdesk.console.security import (
     CSRF_FIELD,
-    LOGIN_CSRF_COOKIE,
     ROLES,
-    SESSION_COOKIE,
     SESSION_HOURS,
     AccountError,
     Principal,
     SignInDeferred,
     accounts_of,
     audit,
+    check_origin,
     is_https,
-    new_login_csrf,
+    login_cookie_name,
+    login_cookie_path,
     require,
-    tokens_match,
+    session_cookie_name,
+    session_id_of,
 )
 
 router = APIRouter()
@@ -33,7 +34,7 @@ router = APIRouter()
 
 def _set_session_cookie(request: Request, response: Response, session_id: str) -> None:
     response.set_cookie(
-        SESSION_COOKIE,
+        session_cookie_name(request),
         session_id,
         max_age=SESSION_HOURS * 3600,
         httponly=True,
@@ -43,36 +44,81 @@ def _set_session_cookie(request: Request, response: Response, session_id: str) -
     )
 
 
-def _signin_page(request: Request, message: str = "", status_code: int = 200) -> Response:
-    login_csrf = new_login_csrf()
-    response = render(request, "signin.html", None, status_code=status_code, login_csrf=login_csrf, message=message)
+def _with_login_csrf(request: Request, template: str, status_code: int = 200, **values: object) -> Response:
+    """A page holding a sign-in form, with a fresh login-CSRF token in the form and in a SameSite=Strict cookie."""
+    login_csrf = accounts_of(request).new_login_csrf()
+    response = render(request, template, None, status_code=status_code, login_csrf=login_csrf, **values)
     response.set_cookie(
-        LOGIN_CSRF_COOKIE, login_csrf, httponly=True, samesite="strict", secure=is_https(request), path="/signin"
+        login_cookie_name(request),
+        login_csrf,
+        httponly=True,
+        samesite="strict",
+        secure=is_https(request),
+        path=login_cookie_path(request),
     )
+    return response
+
+
+def _signin_page(request: Request, message: str = "", status_code: int = 200) -> Response:
+    return _with_login_csrf(request, "signin.html", status_code, message=message)
+
+
+_BAD_LINK = (
+    "This sign-in link is not valid: it was used already, has expired, or was mistyped. "
+    "Ask an admin for a new one, or run `cwdesk console --new-signin-link`."
+)
+
+
+def _login_csrf_ok(request: Request, submitted: str) -> bool:
+    return accounts_of(request).login_csrf_valid(request.cookies.get(login_cookie_name(request)), submitted)
+
+
+def _signed_in_response(request: Request, session_id: str, target: str) -> Response:
+    response = RedirectResponse(target, status_code=303)
+    _set_session_cookie(request, response, session_id)
+    response.delete_cookie(login_cookie_name(request), path=login_cookie_path(request))
     return response
 
 
 @router.get("/signin", response_class=HTMLResponse)
 def signin_form(request: Request, token: str | None = None) -> Response:
-    """The sign-in page; with ``?token=`` (the link printed at first start) it signs in at once."""
+    """The sign-in page; with ``?token=`` (a sign-in link) a page that asks before signing in (login CSRF: an
+    ``<img>`` or a link elsewhere must not switch this browser to another account silently)."""
     if token is None:
         return _signin_page(request)
     accounts = accounts_of(request)
+    link_user = accounts.signin_token_user(token)
+    if link_user is None:
+        return _signin_page(request, _BAD_LINK, status_code=400)
+    current = accounts.session_principal(session_id_of(request))
+    return _with_login_csrf(
+        request,
+        "signin_link.html",
+        link_user=link_user,
+        link_token=token,
+        current_user=current.username if current is not None else "",
+    )
+
+
+@router.post("/signin/link")
+def signin_link_submit(
+    request: Request,
+    token: Annotated[str, Form()],
+    login_csrf: Annotated[str, Form(alias=CSRF_FIELD)] = "",
+) -> Response:
+    """Use a sign-in link, confirmed on its page; a session this browser had is ended (it is replaced openly)."""
+    check_origin(request)
+    if not _login_csrf_ok(request, login_csrf):
+        return _signin_page(request, "The sign-in page had expired: open the link again.", status_code=403)
+    accounts = accounts_of(request)
     session_id = accounts.redeem_signin_token(token)
     if session_id is None:
-        return _signin_page(
-            request,
-            "This sign-in link is not valid: it was used already, has expired, or was mistyped. "
-            "Ask an admin for a new one, or run `cwdesk console --new-signin-link`.",
-            status_code=400,
-        )
+        return _signin_page(request, _BAD_LINK, status_code=400)
+    accounts.end_session(session_id_of(request))
     principal = accounts.session_principal(session_id)
     if principal is not None:
         accounts.record(username=principal.username, role=principal.role, action="sign in by link", result="ok")
-    # Redirect so the token leaves the address bar and the history entry.
-    response = RedirectResponse("/account" if principal and not principal.has_password else "/", status_code=303)
-    _set_session_cookie(request, response, session_id)
-    return response
+    return _signed_in_response(request, session_id, "/account" if principal and not principal.has_password else "/")
 
 
 @router.post("/signin")
@@ -83,7 +129,8 @@ def signin_submit(
     login_csrf: Annotated[str, Form(alias=CSRF_FIELD)] = "",
 ) -> Response:
     """Sign in with a name and password (a login-CSRF token guards against signing someone into our account)."""
-    if not tokens_match(request.cookies.get(LOGIN_CSRF_COOKIE, ""), login_csrf):
+    check_origin(request)
+    if not _login_csrf_ok(request, login_csrf):
         return _signin_page(request, "The sign-in form had expired. Try again.", status_code=403)
     accounts = accounts_of(request)
     client = request.client.host if request.client else "-"
@@ -95,21 +142,19 @@ def signin_submit(
         return answer
     if session_id is None:  # (audited by sign_in_with_password, one row per name and address per window)
         return _signin_page(request, "Wrong user name or password.", status_code=401)
+    accounts.end_session(session_id_of(request))
     principal = accounts.session_principal(session_id)
     if principal is not None:
         accounts.record(username=principal.username, role=principal.role, action="sign in", result="ok")
-    response = RedirectResponse("/", status_code=303)
-    _set_session_cookie(request, response, session_id)
-    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/signin")
-    return response
+    return _signed_in_response(request, session_id, "/")
 
 
 @router.post("/signout")
 def signout(request: Request, principal: Annotated[Principal, Depends(require("viewer"))]) -> Response:
-    accounts_of(request).end_session(request.cookies.get(SESSION_COOKIE))
+    accounts_of(request).end_session(session_id_of(request))
     audit(request, principal, "sign out", result="ok")
     response = RedirectResponse("/signin", status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    response.delete_cookie(session_cookie_name(request), path="/")
     return response
 
 
@@ -135,7 +180,7 @@ def set_own_password(
     else:
         try:
             new_session = accounts.change_own_password(
-                request.cookies.get(SESSION_COOKIE, ""),
+                session_id_of(request) or "",
                 current,
                 password,
                 client=request.client.host if request.client else "-",
@@ -145,7 +190,7 @@ def set_own_password(
         except SignInDeferred as deferred:
             error = deferred.message
     audit(request, principal, "set own password", result="error" if error else "ok", message=error)
-    principal = accounts.session_principal(new_session or request.cookies.get(SESSION_COOKIE)) or principal
+    principal = accounts.session_principal(new_session or session_id_of(request)) or principal
     response = render(
         request,
         "account.html",

@@ -2,12 +2,23 @@
 
 Jobs run on their own threads through ``cwdesk.workflows.jobs`` (``start_in_background``): a page only follows
 the journal, so closing the browser never stops a job, and reopening the page replays it from the start.
+
+A progress stream is held to the rules of a page (issue 14, item 9): every ``STREAM_RECHECK_SECONDS`` it checks
+the session again (signed out, expired or disabled: the stream ends with ``signed_out``, and the browser's
+reconnect then gets 401) and whether the job was orphaned (its runner is gone: the stream ends with ``end`` and says
+so, instead of waiting forever); a stream lasts at most ``STREAM_MAX_SECONDS`` (the browser reconnects by itself
+and the page drops the replayed records it has seen), and one user holds at most ``STREAMS_PER_USER`` at once
+(more answer 429).
 Not for: what a job does (the workflows) or how it records its steps (the runner).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+import threading
+import weakref
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
@@ -16,10 +27,14 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingRes
 from starlette.concurrency import run_in_threadpool
 
 from cwdesk.console.pages import RecordId, connections_of, render
-from cwdesk.console.security import Principal, audit, require
+from cwdesk.console.security import Principal, accounts_of, audit, require, session_id_of
 from cwdesk.workflows import jobs as job_runner
 
 router = APIRouter()
+
+STREAM_RECHECK_SECONDS = 5.0
+STREAM_MAX_SECONDS = 30 * 60.0
+STREAMS_PER_USER = 8
 
 # Outcome of a step as the per-record log shows it.
 _OUTCOME_OF_EVENT = {"step_ok": "ok", "step_error": "error", "step_skipped": "skipped", "step_rolled_back": "skipped"}
@@ -120,9 +135,43 @@ def _snapshot(state: str, total: int, outcomes: dict[str, str]) -> dict[str, Any
     }
 
 
+class _OpenStreams:
+    """How many progress streams each user holds open in this console process."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_user: dict[str, int] = {}
+
+    def open(self, username: str) -> bool:
+        with self._lock:
+            if self._by_user.get(username, 0) >= STREAMS_PER_USER:
+                return False
+            self._by_user[username] = self._by_user.get(username, 0) + 1
+            return True
+
+    def close(self, username: str) -> None:
+        with self._lock:
+            left = self._by_user.get(username, 1) - 1
+            if left > 0:
+                self._by_user[username] = left
+            else:
+                self._by_user.pop(username, None)
+
+
+def _open_streams(request: Request) -> _OpenStreams:
+    streams = getattr(request.app.state, "open_streams", None)
+    if streams is None:
+        streams = request.app.state.open_streams = _OpenStreams()
+    return streams
+
+
+def _is_orphaned(engine: Any, job_id: int) -> bool:
+    return any(summary.id == job_id for summary in job_runner.orphaned_jobs(engine))
+
+
 @router.get("/jobs/{job_id}/events")
 async def job_events(
-    request: Request, job_id: RecordId, _principal: Annotated[Principal, Depends(require("viewer"))]
+    request: Request, job_id: RecordId, principal: Annotated[Principal, Depends(require("viewer"))]
 ) -> Response:
     """Server-sent events: ``record`` per finished step, ``progress`` snapshots, and ``end`` when the job stops.
 
@@ -132,37 +181,87 @@ async def job_events(
     detail = _detail_or_404(request, job_id)
     if detail is None:
         return JSONResponse({"ok": False, "message": f"There is no job {job_id}."}, status_code=404)
+    streams = _open_streams(request)
+    if not streams.open(principal.username):
+        message = f"You already follow {STREAMS_PER_USER} jobs at once: close a job page and try again."
+        return JSONResponse({"ok": False, "message": message}, status_code=429, headers={"Retry-After": "30"})
     total = detail.summary.counts.total
     labels = {step.key: step.label or step.key for step in detail.steps}
     client_list = request.app.state.client_list
+    accounts = accounts_of(request)
+    session_id = session_id_of(request)
+
+    async def follow(queue: asyncio.Queue[job_runner.JobEvent | None]) -> None:
+        try:
+            async for event in job_runner.afollow_events(engine, job_id, poll_seconds=0.5):
+                await queue.put(event)
+        except Exception:
+            with contextlib.suppress(asyncio.QueueFull):
+                queue.put_nowait(None)  # the stream ends rather than waiting for events that will not come
+            raise
+        await queue.put(None)
 
     async def stream() -> AsyncIterator[str]:
         outcomes: dict[str, str] = {}
         state = "planned"
-        yield "retry: 2000\n\n"
-        async for event in job_runner.afollow_events(engine, job_id, poll_seconds=0.5):
-            if event.type == "job_started" or event.type == "rollback_started":
-                state = "running"
-            elif event.type == "job_finished" and event.data:
-                state = str(event.data.get("state", state))
-            outcome = _OUTCOME_OF_EVENT.get(event.type)
-            if outcome is not None and event.step_key:
-                outcomes[event.step_key] = outcome
-                record = {
-                    "seq": event.id,
-                    "outcome": outcome,
-                    "label": labels.get(event.step_key, event.step_key),
-                    "message": event.message,
-                }
-                yield _sse("record", record)
-            yield _sse("progress", _snapshot(state, total, outcomes))
-        final = job_runner.get_job(engine, job_id).summary
-        # The job may have created or changed companies: the next list view reads ConnectWise again.
-        client_list.invalidate()
-        yield _sse("end", {**_snapshot(final.state.value, total, outcomes), "message": final.message or ""})
+        queue: asyncio.Queue[job_runner.JobEvent | None] = asyncio.Queue(maxsize=100)
+        follower = asyncio.create_task(follow(queue))
+        loop = asyncio.get_running_loop()
+        ends_at = loop.time() + STREAM_MAX_SECONDS
+        next_check = loop.time() + STREAM_RECHECK_SECONDS
+        try:
+            yield "retry: 2000\n\n"
+            while True:
+                now = loop.time()
+                if now >= ends_at:
+                    return  # the browser reconnects (and re-checks everything) by itself
+                if now >= next_check:
+                    next_check = now + STREAM_RECHECK_SECONDS
+                    if await run_in_threadpool(accounts.session_principal, session_id) is None:
+                        yield _sse("signed_out", {"message": "Your session ended: sign in again to follow the job."})
+                        return
+                    if await run_in_threadpool(_is_orphaned, engine, job_id):
+                        message = (
+                            "The job's runner stopped (its process is gone) before the job finished: "
+                            "resume it from the job page."
+                        )
+                        yield _sse("end", {**_snapshot(state, total, outcomes), "message": message})
+                        return
+                try:
+                    event = await asyncio.wait_for(queue.get(), timeout=max(0.05, min(next_check, ends_at) - now))
+                except TimeoutError:
+                    continue
+                if event is None:
+                    break
+                if event.type == "job_started" or event.type == "rollback_started":
+                    state = "running"
+                elif event.type == "job_finished" and event.data:
+                    state = str(event.data.get("state", state))
+                outcome = _OUTCOME_OF_EVENT.get(event.type)
+                if outcome is not None and event.step_key:
+                    outcomes[event.step_key] = outcome
+                    record = {
+                        "seq": event.id,
+                        "outcome": outcome,
+                        "label": labels.get(event.step_key, event.step_key),
+                        "message": event.message,
+                    }
+                    yield _sse("record", record)
+                yield _sse("progress", _snapshot(state, total, outcomes))
+            final = job_runner.get_job(engine, job_id).summary
+            # The job may have created or changed companies: the next list view reads ConnectWise again.
+            client_list.invalidate()
+            yield _sse("end", {**_snapshot(final.state.value, total, outcomes), "message": final.message or ""})
+        finally:
+            follower.cancel()
+            release()
 
     headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
-    return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)
+    body = stream()
+    # A stream whose response never starts (the client left first) never runs its ``finally``: its slot is then
+    # given back when the generator is collected. ``release`` runs once either way.
+    release = weakref.finalize(body, streams.close, principal.username)
+    return StreamingResponse(body, media_type="text/event-stream", headers=headers)
 
 
 def _job_action(request: Request, principal: Principal, job_id: int, action: str) -> JSONResponse:

@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from cwdesk.console.answers import failure, ok, refused
 from cwdesk.console.pages import connections_of, render
 from cwdesk.console.routes.jobs import run_in_background
-from cwdesk.console.security import Principal, audit, require
+from cwdesk.console.security import Principal, RequestRefused, audit, check_sizes, read_json_body, require
 from cwdesk.errors import CWDeskError
 from cwdesk.manage.client import ManageClient
 from cwdesk.manage.resources.collection import Collection
@@ -62,21 +62,28 @@ def wizard(request: Request, principal: Annotated[Principal, Depends(require("vi
     )
 
 
-async def _plan_from(request: Request) -> dict[str, Any] | None:
+async def _plan_from(request: Request) -> dict[str, Any] | Response:
+    """The submitted plan, or the answer refusing it: not JSON, nested too deep, a value or list too long (the
+    bounds are ``security.check_sizes``'s; issue 14 items 7 and 8)."""
     try:
-        body = await request.json()
-    except ValueError:
-        return None
-    plan = body.get("plan") if isinstance(body, dict) else None
-    return plan if isinstance(plan, dict) else None
+        body = await read_json_body(request, what="The onboarding plan")
+        plan = body.get("plan") if isinstance(body, dict) else None
+        if isinstance(plan, dict):
+            check_sizes(plan)
+    except RequestRefused as problem:
+        errors = {problem.field: str(problem)} if problem.field else None
+        return refused(str(problem), status_code=problem.status, errors=errors)
+    if not isinstance(plan, dict):
+        return refused("The wizard sent no plan: reload the page and try again.")
+    return plan
 
 
 @router.post("/onboarding/review")
 async def review(request: Request, principal: Annotated[Principal, Depends(require("operator"))]) -> Response:
     """Validate the plan and list every call the job would make (a dry run: nothing is written)."""
     plan = await _plan_from(request)
-    if plan is None:
-        return refused("The wizard sent no plan: reload the page and try again.")
+    if isinstance(plan, Response):
+        return plan
     manage = connections_of(request).manage
     try:
         result = await run_in_threadpool(lambda: onboarding.onboard(None, manage, plan, dry_run=True))
@@ -90,8 +97,8 @@ async def review(request: Request, principal: Annotated[Principal, Depends(requi
 async def submit(request: Request, principal: Annotated[Principal, Depends(require("operator"))]) -> Response:
     """Check the plan again, store it as a job and start it; the answer names the job to follow."""
     plan = await _plan_from(request)
-    if plan is None:
-        return refused("The wizard sent no plan: reload the page and try again.")
+    if isinstance(plan, Response):
+        return plan
     manage = connections_of(request).manage
     company_section = plan.get("company")
     company: dict[str, Any] = company_section if isinstance(company_section, dict) else {}

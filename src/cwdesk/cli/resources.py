@@ -25,9 +25,10 @@ Not for: writes (the workflows' commands do those) or output formatting (``cli/o
 from __future__ import annotations
 
 import contextlib
+import itertools
 import types
 import typing
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -292,11 +293,28 @@ def _list(
         columns = wanted or list(readable.columns)
         with _connected() as client:
             resource = _resource(client, readable, parent_id)
-            records = resource.list(where=condition, fields=wanted, order_by=order_by or readable.order_by, limit=limit)
+            options: dict[str, Any] = {"where": condition, "fields": wanted, "order_by": order_by or readable.order_by}
+            if output is OutputFormat.table:
+                records: Iterable[Any] = resource.list(**options, limit=limit)
+            else:
+                records = _raw_records(resource, options, limit)
             if output is OutputFormat.json:
                 emit(rows_of(records, columns, nested=True), output=output, columns=top_level(columns))
             else:
                 emit(rows_of(records, columns), output=output, columns=columns)
+
+
+def _raw_records(resource: Any, options: dict[str, Any], limit: int | None) -> Iterator[Mapping[str, Any]]:
+    """The records as ConnectWise sent them, no models: what a CSV or JSON export of known columns writes.
+
+    The columns are known (``--fields`` or the resource's own), so each row is read from the decoded JSON as it
+    is (``rows_of``); building a model per record only to dump it again was most of an export's CPU (issue 16).
+    """
+    from cwdesk.manage.paging import DEFAULT_PAGE_SIZE
+
+    page_size = DEFAULT_PAGE_SIZE if limit is None else min(DEFAULT_PAGE_SIZE, limit)
+    records = itertools.chain.from_iterable(resource.iter_raw_pages(**options, page_size=page_size))
+    return itertools.islice(records, limit)
 
 
 def _get(readable: Readable, parent_id: int | None, record_id: int, fields: str | None, output: OutputFormat) -> None:

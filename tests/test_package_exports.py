@@ -14,7 +14,7 @@ def test_importing_cwdesk_imports_no_store_or_console_and_names_resolve_on_use()
         "light = [m for m in ('httpx', 'pydantic') if m in sys.modules]\n"
         "print(light, cwdesk.NotFoundError.__module__, cwdesk.ManageClient.__name__)"
     )
-    assert found["heavy"] == ["cwdesk.manage.models"]  # imported by ManageClient, asked for last
+    assert found["heavy"] == []  # not even the models: ManageClient imports each resource when first used
     assert str(found["out"]).split() == ["[]", "cwdesk", "ManageClient"]
 
 
@@ -27,3 +27,14 @@ def test_every_public_name_resolves() -> None:
 def test_an_unknown_name_of_cwdesk_is_an_attribute_error() -> None:
     with pytest.raises(AttributeError, match="NoSuchThing"):
         cwdesk.NoSuchThing  # type: ignore[attr-defined]  # noqa: B018
+
+
+def test_a_client_imports_the_models_of_the_resources_it_uses_only() -> None:
+    found = _modules_after(
+        "from cwdesk import ManageClient\n"
+        "client = ManageClient(server='https://example.invalid', company='acme', public_key='p', private_key='k',"
+        " client_id='1d4c2a5e-7b7f-4c1e-9a53-0f2b8c6d9e10')\n"
+        "client.companies\n"
+        "print(sorted(m for m in sys.modules if m.startswith('cwdesk.manage.models.')))"
+    )
+    assert str(found["out"]).split() == ["['cwdesk.manage.models.base',", "'cwdesk.manage.models.company']"]

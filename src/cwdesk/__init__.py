@@ -8,9 +8,9 @@ Not for: anything beyond re-exports (each name lives in its own module).
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from cwdesk._lazy import lazy_exports
 from cwdesk._version import __version__
 
 if TYPE_CHECKING:
@@ -77,7 +77,7 @@ __all__ = [
     "throttle_for",
 ]
 
-# Each public name and the module it lives in. They are imported on first use (PEP 562 module ``__getattr__``), so
+# Each public name and the module it lives in. They are imported on first use (``cwdesk/_lazy.py``, PEP 562), so
 # ``import cwdesk`` (and so every ``cwdesk`` command) does not pay for the HTTP client and every model it may not use.
 _HOMES: dict[str, str] = {
     "RetryPolicy": "cwdesk._http.retry",
@@ -95,14 +95,4 @@ _HOMES: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module 'cwdesk' has no attribute {name!r}")
-    value = getattr(importlib.import_module(home), name)
-    globals()[name] = value  # later look-ups find it directly
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(__name__, _HOMES, __all__)

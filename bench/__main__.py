@@ -12,7 +12,8 @@ with its baseline measured in the same child. Everything stays on 127.0.0.1.
 The measures (goals from the issue): P1 bulk pace vs the floor (<= 1.05), P2 export speed-up over pyconnectwise
 (>= 5) and P2f vs the floor (<= 1.2), P3 page decoding vs pyconnectwise (<= 0.5), P4 conditions p95 over 100,000
 contacts (<= 20 ms), P5 console time to interactive (<= 1 s) and P5k keystroke to filter (<= 50 ms), P6 peak RSS
-exporting 100,000 records (<= 150 MB), P8 four bulk jobs on one credential under 300/min (shared rate limit, beside
+exporting 100,000 records (<= 150 MB), P7 ``cwdesk --help`` and ``companies count`` start-up as ratios to
+``python -c pass`` (<= 15x, <= 25x), P8 four bulk jobs on one credential under 300/min (shared rate limit, beside
 each process pacing alone), R6 50 users on the demo console (p95 < 200 ms, 0 errors).
 
 Not for: tests (no assertion on timings here or in pytest); details of one measure (run its module with ``--help``).
@@ -57,6 +58,8 @@ def _measures(db: Path) -> list[Measure]:
                 "--companies", "500", "--loads", "2"], 300, "P5 <= 1 s, P5k <= 50 ms"),
         Measure(("P6", "P6s"), [py, "-m", "bench.export_memory", "--db", str(db)], [py, "-m", "bench.export_memory",
                 "--db", str(db), "--companies", "1000"], 420, "P6 <= 150 MB"),
+        Measure(("P7", "P7g", "P7c"), [py, "-m", "bench.startup"], [py, "-m", "bench.startup", "--rounds", "3"], 300,
+                "P7 <= 15x, P7g <= 15x, P7c <= 25x python -c pass"),
         Measure(("P8", "P8a"), [py, "-m", "bench.shared_rate_limit"], [py, "-m", "bench.shared_rate_limit",
                 "--companies", "12", "--rate", "600"], 900, "P8 near 1 x-floor, few 429s, 0 failed"),
         Measure(("R6",), [py, "-m", "bench.console_load"], [py, "-m", "bench.console_load", "--users", "5",
@@ -114,7 +117,7 @@ def run(measure: Measure, quick: bool) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="Run every benchmark of issue 7 and print one table.")
-    parser.add_argument("only", nargs="*", help="IDs to run (P1 P2 P4 P5 P6 R6); all by default")
+    parser.add_argument("only", nargs="*", help="IDs to run (P1 P2 P4 P5 P6 P7 P8 R6); all by default")
     parser.add_argument("--quick", action="store_true", help="small data: checks the scripts, figures not meaningful")
     args = parser.parse_args()
     db = Path(tempfile.mkdtemp(prefix="cwdesk-bench-")) / "sandbox-100k.db"

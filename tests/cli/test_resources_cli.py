@@ -133,3 +133,42 @@ def test_without_a_connection_the_error_says_how_to_configure_one(runner: CliRun
     code, _, err = run(runner, "companies", "list")
     assert code == 2
     assert "CWM_SERVER" in err and "cwdesk config add-profile" in err
+
+
+@pytest.mark.parametrize("output", ["csv", "json"])
+@pytest.mark.parametrize(
+    ("command", "fields"),
+    [
+        ("companies", "id,name,status/name,phoneNumber,_info/lastUpdated,dateAcquired"),
+        ("contacts", "id,firstName,lastName,company/identifier,company/name,inactiveFlag,defaultFlag"),
+        ("companies", None),
+    ],
+)
+def test_an_export_without_models_writes_what_the_models_would(
+    runner: CliRunner, on_sandbox: Sandbox, command: str, fields: str | None, output: str
+) -> None:
+    # CSV and JSON are written from the decoded JSON (no model per record); the text must be the one the models
+    # gave before: the same rows through the same formatter, from the SDK's models.
+    from cwdesk.cli.output import emit
+    from cwdesk.cli.resources import READABLE, rows_of, split_fields, top_level
+
+    args = [command, "list", "--output", output, "--order-by", "id asc", *(["--fields", fields] if fields else [])]
+    code, out, _ = run(runner, *args)
+    assert code == 0
+    readable = next(r for r in READABLE if r.command == command)
+    columns = split_fields(fields) or list(readable.columns)
+    cw = ManageClient(**on_sandbox.manage_credentials, transport=on_sandbox.transport())
+    models = list(getattr(cw, readable.attribute).list(fields=split_fields(fields), order_by="id asc"))
+    assert models, "the sandbox has records to export"
+    expected = io.StringIO()
+    if output == "json":
+        emit(rows_of(models, columns, nested=True), output=output, columns=top_level(columns), stream=expected)
+    else:
+        emit(rows_of(models, columns), output=output, columns=columns, stream=expected)
+    assert out.replace("\r\n", "\n") == expected.getvalue().replace("\r\n", "\n")  # (the runner's newlines)
+
+
+def test_an_export_without_models_stops_at_the_limit(runner: CliRunner, on_sandbox: Sandbox) -> None:
+    code, out, _ = run(runner, "contacts", "list", "--output", "csv", "--fields", "id", "--limit", "3")
+    assert code == 0
+    assert out.splitlines()[1:] and len(out.splitlines()) == 4

@@ -1,47 +1,174 @@
-"""The root ``cwdesk`` command: registers each command group's Typer app.
+"""The root ``cwdesk`` command: a table of every command group, each imported only when it is used.
 
-Each group lives in its own module (``sandbox.py``, ``jobs.py``, ...) and is added here with one line.
+``COMMANDS`` names each group or command with the module that builds it, the attribute holding it (a Typer app,
+a command function, or a dict of Typer apps by name) and its one-line help. ``cwdesk --help`` lists the table
+without importing any of those modules; ``cwdesk GROUP ...`` (its help included) imports that group's module alone.
+So a command pays only for what it uses: the store (SQLAlchemy) for the commands that keep jobs, FastAPI and
+uvicorn for ``console``, the sandbox for ``sandbox`` and ``--demo``. Start-up is measured by ``bench/startup.py``
+(P7) and described in docs/cli.md. A group is added with one line in ``COMMANDS``.
+
 Not for: business logic (that is in ``cwdesk.workflows``) or output formatting (``cli/output.py``).
 """
 
 from __future__ import annotations
 
+import importlib
 import os
+import sys
+from collections.abc import Iterator, Mapping, MutableMapping
 from typing import Any
 
 import typer
-from typer.core import TyperGroup
+import typer.main
+from typer.core import TyperCommand, TyperGroup
 
-from cwdesk import __version__
-from cwdesk.cli import automate as automate_cli
-from cwdesk.cli import bulk as bulk_cli
-from cwdesk.cli import callbacks as callbacks_cli
-from cwdesk.cli import config as config_cli
-from cwdesk.cli import connection, resources
-from cwdesk.cli import console as console_cli
-from cwdesk.cli import contacts as contacts_cli
-from cwdesk.cli import health as health_cli
-from cwdesk.cli import jobs as jobs_cli
-from cwdesk.cli import mcp as mcp_cli
-from cwdesk.cli import members as members_cli
-from cwdesk.cli import onboard as onboard_cli
-from cwdesk.cli import operations as operations_cli
-from cwdesk.cli import sandbox as sandbox_cli
-from cwdesk.cli import schedule as schedule_cli
-from cwdesk.cli import store as store_cli
-from cwdesk.cli import sync as sync_cli
-from cwdesk.cli import worker as worker_cli
-from cwdesk.config import INSECURE_HTTP_ENV
-from cwdesk.logs import LogFormat, configure_logging
+from cwdesk._version import __version__
+from cwdesk.logs import LogFormat
+
+_RESOURCES = "cwdesk.cli.resources"
+
+
+def _reads(plural: str) -> str:
+    return f"Read {plural} from ConnectWise Manage."
+
+
+# name -> (module, attribute, one-line help), in the order ``cwdesk --help`` lists them: the single commands, the
+# groups, then one read-only group per Manage resource (``cli/resources.py``'s ``GROUPS``, in ``READABLE`` order).
+# The help here is what the listing shows; tests/cli/test_app_cli.py checks it against each module's own help.
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "console": ("cwdesk.cli.console", "console",
+        "Start the web console. Prints a one-time sign-in link on first start (and every start of --demo)."),
+    "delete-op": ("cwdesk.cli.operations", "delete_op",
+        "Run a DELETE operation, e.g. deleteCompanyCompaniesById --param id=250 (asks first)."),
+    "mutate": ("cwdesk.cli.operations", "mutate",
+        "Run a POST, PUT or PATCH operation with a JSON body (a PATCH body is the JSON Patch array)."),
+    "onboard": ("cwdesk.cli.onboard", "onboard",
+        "Onboard a client: company, site, contacts, agreement and ticket, checked before the first call."),
+    "query": ("cwdesk.cli.operations", "query", "Run a GET operation; list operations are read to the last page."),
+    "mcp": ("cwdesk.cli.mcp", "mcp",
+        "Serve cwdesk to an AI assistant over MCP (stdio). Write tools only plan; execute_plan runs a plan."),
+    "worker": ("cwdesk.cli.worker", "worker",
+        "Run queued jobs, resume jobs whose process is gone, and run due schedules here (Ctrl+C to stop)."),
+    "automate": ("cwdesk.cli.automate", "app",
+        "ConnectWise Automate: clients, their computers' health and extra fields."),
+    "bulk": ("cwdesk.cli.bulk", "app", "Bulk changes (one call per record, at the server's pace, resumable)."),
+    "callbacks": ("cwdesk.cli.callbacks", "app",
+        "ConnectWise callbacks (webhooks): register, list, remove, and the receiver."),
+    "config": ("cwdesk.cli.config", "app", "Connection profiles: ConnectWise Manage and Automate credentials."),
+    "contacts": ("cwdesk.cli.contacts", "app", "Contacts: primary contact, repair, add and edit."),
+    "health": ("cwdesk.cli.health", "app", "Health checks: connection, data retrieval, last run of each job."),
+    "jobs": ("cwdesk.cli.jobs", "app", "Durable jobs: list, show, resume, cancel and roll back."),
+    "members": ("cwdesk.cli.members", "app", "Members (technicians): read, provision, deprovision, sync, export."),
+    "schedule": ("cwdesk.cli.schedule", "app",
+        "Scheduled jobs (sync every 15m...) run by `cwdesk worker`: add, list, remove."),
+    "sandbox": ("cwdesk.cli.sandbox", "app", "Run a local ConnectWise Manage and Automate emulator (the sandbox)."),
+    "store": ("cwdesk.cli.store", "app",
+        "Check, back up or adopt the app's own database (jobs, users, audit log, sync cache)."),
+    "sync": ("cwdesk.cli.sync", "app", "Sync ConnectWise records into the local database (incremental)."),
+    "companies": (_RESOURCES, "GROUPS", "Read and update companies in ConnectWise Manage."),
+    "agreements": (_RESOURCES, "GROUPS", _reads("agreements")),
+    "agreement-types": (_RESOURCES, "GROUPS", _reads("agreement types")),
+    "tickets": (_RESOURCES, "GROUPS", _reads("tickets")),
+    "boards": (_RESOURCES, "GROUPS", _reads("boards")),
+    "security-roles": (_RESOURCES, "GROUPS", _reads("security roles")),
+    "company-statuses": (_RESOURCES, "GROUPS", _reads("company statuses")),
+    "company-types": (_RESOURCES, "GROUPS", _reads("company types")),
+    "contact-types": (_RESOURCES, "GROUPS", _reads("contact types")),
+    "contact-relationships": (_RESOURCES, "GROUPS", _reads("contact relationships")),
+    "departments": (_RESOURCES, "GROUPS", _reads("departments")),
+    "locations": (_RESOURCES, "GROUPS", _reads("locations")),
+    "time-zones": (_RESOURCES, "GROUPS", _reads("time zones")),
+    "sites": (_RESOURCES, "GROUPS", "Read a company's sites from ConnectWise Manage."),
+}  # fmt: skip
+
+
+def load_command(name: str) -> Any:
+    """The click command for ``COMMANDS[name]``, importing its module now (the first time it is asked for)."""
+    module, attribute, _ = COMMANDS[name]
+    found: Any = getattr(importlib.import_module(module), attribute)
+    if isinstance(found, Mapping):
+        found = found[name]
+    if isinstance(found, typer.Typer):
+        command: Any = typer.main.get_group(found)  # a group even when it has one command (``cwdesk bulk``)
+    else:
+        holder = typer.Typer()
+        holder.command(name=name)(found)
+        command = typer.main.get_command(holder)
+    command.name = name
+    return command
+
+
+class _Commands(MutableMapping[str, Any]):
+    """The root group's commands by name: an entry of ``COMMANDS`` is loaded when it is first looked up.
+
+    Listing the names (``cwdesk --help``, ``in``) loads nothing; looking one up (running it, its help, a test
+    walking the tree with ``.commands.items()``) imports its module then.
+    """
+
+    def __init__(self, loaded: Mapping[str, Any]) -> None:
+        self.loaded: dict[str, Any] = dict(loaded)
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self.loaded:
+            if name not in COMMANDS:
+                raise KeyError(name)
+            self.loaded[name] = load_command(name)
+        return self.loaded[name]
+
+    def __setitem__(self, name: str, command: Any) -> None:
+        self.loaded[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        del self.loaded[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.loaded or name in COMMANDS
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(dict.fromkeys([*COMMANDS, *self.loaded]))
+
+    def __len__(self) -> int:
+        return len(set(COMMANDS) | set(self.loaded))
 
 
 class _CommandsReportingStoreFaults(TyperGroup):
-    """Every command's storage fault (disk full, read-only, damaged, vanished, lost connection) ends in one line."""
+    """The root group: its commands load when used (``_Commands``), and every command's storage fault (disk full,
+    read-only, damaged, vanished, lost connection) ends in one line."""
+
+    # While the root's own help is written, commands not yet loaded are listed from the table (nothing imported).
+    _listing = False
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        self.commands = _Commands(self.commands)
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(self.commands)  # (Typer's own walks ``items()``, which would load every module)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        commands = self.commands
+        if self._listing and isinstance(commands, _Commands) and cmd_name not in commands.loaded:
+            help_text = COMMANDS[cmd_name][2]
+            return TyperCommand(name=cmd_name, help=help_text, short_help=help_text)
+        return super().get_command(ctx, cmd_name)
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
 
     def invoke(self, ctx: Any) -> Any:  # (a click Context; Typer ships its own click, so no narrower type)
         try:
             return super().invoke(ctx)
         except Exception as error:
+            # A storage fault is a StoreError or an SQLAlchemy error: neither can exist unless SQLAlchemy was
+            # imported, so a command that never touched the store does not import it here either.
+            if "sqlalchemy" not in sys.modules:
+                raise
+            from cwdesk.cli import store as store_cli
+
             code = store_cli.report_store_problem(error)
             if code is None:
                 raise
@@ -84,7 +211,12 @@ def root(
     ),
 ) -> None:
     """Client management for MSPs on ConnectWise Manage and Automate."""
+    from cwdesk.cli import connection
+    from cwdesk.logs import configure_logging
+
     if insecure_http:
+        from cwdesk.config import INSECURE_HTTP_ENV
+
         # The SDK clients read it wherever a command builds them (cwdesk.config.refuse_plain_http).
         os.environ[INSECURE_HTTP_ENV] = "1"
     try:
@@ -92,30 +224,6 @@ def root(
     except ValueError as error:
         raise typer.BadParameter(str(error), param_hint="--log-level") from error
     connection.select_profile(profile)
-
-
-# Command groups register below, one line each (keep the list sorted).
-app.add_typer(automate_cli.app, name="automate")
-app.add_typer(bulk_cli.app, name="bulk")
-app.add_typer(callbacks_cli.app, name="callbacks")
-app.add_typer(config_cli.app, name="config")
-app.command(name="console")(console_cli.console)
-app.add_typer(contacts_cli.app, name="contacts")
-app.command(name="delete-op")(operations_cli.delete_op)
-app.add_typer(health_cli.app, name="health")
-app.add_typer(jobs_cli.app, name="jobs")
-app.add_typer(members_cli.app, name="members")
-app.command(name="mcp")(mcp_cli.mcp)
-app.command(name="mutate")(operations_cli.mutate)
-app.command(name="onboard")(onboard_cli.onboard)
-app.command(name="query")(operations_cli.query)
-app.add_typer(sandbox_cli.app, name="sandbox")
-app.add_typer(schedule_cli.app, name="schedule")
-app.add_typer(store_cli.app, name="store")
-app.add_typer(sync_cli.app, name="sync")
-app.command(name="worker")(worker_cli.worker)
-# Read-only groups for every Manage resource; last, so it can join groups registered above (contacts).
-resources.register(app)
 
 
 def main() -> None:

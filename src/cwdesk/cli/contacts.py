@@ -10,7 +10,7 @@ import typer
 from cwdesk.cli import connection
 from cwdesk.cli.jobs import cli_user, database, finish_job, run_with_progress
 from cwdesk.cli.output import EXIT_USAGE, OutputFormat, emit, emit_object, say
-from cwdesk.cli.resources import READABLE, update_record
+from cwdesk.cli.resources import READABLE, add_read_commands, update_record
 from cwdesk.workflows import client_records
 from cwdesk.workflows.jobs import start_job
 from cwdesk.workflows.primary_contact import find_several_primaries, plan_repair_primaries, plan_set_primary
@@ -130,3 +130,7 @@ def update(
         )
     keys = ("id", "firstName", "lastName", "title", "inactiveFlag", "defaultFlag")
     emit_object({k: updated.get(k) for k in keys}, output=output)
+
+
+# The read commands (list, get, count) every resource has, after this group's own.
+add_read_commands(app, CONTACTS)

@@ -15,8 +15,8 @@ the field must exist on the record, the value must fit its type (``true``/``fals
 identifier must pass the rules of ``workflows/validation.py``, and a status or relationship named must exist
 (a reference given by digits is an id, otherwise a name). ``--dry-run`` prints the patch and sends nothing.
 
-``register(app)`` adds one command group per resource; where another module already registered a group of the
-same name (``cwdesk contacts`` has the primary-contact commands), the read commands are added to that group.
+``GROUPS`` holds one command group per resource, by name (``cli/app.py`` loads the one a command uses); the
+contacts group is ``cli/contacts.py``'s own (it has the primary-contact commands) and adds the read commands itself.
 ``add_read_commands(group, readable)`` is what ``cli/members.py`` and others use for their own groups.
 
 Not for: writes (the workflows' commands do those) or output formatting (``cli/output.py``).
@@ -25,9 +25,10 @@ Not for: writes (the workflows' commands do those) or output formatting (``cli/o
 from __future__ import annotations
 
 import contextlib
+import itertools
 import types
 import typing
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -35,24 +36,18 @@ import typer
 
 from cwdesk.cli.connection import manage_client, reporting_errors
 from cwdesk.cli.output import OutputFormat, emit, emit_object
-from cwdesk.conditions import Condition, parse
-from cwdesk.manage.models.base import CWModel, Reference, api_name, reference_fields, to_api_payload
-from cwdesk.manage.patch import PatchOperation, patch_from_diff
-from cwdesk.workflows import client_records
 
 if TYPE_CHECKING:
+    # The SDK's models, the conditions and the workflows' rules are imported by the commands that use them, so
+    # ``cwdesk companies --help`` (and ``count``, which decodes no record) does not load them (docs/cli.md).
+    from cwdesk.conditions import Condition
     from cwdesk.manage.client import ManageClient
+    from cwdesk.manage.models.base import CWModel
     from cwdesk.manage.resources.collection import Collection
-from cwdesk.workflows.validation import (
-    Problems,
-    email_problem,
-    identifier_problem,
-    phone_problem,
-    record_dict,
-    suggestions,
-)
+    from cwdesk.workflows.validation import Problems
 
 __all__ = [
+    "GROUPS",
     "READABLE",
     "Readable",
     "add_read_commands",
@@ -61,7 +56,6 @@ __all__ = [
     "field_value",
     "nested_row",
     "parse_where",
-    "register",
     "split_fields",
     "top_level",
     "update_record",
@@ -130,6 +124,8 @@ def parse_where(text: str | None) -> Condition | None:
     """The ``--where`` text as a condition tree (a syntax error raises ``ConditionSyntaxError``: exit 2)."""
     if text is None or not text.strip():
         return None
+    from cwdesk.conditions import parse
+
     return parse(text, dialect="manage")
 
 
@@ -297,11 +293,28 @@ def _list(
         columns = wanted or list(readable.columns)
         with _connected() as client:
             resource = _resource(client, readable, parent_id)
-            records = resource.list(where=condition, fields=wanted, order_by=order_by or readable.order_by, limit=limit)
+            options: dict[str, Any] = {"where": condition, "fields": wanted, "order_by": order_by or readable.order_by}
+            if output is OutputFormat.table:
+                records: Iterable[Any] = resource.list(**options, limit=limit)
+            else:
+                records = _raw_records(resource, options, limit)
             if output is OutputFormat.json:
                 emit(rows_of(records, columns, nested=True), output=output, columns=top_level(columns))
             else:
                 emit(rows_of(records, columns), output=output, columns=columns)
+
+
+def _raw_records(resource: Any, options: dict[str, Any], limit: int | None) -> Iterator[Mapping[str, Any]]:
+    """The records as ConnectWise sent them, no models: what a CSV or JSON export of known columns writes.
+
+    The columns are known (``--fields`` or the resource's own), so each row is read from the decoded JSON as it
+    is (``rows_of``); building a model per record only to dump it again was most of an export's CPU (issue 16).
+    """
+    from cwdesk.manage.paging import DEFAULT_PAGE_SIZE
+
+    page_size = DEFAULT_PAGE_SIZE if limit is None else min(DEFAULT_PAGE_SIZE, limit)
+    records = itertools.chain.from_iterable(resource.iter_raw_pages(**options, page_size=page_size))
+    return itertools.islice(records, limit)
 
 
 def _get(readable: Readable, parent_id: int | None, record_id: int, fields: str | None, output: OutputFormat) -> None:
@@ -328,14 +341,25 @@ def _count(readable: Readable, parent_id: int | None, where: str | None, output:
 
 # ------------------------------------------------------------------------------------------------- updates
 
-# The checks of ``workflows/validation.py`` for the fields they are about (a problem text, or None when fine).
-_FIELD_CHECKS: dict[str, Callable[[str], str | None]] = {
-    "phoneNumber": phone_problem,
-    "faxNumber": phone_problem,
-    "defaultPhoneNbr": phone_problem,
-    "identifier": identifier_problem,
-    "invoiceToEmailAddress": email_problem,
+# The checks of ``workflows/validation.py`` for the fields they are about (by name; see ``_field_check``).
+_FIELD_CHECKS: dict[str, str] = {
+    "phoneNumber": "phone_problem",
+    "faxNumber": "phone_problem",
+    "defaultPhoneNbr": "phone_problem",
+    "identifier": "identifier_problem",
+    "invoiceToEmailAddress": "email_problem",
 }
+
+
+def _field_check(field: str) -> Callable[[str], str | None] | None:
+    """The check of ``workflows/validation.py`` for ``field`` (a problem text, or None when fine), if it has one."""
+    from cwdesk.workflows import validation
+
+    name = _FIELD_CHECKS.get(field) or ("email_problem" if field.lower().endswith("email") else None)
+    check: Callable[[str], str | None] | None = getattr(validation, name) if name else None
+    return check
+
+
 # Reference fields whose names are checked against the list ConnectWise keeps (what, resource, name field).
 _REFERENCE_LOOKUPS: dict[str, tuple[str, Callable[[ManageClient], Collection[Any]]]] = {
     "status": ("company status", lambda cw: cw.company_statuses),
@@ -350,6 +374,8 @@ _TRUE, _FALSE = {"true", "yes", "1", "on"}, {"false", "no", "0", "off"}
 
 def _kind_of(annotation: Any) -> str:
     """``bool``, ``int``, ``float``, ``reference``, ``list`` or ``text`` for a model field's annotation."""
+    from cwdesk.manage.models.base import Reference
+
     options = set(typing.get_args(annotation)) if isinstance(annotation, types.UnionType) else {annotation}
     options.discard(type(None))
     if typing.get_origin(annotation) is typing.Annotated:
@@ -370,6 +396,9 @@ def _kind_of(annotation: Any) -> str:
 def check_assignments(cw: Any, model: type[CWModel], texts: Sequence[str], noun: str) -> dict[str, Any]:
     """``["phoneNumber=813 555 0100", "status=Active"]`` -> the API-named changes; ``InvalidInput`` (exit 2) listing
     every problem, before anything is sent. An empty value (``title=``) removes the field's value."""
+    from cwdesk.manage.models.base import api_name, reference_fields
+    from cwdesk.workflows.validation import Problems, suggestions
+
     problems = Problems(f"the --set values for the {noun}")
     changes: dict[str, Any] = {}
     references = reference_fields(model)
@@ -411,7 +440,7 @@ def check_assignments(cw: Any, model: type[CWModel], texts: Sequence[str], noun:
         elif kind == "reference":
             changes[field] = _reference(cw, field, value, problems)
         else:
-            check = _FIELD_CHECKS.get(field) or (email_problem if field.lower().endswith("email") else None)
+            check = _field_check(field)
             problems.add(field, check(value) if check else None)
             changes[field] = value
     if not texts:
@@ -422,6 +451,8 @@ def check_assignments(cw: Any, model: type[CWModel], texts: Sequence[str], noun:
 
 def _reference(cw: Any, field: str, value: str, problems: Problems) -> dict[str, Any]:
     """A reference as the patch sends it: digits are an id; a name is checked against its list where one is known."""
+    from cwdesk.workflows import client_records
+
     if value.isdigit():
         return {"id": int(value)}
     known = _REFERENCE_LOOKUPS.get(field)
@@ -445,6 +476,10 @@ def update_record(
     readable: Readable, record_id: int, assignments: Sequence[str], *, dry_run: bool, output: OutputFormat
 ) -> None:
     """Check the ``--set`` values, then patch the fields whose value differs (or, with ``dry_run``, print the patch)."""
+    from cwdesk.manage.models.base import reference_fields, to_api_payload
+    from cwdesk.manage.patch import PatchOperation, patch_from_diff
+    from cwdesk.workflows.validation import record_dict
+
     with reporting_errors(), _connected() as client:
         resource = _resource(client, readable, None)
         changes = check_assignments(client, resource.model, assignments, readable.noun)
@@ -496,19 +531,15 @@ def add_update_command(group: typer.Typer, readable: Readable) -> None:
     group.command("update", help=help_text)(update_command)
 
 
-def _group_named(app: typer.Typer, name: str) -> typer.Typer | None:
-    for info in app.registered_groups:
-        if info.name == name and info.typer_instance is not None:
-            return info.typer_instance
-    return None
+# Groups whose module builds them with commands of their own and adds the read commands itself (cli/contacts.py).
+_OWN_MODULE = frozenset({"contacts"})
 
 
-def register(app: typer.Typer) -> None:
-    """Add a read-only command group for every resource in ``READABLE`` (and ``sites``) to the root app."""
+def _groups() -> dict[str, typer.Typer]:
+    """One read-only command group per resource in ``READABLE`` (and ``sites``), by command name."""
+    groups: dict[str, typer.Typer] = {}
     for readable in READABLE:
-        existing = _group_named(app, readable.command)
-        if existing is not None:
-            add_read_commands(existing, readable)
+        if readable.command in _OWN_MODULE:
             continue
         if readable.updatable:
             group = typer.Typer(help=f"Read and update {readable.command.replace('-', ' ')} in ConnectWise Manage.")
@@ -516,7 +547,12 @@ def register(app: typer.Typer) -> None:
         else:
             group = typer.Typer(help=f"Read {readable.command.replace('-', ' ')} from ConnectWise Manage.")
         add_read_commands(group, readable)
-        app.add_typer(group, name=readable.command)
+        groups[readable.command] = group
     sites = typer.Typer(help="Read a company's sites from ConnectWise Manage.")
     add_read_commands(sites, SITES, parent="company")
-    app.add_typer(sites, name="sites")
+    groups["sites"] = sites
+    return groups
+
+
+#: What ``cwdesk companies ...`` and the other resource groups run (``cli/app.py`` loads one when it is used).
+GROUPS = _groups()

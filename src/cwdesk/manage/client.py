@@ -37,7 +37,7 @@ import re
 import threading
 from collections.abc import AsyncIterator, Generator, Iterator, Mapping
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -49,40 +49,44 @@ from cwdesk.config import ManageCredentials, is_loopback, refuse_plain_http
 from cwdesk.errors import APIStatusError, ConfigurationError, UnexpectedResponseError
 from cwdesk.manage.operations import AsyncManageOperations, ManageOperations
 from cwdesk.manage.paging import DEFAULT_PAGE_SIZE, PageWalk, checked_page_size, is_forward_only
-from cwdesk.manage.resources.company import (
-    AsyncCompanies,
-    AsyncCompanyStatuses,
-    AsyncCompanyTypes,
-    Companies,
-    CompanyStatuses,
-    CompanyTypes,
-)
-from cwdesk.manage.resources.contact import (
-    AsyncContactRelationships,
-    AsyncContacts,
-    AsyncContactTypes,
-    ContactRelationships,
-    Contacts,
-    ContactTypes,
-)
-from cwdesk.manage.resources.finance import Agreements, AgreementTypes, AsyncAgreements, AsyncAgreementTypes
-from cwdesk.manage.resources.service import AsyncBoards, AsyncPriorities, AsyncTickets, Boards, Priorities, Tickets
-from cwdesk.manage.resources.system import (
-    AsyncCallbacks,
-    AsyncDepartments,
-    AsyncLocations,
-    AsyncMembers,
-    AsyncSecurityRoles,
-    AsyncSystem,
-    AsyncTimeZones,
-    Callbacks,
-    Departments,
-    Locations,
-    Members,
-    SecurityRoles,
-    System,
-    TimeZones,
-)
+
+if TYPE_CHECKING:
+    # Each resource (and its models) is imported when the client first uses it (issue 16: a one-call command
+    # such as ``cwdesk companies count`` does not import every model of the SDK).
+    from cwdesk.manage.resources.company import (
+        AsyncCompanies,
+        AsyncCompanyStatuses,
+        AsyncCompanyTypes,
+        Companies,
+        CompanyStatuses,
+        CompanyTypes,
+    )
+    from cwdesk.manage.resources.contact import (
+        AsyncContactRelationships,
+        AsyncContacts,
+        AsyncContactTypes,
+        ContactRelationships,
+        Contacts,
+        ContactTypes,
+    )
+    from cwdesk.manage.resources.finance import Agreements, AgreementTypes, AsyncAgreements, AsyncAgreementTypes
+    from cwdesk.manage.resources.service import AsyncBoards, AsyncPriorities, AsyncTickets, Boards, Priorities, Tickets
+    from cwdesk.manage.resources.system import (
+        AsyncCallbacks,
+        AsyncDepartments,
+        AsyncLocations,
+        AsyncMembers,
+        AsyncSecurityRoles,
+        AsyncSystem,
+        AsyncTimeZones,
+        Callbacks,
+        Departments,
+        Locations,
+        Members,
+        SecurityRoles,
+        System,
+        TimeZones,
+    )
 
 __all__ = [
     "DEFAULT_API_VERSION",
@@ -395,74 +399,110 @@ class ManageClient(_ManageSettings):
     # -- resources -------------------------------------------------------------------------------------------
     @cached_property
     def companies(self) -> Companies:
+        from cwdesk.manage.resources.company import Companies
+
         return Companies(self)
 
     @cached_property
     def company_statuses(self) -> CompanyStatuses:
+        from cwdesk.manage.resources.company import CompanyStatuses
+
         return CompanyStatuses(self)
 
     @cached_property
     def company_types(self) -> CompanyTypes:
+        from cwdesk.manage.resources.company import CompanyTypes
+
         return CompanyTypes(self)
 
     @cached_property
     def contacts(self) -> Contacts:
+        from cwdesk.manage.resources.contact import Contacts
+
         return Contacts(self)
 
     @cached_property
     def contact_types(self) -> ContactTypes:
+        from cwdesk.manage.resources.contact import ContactTypes
+
         return ContactTypes(self)
 
     @cached_property
     def contact_relationships(self) -> ContactRelationships:
+        from cwdesk.manage.resources.contact import ContactRelationships
+
         return ContactRelationships(self)
 
     @cached_property
     def agreements(self) -> Agreements:
+        from cwdesk.manage.resources.finance import Agreements
+
         return Agreements(self)
 
     @cached_property
     def agreement_types(self) -> AgreementTypes:
+        from cwdesk.manage.resources.finance import AgreementTypes
+
         return AgreementTypes(self)
 
     @cached_property
     def tickets(self) -> Tickets:
+        from cwdesk.manage.resources.service import Tickets
+
         return Tickets(self)
 
     @cached_property
     def boards(self) -> Boards:
+        from cwdesk.manage.resources.service import Boards
+
         return Boards(self)
 
     @cached_property
     def priorities(self) -> Priorities:
+        from cwdesk.manage.resources.service import Priorities
+
         return Priorities(self)
 
     @cached_property
     def members(self) -> Members:
+        from cwdesk.manage.resources.system import Members
+
         return Members(self)
 
     @cached_property
     def security_roles(self) -> SecurityRoles:
+        from cwdesk.manage.resources.system import SecurityRoles
+
         return SecurityRoles(self)
 
     @cached_property
     def departments(self) -> Departments:
+        from cwdesk.manage.resources.system import Departments
+
         return Departments(self)
 
     @cached_property
     def locations(self) -> Locations:
+        from cwdesk.manage.resources.system import Locations
+
         return Locations(self)
 
     @cached_property
     def time_zones(self) -> TimeZones:
+        from cwdesk.manage.resources.system import TimeZones
+
         return TimeZones(self)
 
     @cached_property
     def callbacks(self) -> Callbacks:
+        from cwdesk.manage.resources.system import Callbacks
+
         return Callbacks(self)
 
     @cached_property
     def system(self) -> System:
+        from cwdesk.manage.resources.system import System
+
         return System(self)
 
     @cached_property
@@ -616,74 +656,110 @@ class AsyncManageClient(_ManageSettings):
     # -- resources -------------------------------------------------------------------------------------------
     @cached_property
     def companies(self) -> AsyncCompanies:
+        from cwdesk.manage.resources.company import AsyncCompanies
+
         return AsyncCompanies(self)
 
     @cached_property
     def company_statuses(self) -> AsyncCompanyStatuses:
+        from cwdesk.manage.resources.company import AsyncCompanyStatuses
+
         return AsyncCompanyStatuses(self)
 
     @cached_property
     def company_types(self) -> AsyncCompanyTypes:
+        from cwdesk.manage.resources.company import AsyncCompanyTypes
+
         return AsyncCompanyTypes(self)
 
     @cached_property
     def contacts(self) -> AsyncContacts:
+        from cwdesk.manage.resources.contact import AsyncContacts
+
         return AsyncContacts(self)
 
     @cached_property
     def contact_types(self) -> AsyncContactTypes:
+        from cwdesk.manage.resources.contact import AsyncContactTypes
+
         return AsyncContactTypes(self)
 
     @cached_property
     def contact_relationships(self) -> AsyncContactRelationships:
+        from cwdesk.manage.resources.contact import AsyncContactRelationships
+
         return AsyncContactRelationships(self)
 
     @cached_property
     def agreements(self) -> AsyncAgreements:
+        from cwdesk.manage.resources.finance import AsyncAgreements
+
         return AsyncAgreements(self)
 
     @cached_property
     def agreement_types(self) -> AsyncAgreementTypes:
+        from cwdesk.manage.resources.finance import AsyncAgreementTypes
+
         return AsyncAgreementTypes(self)
 
     @cached_property
     def tickets(self) -> AsyncTickets:
+        from cwdesk.manage.resources.service import AsyncTickets
+
         return AsyncTickets(self)
 
     @cached_property
     def boards(self) -> AsyncBoards:
+        from cwdesk.manage.resources.service import AsyncBoards
+
         return AsyncBoards(self)
 
     @cached_property
     def priorities(self) -> AsyncPriorities:
+        from cwdesk.manage.resources.service import AsyncPriorities
+
         return AsyncPriorities(self)
 
     @cached_property
     def members(self) -> AsyncMembers:
+        from cwdesk.manage.resources.system import AsyncMembers
+
         return AsyncMembers(self)
 
     @cached_property
     def security_roles(self) -> AsyncSecurityRoles:
+        from cwdesk.manage.resources.system import AsyncSecurityRoles
+
         return AsyncSecurityRoles(self)
 
     @cached_property
     def departments(self) -> AsyncDepartments:
+        from cwdesk.manage.resources.system import AsyncDepartments
+
         return AsyncDepartments(self)
 
     @cached_property
     def locations(self) -> AsyncLocations:
+        from cwdesk.manage.resources.system import AsyncLocations
+
         return AsyncLocations(self)
 
     @cached_property
     def time_zones(self) -> AsyncTimeZones:
+        from cwdesk.manage.resources.system import AsyncTimeZones
+
         return AsyncTimeZones(self)
 
     @cached_property
     def callbacks(self) -> AsyncCallbacks:
+        from cwdesk.manage.resources.system import AsyncCallbacks
+
         return AsyncCallbacks(self)
 
     @cached_property
     def system(self) -> AsyncSystem:
+        from cwdesk.manage.resources.system import AsyncSystem
+
         return AsyncSystem(self)
 
     @cached_property

@@ -170,6 +170,35 @@ class Collection(_CollectionRules[M]):
         concurrency: int = 1,
     ) -> Iterator[list[M]]:
         """Each page of matching records as models (see the module docstring for paging)."""
+        for raw in self.iter_raw_pages(
+            where=where,
+            child_conditions=child_conditions,
+            custom_field_conditions=custom_field_conditions,
+            order_by=order_by,
+            fields=fields,
+            page_size=page_size,
+            after_id=after_id,
+            concurrency=concurrency,
+        ):
+            yield decode_page(self.model, raw)
+
+    def iter_raw_pages(
+        self,
+        *,
+        where: Condition | str | None = None,
+        child_conditions: Condition | str | None = None,
+        custom_field_conditions: Condition | str | None = None,
+        order_by: str | Sequence[str] | None = None,
+        fields: Sequence[str] | str | None = None,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        after_id: int | None = None,
+        concurrency: int = 1,
+    ) -> Iterator[RawPage]:
+        """Each page as ConnectWise sent it (decoded JSON: dicts, no models), paged as ``iter_pages`` pages.
+
+        For writers that copy fields as they are (``cwdesk companies list --output csv``): no model is built, so
+        a record costs its JSON decoding only. The values are ConnectWise's own (dates as the text it sent).
+        """
         self._require("list")
         query = self._query(
             where=where,
@@ -180,8 +209,7 @@ class Collection(_CollectionRules[M]):
             page_size=page_size,
             after_id=after_id,
         )
-        for raw in self._raw_pages(query, concurrency):
-            yield decode_page(self.model, raw)
+        yield from self._raw_pages(query, concurrency)
 
     def list(
         self,
@@ -378,6 +406,31 @@ class AsyncCollection(_CollectionRules[M]):
         concurrency: int = 1,
     ) -> AsyncIterator[list[M]]:
         """Each page of matching records as models."""
+        async for raw in self.iter_raw_pages(
+            where=where,
+            child_conditions=child_conditions,
+            custom_field_conditions=custom_field_conditions,
+            order_by=order_by,
+            fields=fields,
+            page_size=page_size,
+            after_id=after_id,
+            concurrency=concurrency,
+        ):
+            yield decode_page(self.model, raw)
+
+    async def iter_raw_pages(
+        self,
+        *,
+        where: Condition | str | None = None,
+        child_conditions: Condition | str | None = None,
+        custom_field_conditions: Condition | str | None = None,
+        order_by: str | Sequence[str] | None = None,
+        fields: Sequence[str] | str | None = None,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        after_id: int | None = None,
+        concurrency: int = 1,
+    ) -> AsyncIterator[RawPage]:
+        """Each page as ConnectWise sent it (decoded JSON, no models); the twin of ``Collection.iter_raw_pages``."""
         self._require("list")
         query = self._query(
             where=where,
@@ -389,7 +442,7 @@ class AsyncCollection(_CollectionRules[M]):
             after_id=after_id,
         )
         async for raw in self._raw_pages(query, concurrency):
-            yield decode_page(self.model, raw)
+            yield raw
 
     async def list(
         self,

@@ -719,6 +719,11 @@ def _test_manage(op: str, actual: object, expected: Value) -> bool:
         if op == "in":
             return hit
         return not hit and None not in items
+    return _compare(op, actual, expected)
+
+
+def _compare(op: str, actual: object, expected: Value) -> bool:
+    """The text and ordering operators on one value, the same in both dialects."""
     if op in _TEXT_OPERATORS:
         text = _text(actual)
         hit = _like(str(expected), text) if op.endswith("like") else str(expected).casefold() in text.casefold()
@@ -740,14 +745,7 @@ def _test_automate(op: str, actual: object, expected: Value) -> bool:
     if expected is None:
         is_null = actual is None or actual == ""
         return is_null if op == "=" else not is_null
-    if op in _TEXT_OPERATORS:
-        text = _text(actual)
-        hit = _like(str(expected), text) if op.endswith("like") else str(expected).casefold() in text.casefold()
-        return not hit if op.startswith("not") else hit
-    pair = _comparable(actual, expected)
-    if pair is None:
-        return op == "!="
-    return _ordered(op, *pair)
+    return _compare(op, actual, expected)
 
 
 def matches(cond: Condition | str, record: Mapping[str, object], dialect: Dialect = "manage") -> bool:

@@ -29,7 +29,7 @@ Not for: the CLI or the console forms (they call ``onboard`` / ``plan_onboarding
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -37,7 +37,16 @@ from typing import Annotated, Any
 
 import sqlalchemy as sa
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from cwdesk.conditions import C
 from cwdesk.manage.client import ManageClient
@@ -190,6 +199,22 @@ def _problem(message: str | None, info: ValidationInfo) -> None:
         raise plan_problem(message)
 
 
+def _checked_by(rule: Callable[[str], str | None]) -> AfterValidator:
+    """A field refused with ``rule``'s message when it is given and breaks it (one rule, every plan part)."""
+
+    def check(value: str, info: ValidationInfo) -> str:
+        if value:
+            _problem(rule(value), info)
+        return value
+
+    return AfterValidator(check)
+
+
+Phone = Annotated[Text, _checked_by(phone_problem)]
+Email = Annotated[Text, _checked_by(email_problem)]
+Website = Annotated[Text, _checked_by(website_problem)]
+
+
 class _PlanPart(BaseModel):
     # Unknown keys are refused (a typo must not be dropped silently); text is trimmed.
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, coerce_numbers_to_str=True, frozen=True)
@@ -223,8 +248,8 @@ class CompanyPlan(_PlanPart):
     identifier: Text = Field("", validate_default=True)
     status: Text = ""
     type: Text = ""
-    phone: Text = ""
-    website: Text = ""
+    phone: Phone = ""
+    website: Website = ""
     address: AddressPlan = AddressPlan()
 
     @field_validator("name")
@@ -239,59 +264,24 @@ class CompanyPlan(_PlanPart):
         _problem(identifier_problem(value), info)
         return value
 
-    @field_validator("phone")
-    @classmethod
-    def _phone(cls, value: str, info: ValidationInfo) -> str:
-        if value:
-            _problem(phone_problem(value), info)
-        return value
-
-    @field_validator("website")
-    @classmethod
-    def _website(cls, value: str, info: ValidationInfo) -> str:
-        if value:
-            _problem(website_problem(value), info)
-        return value
-
 
 class SitePlan(_PlanPart):
     name: Text = ""
     time_zone: Text = ""
-    phone: Text = ""
-
-    @field_validator("phone")
-    @classmethod
-    def _phone(cls, value: str, info: ValidationInfo) -> str:
-        if value:
-            _problem(phone_problem(value), info)
-        return value
+    phone: Phone = ""
 
 
 class ContactPlan(_PlanPart):
     first_name: Text = Field("", validate_default=True)
     last_name: Text = Field("", validate_default=True)
     title: Text = ""
-    email: Text = ""
-    phone: Text = ""
+    email: Email = ""
+    phone: Phone = ""
 
     @field_validator("first_name", "last_name")
     @classmethod
     def _names(cls, value: str, info: ValidationInfo) -> str:
         _problem(name_problem(value, CONTACT_NAME_MAX), info)
-        return value
-
-    @field_validator("email")
-    @classmethod
-    def _email(cls, value: str, info: ValidationInfo) -> str:
-        if value:
-            _problem(email_problem(value), info)
-        return value
-
-    @field_validator("phone")
-    @classmethod
-    def _phone(cls, value: str, info: ValidationInfo) -> str:
-        if value:
-            _problem(phone_problem(value), info)
         return value
 
 

@@ -159,3 +159,19 @@ def test_invalidating_the_list_forgets_every_kept_panel(console_sandbox: Sandbox
     paths = reads(console_sandbox)
     assert any(p.endswith("/company/companies/1") for p in paths)
     assert any(p.endswith("/company/companies/count") for p in paths)
+
+
+def test_a_deleted_company_leaves_the_client_list_and_its_search(sign_in: Any, console_sandbox: Sandbox) -> None:
+    # ConnectWise keeps a deleted company (deletedFlag true, GET still answers): the console's list must not show it.
+    viewer = sign_in("viewer")
+    listed = viewer.get("/api/clients").json()
+    victim = listed["rows"][0]
+    manage_of(console_sandbox).companies.delete(victim[0])
+    viewer.app.state.client_list.invalidate()
+
+    after = viewer.get("/api/clients").json()
+
+    assert victim[0] not in [row[0] for row in after["rows"]]
+    assert after["total"] == listed["total"] - 1
+    found = viewer.get("/api/clients/search", params={"q": victim[1]}).json()
+    assert victim[0] not in [row[0] for row in found["rows"]]

@@ -51,6 +51,11 @@ class ClientListDocument:
     rows: tuple[tuple[Any, ...], ...] = ()
 
 
+#: Companies still in ConnectWise: a deleted one still answers, with ``deletedFlag: true`` (docs/connectwise.md,
+#: "Companies"), and is left out of the client list as ConnectWise's own screens leave it out.
+LIVE_COMPANIES: Condition = C("deletedFlag") == False  # noqa: E712  (a condition, not a comparison)
+
+
 def search_condition(text: str, *, active_only: bool) -> Condition:
     """Name, identifier or city containing ``text`` (escaped: user input never changes the query's meaning)."""
     words: Condition = C("name").contains(text) | C("identifier").contains(text) | C("city").contains(text)
@@ -116,9 +121,10 @@ class ClientList:
             return
 
     def _load(self) -> ClientListDocument:
-        total = int(self._manage.companies.count())
+        total = int(self._manage.companies.count(where=LIVE_COMPANIES))
         complete = total <= self._browser_limit
         listing = self._manage.companies.list(
+            where=LIVE_COMPANIES,
             order_by="name",
             fields=LIST_FIELDS,
             page_size=PAGE_SIZE,
@@ -151,7 +157,7 @@ class ClientList:
         return _search_kept(document.rows, text, active_only=active_only)
 
     def _search_connectwise(self, text: str, *, active_only: bool) -> dict[str, Any]:
-        where = search_condition(text, active_only=active_only)
+        where = search_condition(text, active_only=active_only) & LIVE_COMPANIES
         total = int(self._manage.companies.count(where=where))
         listing = self._manage.companies.list(where=where, order_by="name", fields=LIST_FIELDS, limit=SEARCH_LIMIT)
         rows = [_row(company) for company in listing]

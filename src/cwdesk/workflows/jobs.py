@@ -645,6 +645,12 @@ def _runner_is_alive(runner: str | None) -> bool | None:
     return True
 
 
+def _runner_is_gone(alive: bool | None, stale: bool) -> bool:
+    """The one rule for taking a running job from its runner: its process is dead on this host, or (another host,
+    ``alive`` unknown) its heartbeat is older than ``STALE_AFTER``."""
+    return alive is False or (alive is None and stale)
+
+
 _ACTIVE_RUNNERS: set[str] = set()
 _ACTIVE_LOCK = threading.Lock()
 
@@ -1058,7 +1064,7 @@ def _claim_in_store(
                 "previous_alive": alive,
                 "heartbeat_age_s": round((now - heartbeat).total_seconds(), 1) if heartbeat is not None else None,
             }
-            if not force and (alive or (alive is None and not stale)):
+            if not force and not _runner_is_gone(alive, stale):
                 raise JobBusy(
                     f"Job {job_id} is running in another process ({summary.runner}); wait for it, "
                     "`cwdesk jobs cancel` it, or resume with --force if that process is gone."
@@ -1363,10 +1369,9 @@ def orphaned_jobs(engine: sa.Engine) -> list[JobSummary]:
         ).all()
         found: list[JobSummary] = []
         for row in rows:
-            alive = _runner_is_alive(row.runner)
             heartbeat = _aware(row.heartbeat_at)
             stale = heartbeat is None or now - heartbeat > STALE_AFTER
-            if alive is False or (alive is None and stale):
+            if _runner_is_gone(_runner_is_alive(row.runner), stale):
                 found.append(_load_summary(conn, int(row.id)))
     return found
 

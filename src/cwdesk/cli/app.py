@@ -65,6 +65,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "store": ("cwdesk.cli.store", "app",
         "Check, back up or adopt the app's own database (jobs, users, audit log, sync cache)."),
     "sync": ("cwdesk.cli.sync", "app", "Sync ConnectWise records into the local database (incremental)."),
+    "tokens": ("cwdesk.cli.tokens", "app", "API tokens for /mcp and SCIM: create (secret shown once), list, revoke."),
     "companies": (_RESOURCES, "GROUPS", "Read and update companies in ConnectWise Manage."),
     "agreements": (_RESOURCES, "GROUPS", _reads("agreements")),
     "agreement-types": (_RESOURCES, "GROUPS", _reads("agreement types")),

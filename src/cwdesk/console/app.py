@@ -10,7 +10,7 @@ Not for: business rules (``cwdesk.workflows``), account rules (``security``).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,7 +93,8 @@ def create_app(settings: ConsoleSettings) -> FastAPI:
             )
             watch.start()
         try:
-            yield
+            async with mcp_endpoint.running() if mcp_endpoint is not None else nullcontext():  # (MCP, below)
+                yield
         finally:
             if watch is not None:
                 watch.stop()
@@ -109,6 +110,19 @@ def create_app(settings: ConsoleSettings) -> FastAPI:
     app.mount("/static", StaticFiles(directory=static), name="static")
     for module in (accounts, clients, bulk, onboarding, jobs, automate):
         app.include_router(module.router)
+
+    # MCP over streamable HTTP at /mcp (issue 17, cwdesk.mcp.http): an API token or a session; the role picks
+    # the tools. Only with the "mcp" extra installed (the MCP SDK); without it there is no /mcp.
+    mcp_endpoint = None
+    try:
+        from cwdesk.mcp.http import mount_mcp
+    except ModuleNotFoundError as missing:
+        if not (missing.name or "").startswith("mcp"):
+            raise
+    else:
+        mcp_endpoint = mount_mcp(
+            app, manage=settings.connections.manage, automate=settings.connections.automate, engine=settings.engine
+        )
 
     app.add_middleware(BodySizeLimit)
     app.add_middleware(SecurityHeaders)

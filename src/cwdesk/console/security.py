@@ -66,11 +66,12 @@ from fastapi import Request
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+# (The roles are defined beside the users' table, for the API tokens too; re-exported here for the console.)
+from cwdesk.store.accounts import ROLES as ROLES
+from cwdesk.store.accounts import Role as Role
 from cwdesk.store.accounts import console_audit_log, console_sessions, console_signin_tokens, console_users
 from cwdesk.untrusted_json import UntrustedJSONError, loads_bounded
 
-Role = Literal["viewer", "operator", "admin"]
-ROLES: tuple[Role, ...] = ("viewer", "operator", "admin")
 _RANK = {role: rank for rank, role in enumerate(ROLES)}
 # Every request reads its session (a disabled user or an ended session counts at once): built once, not per request.
 _SESSION_QUERY = (

@@ -22,7 +22,7 @@ from pydantic import Field
 from cwdesk import __version__
 from cwdesk.errors import CWDeskError
 from cwdesk.mcp import reference
-from cwdesk.mcp.desk import Desk, Filter, RecordName
+from cwdesk.mcp.desk import Caller, Desk, Filter, RecordName
 from cwdesk.mcp.plans import PlanRefused
 
 #: The tools that lead to writes: hidden by ``--read-only``.
@@ -71,6 +71,18 @@ def _declared_client(ctx: Context) -> str | None:
     info = getattr(params, "client_info", None)
     name = getattr(info, "name", None)
     return f"{name} {getattr(info, 'version', '') or ''}".strip()[:100] if name else None
+
+
+#: Where ``cwdesk.mcp.http`` leaves the authenticated ``Caller`` in the HTTP request's ASGI scope.
+CALLER_SCOPE_KEY = "cwdesk.mcp.caller"
+
+
+def caller_of(ctx: Context) -> Caller | None:
+    """The caller of this tool call over HTTP (set by ``cwdesk.mcp.http`` on the request); None on stdio."""
+    request = getattr(ctx.request_context, "request", None)
+    scope = getattr(request, "scope", None)
+    found = scope.get(CALLER_SCOPE_KEY) if isinstance(scope, dict) else None
+    return found if isinstance(found, Caller) else None
 
 
 def _planned(data: dict[str, Any]) -> str:
@@ -195,6 +207,7 @@ def _add_write_tools(server: MCPServer, desk: Desk) -> None:
                 "disablePortalLoginFlag (e.g. 'inactiveFlag=true', 'type=Client')"
             ),
         ],
+        ctx: Context,
         company_ids: Annotated[list[int] | None, Field(description="The companies (or use company_filters)")] = None,
         company_filters: Annotated[
             list[Filter] | None, Field(description="Choose companies by filters instead of ids")
@@ -204,7 +217,12 @@ def _add_write_tools(server: MCPServer, desk: Desk) -> None:
         ] = "all",
     ) -> CallToolResult:
         """Plan a bulk contact update: each contact's before -> after and counts. Writes nothing."""
-        return _result(lambda: desk.plan_bulk_contact_update(changes, company_ids, company_filters, contacts), _planned)
+        return _result(
+            lambda: desk.plan_bulk_contact_update(
+                changes, company_ids, company_filters, contacts, caller=caller_of(ctx)
+            ),
+            _planned,
+        )
 
     @server.tool(annotations=_PLAN)
     def plan_onboarding(
@@ -216,26 +234,30 @@ def _add_write_tools(server: MCPServer, desk: Desk) -> None:
                 "agreement?: {name, type, start_date, bill_amount}, ticket?: {board, summary, priority}}"
             ),
         ],
+        ctx: Context,
     ) -> CallToolResult:
         """Plan onboarding a new client in Manage: every call it would make and every problem. Writes nothing."""
-        return _result(lambda: desk.plan_onboarding(onboarding), _planned)
+        return _result(lambda: desk.plan_onboarding(onboarding, caller=caller_of(ctx)), _planned)
 
     @server.tool(annotations=_PLAN)
     def plan_set_primary_contact(
         contact_id: Annotated[int, Field(description="The contact to make its company's only primary")],
+        ctx: Context,
     ) -> CallToolResult:
         """Plan making a contact its company's primary contact (clearing any other). Writes nothing."""
-        return _result(lambda: desk.plan_set_primary_contact(contact_id), _planned)
+        return _result(lambda: desk.plan_set_primary_contact(contact_id, caller=caller_of(ctx)), _planned)
 
     @server.tool(annotations=_PLAN)
-    def plan_job_rollback(job_id: Annotated[int, Field(description="The job to roll back")]) -> CallToolResult:
+    def plan_job_rollback(
+        job_id: Annotated[int, Field(description="The job to roll back")], ctx: Context
+    ) -> CallToolResult:
         """Plan rolling back a job: what it would delete, restore, and cannot undo. Writes nothing."""
-        return _result(lambda: desk.plan_job_rollback(job_id), _planned)
+        return _result(lambda: desk.plan_job_rollback(job_id, caller=caller_of(ctx)), _planned)
 
     @server.tool(annotations=_PLAN)
-    def plan_job_cancel(job_id: Annotated[int, Field(description="The job to cancel")]) -> CallToolResult:
+    def plan_job_cancel(job_id: Annotated[int, Field(description="The job to cancel")], ctx: Context) -> CallToolResult:
         """Plan cancelling a job (a running job stops before its next step). Writes nothing."""
-        return _result(lambda: desk.plan_job_cancel(job_id), _planned)
+        return _result(lambda: desk.plan_job_cancel(job_id, caller=caller_of(ctx)), _planned)
 
     @server.tool(annotations=_EXECUTE)
     def execute_plan(
@@ -246,7 +268,7 @@ def _add_write_tools(server: MCPServer, desk: Desk) -> None:
         """Run a plan this server made as a durable job, after the person approved it; returns the job id.
         Refused, with the differences, when ConnectWise changed since the plan was made."""
         return _result(
-            lambda: desk.execute_plan(plan_id, confirm, declared_client=_declared_client(ctx)),
+            lambda: desk.execute_plan(plan_id, confirm, declared_client=_declared_client(ctx), caller=caller_of(ctx)),
             lambda d: f"Started job {d['job_id']}: {d['title']}",
         )
 

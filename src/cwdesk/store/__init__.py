@@ -15,6 +15,7 @@ from cwdesk.store import jobs as jobs  # (tables of durable jobs and their journ
 from cwdesk.store import schedules as schedules  # (scheduled jobs: what runs every period, when next)
 from cwdesk.store import shared_throttle as shared_throttle  # (one rate limit per credential across processes)
 from cwdesk.store import sync_cache as sync_cache  # (synced records, sync state, sync runs, callbacks)
+from cwdesk.store import tokens as tokens  # (API tokens for MCP over HTTP and SCIM: digests only)
 from cwdesk.store.database import metadata, open_database
 from cwdesk.store.problems import StoreError, describe_database_error
 

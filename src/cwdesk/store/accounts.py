@@ -8,9 +8,16 @@ Not for: the rules (who may do what, CSRF, hashing): that is ``cwdesk.console.se
 
 from __future__ import annotations
 
+from typing import Literal
+
 import sqlalchemy as sa
 
 from cwdesk.store.database import metadata
+
+#: The roles a console user (and an API token, ``store.tokens``) can have, lowest first: ``viewer`` reads,
+#: ``operator`` also changes records and starts jobs, ``admin`` also manages users and tokens.
+Role = Literal["viewer", "operator", "admin"]
+ROLES: tuple[Role, ...] = ("viewer", "operator", "admin")
 
 console_users = sa.Table(
     "console_users",

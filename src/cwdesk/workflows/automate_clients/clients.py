@@ -237,8 +237,10 @@ def update_client(
                 subject="the client update",
             )
 
-    def result(written: bool, message: str) -> RecordUpdate:
-        return RecordUpdate("client", client_id, client.name or "", changes, dry_run, written, message)
+    def result(written: bool, message: str, differing: list[str] | None = None) -> RecordUpdate:
+        return RecordUpdate(
+            "client", client_id, client.name or "", changes, dry_run, written, message, differing=differing or []
+        )
 
     if not wanted:
         return result(False, f"{client.name!r} already has these values: nothing to change.")
@@ -249,7 +251,7 @@ def update_client(
     kept = after.model_dump(by_alias=True)
     differing = [name for name, value in wanted.items() if kept.get(name) != value]
     if differing:
-        return result(True, f"Automate answered other values for {', '.join(differing)} after the change.")
+        return result(True, f"Automate answered other values for {', '.join(differing)} after the change.", differing)
     return result(True, f"Changed {listed} of client {after.name or client.name!r} (id {client_id}).")
 
 

@@ -19,6 +19,7 @@ from rich.progress import Progress
 
 from cwdesk.cli import connection
 from cwdesk.cli.automate.arguments import DRY_RUN, OUTPUT, field_values
+from cwdesk.cli.automate.audit import audit_write
 from cwdesk.cli.jobs import cli_user, database, finish_job, run_with_progress
 from cwdesk.cli.output import EXIT_FAILURE, EXIT_PARTIAL, OutputFormat, confirm_or_refuse, emit, emit_object, say
 from cwdesk.workflows import automate_clients as w5
@@ -107,6 +108,9 @@ def set_edf_command(
     with connection.reporting_errors():
         pairs = field_values(values, example="SLA Level=Gold")
         results = w5.set_client_extra_fields(connection.automate_client(), client, pairs, dry_run=dry_run)
+    if any(r.status == "updated" for r in results):
+        audit_write("automate client set extra fields", f"client {client}",
+                    {"client": client, "fields": [r.as_dict() for r in results]})  # fmt: skip
     emit([r.as_dict() for r in results], output=output, columns=["field", "status", "value", "message"])
     if any(r.status in ("not_found", "invalid") for r in results):
         raise typer.Exit(EXIT_PARTIAL)
@@ -125,11 +129,16 @@ def update_command(
     with connection.reporting_errors():
         pairs = field_values(values, example="PhoneNumber=503-555-0100")
         result = w5.update_client(connection.automate_client(), client, pairs, dry_run=dry_run)
-    show_update(result, output=output)
+    show_update(result, output=output, action="automate client update")
 
 
-def show_update(result: w5.RecordUpdate, *, output: OutputFormat) -> None:
-    """An update's result: the message on stderr, the before -> after of each changed field on stdout."""
+def show_update(result: w5.RecordUpdate, *, output: OutputFormat, action: str) -> None:
+    """An update's result (audited as ``action`` when it wrote): the message on stderr, the before -> after of each
+    changed field on stdout."""
+    if result.written:
+        where = f" of {result.client}" if result.client else ""
+        audit_write(action, f"{result.kind} {result.id} ({result.name}){where}", result.as_dict(),
+                    result="ok" if result.ok else "error", message=result.message)  # fmt: skip
     if output is OutputFormat.json:
         emit_object(result.as_dict(), output=output)
     else:
@@ -176,6 +185,8 @@ def create_command(
             details={k: v for k, v in details.items() if v is not None},
             dry_run=dry_run,
         )
+    if not made["dry_run"]:
+        audit_write("automate client create", f"client {made['client']['id']} ({made['client']['name']})", made)
     emit_object(made, output=output)
 
 
@@ -227,6 +238,9 @@ def delete_command(
             result = w5.delete_client(cwa, client, move_computers_to=move_computers_to)
         else:
             result = preview
+    if result.deleted or result.moved:
+        audit_write("automate client delete", f"client {result.client_id} ({result.client})", result.as_dict(),
+                    result="ok" if result.deleted else "error", message=result.message)  # fmt: skip
     if output is OutputFormat.json:
         emit_object(result.as_dict(), output=output)
     else:

@@ -14,6 +14,7 @@ import typer
 
 from cwdesk.cli import connection
 from cwdesk.cli.automate.arguments import DRY_RUN, OUTPUT
+from cwdesk.cli.automate.audit import audit_write
 from cwdesk.cli.output import EXIT_FAILURE, OutputFormat, confirm_or_refuse, emit, emit_object, say
 from cwdesk.workflows import automate_clients as w5
 
@@ -41,7 +42,12 @@ def list_command(
          narrow=["id", "name", "scope", "member" if client else "computers"])  # fmt: skip
 
 
-def _show(result: w5.GroupMembership, *, output: OutputFormat) -> None:
+def _show(result: w5.GroupMembership, *, output: OutputFormat, action: str) -> None:
+    """The result (audited as ``action`` when it wrote), and exit 1 when it was refused or failed."""
+    if result.changed_something or result.status == "failed":
+        audit_write(action, f"group {result.group_id} ({result.group}), client {result.client_id} ({result.client})",
+                    result.as_dict(), result="error" if result.status == "failed" else "ok",
+                    message=result.message)  # fmt: skip
     if output is OutputFormat.json:
         emit_object(result.as_dict(), output=output)
     else:
@@ -59,7 +65,7 @@ def add_client_command(
     """Put every computer of a client into a group (those already in it are left alone)."""
     with connection.reporting_errors():
         result = w5.add_client_to_group(connection.automate_client(), group, client, dry_run=dry_run)
-    _show(result, output=output)
+    _show(result, output=output, action="automate group add client")
 
 
 @groups_app.command("remove-client")
@@ -82,7 +88,7 @@ def remove_client_command(
                 _remove_preview(preview), question=f"Take {preview.client!r} out of {preview.group!r}?", yes=yes
             )
             result = w5.remove_client_from_group(cwa, group, client)
-    _show(result, output=output)
+    _show(result, output=output, action="automate group remove client")
 
 
 def _remove_preview(preview: w5.GroupMembership) -> list[str]:

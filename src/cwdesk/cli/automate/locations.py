@@ -16,6 +16,7 @@ import typer
 
 from cwdesk.cli import connection
 from cwdesk.cli.automate.arguments import DRY_RUN, OUTPUT, field_values
+from cwdesk.cli.automate.audit import audit_write
 from cwdesk.cli.automate.clients import show_update
 from cwdesk.cli.output import OutputFormat, emit, emit_object, say
 from cwdesk.workflows import automate_clients as w5
@@ -58,6 +59,9 @@ def create_command(
         details = {**field_values(values, example="Comments=Back door code 1234"),
                    **{k: v for k, v in named.items() if v is not None}}  # fmt: skip
         made = w5.create_location(connection.automate_client(), client, name, details, dry_run=dry_run)
+    if made.status == "created":
+        audit_write("automate location create", f"location {made.location_id} ({made.name}) of {made.client}",
+                    made.as_dict())  # fmt: skip
     if output is OutputFormat.json:
         emit_object(made.as_dict(), output=output)
         return
@@ -77,4 +81,4 @@ def update_command(
     with connection.reporting_errors():
         pairs = field_values(values, example="PhoneNumber=503-555-0100")
         result = w5.update_location(connection.automate_client(), client, location, pairs, dry_run=dry_run)
-    show_update(result, output=output)
+    show_update(result, output=output, action="automate location update")

@@ -153,7 +153,11 @@ def resolve_client(cwa: AutomateClient, name_or_id: str | int) -> Client:
             return found
         except NotFoundError:
             raise ClientNotFound(text, []) from None
-    # A command that acts on a client (delete, set-edf...) needs its whole name or id, never a part of it.
+    # A command that acts on a client (delete, set-edf...) needs its whole name or id, never a part of it. The
+    # exact match is one call; the suggestions (with their computer counts) are read only when it is not one client.
+    exact: list[Client] = cwa.clients.list(where=C("Name") == text) if text else []
+    if len(exact) == 1:
+        return exact[0]
     result = find_client(cwa, text, part_of_name=False)
     if not result.found or result.client is None:
         raise ClientNotFound(text, result.suggestions)

@@ -37,7 +37,8 @@ def list_command(
     """Groups with their scope (global or one client's) and computer count; with CLIENT, whether it is in each."""
     with connection.reporting_errors():
         rows = w5.list_groups(connection.automate_client(), client)
-    columns = w5.GROUP_COLUMNS if client else [c for c in w5.GROUP_COLUMNS if c != "member"]
+    # With a client, every group listed is global or that client's own: the client column would repeat it.
+    columns = [c for c in w5.GROUP_COLUMNS if c != ("client" if client else "member")]
     emit(rows, output=output, columns=columns, title=f"{len(rows)} group(s)",
          narrow=["id", "name", "scope", "member" if client else "computers"])  # fmt: skip
 

@@ -4,13 +4,17 @@ per computer, a second run that writes nothing, and remove-client's confirmation
 from __future__ import annotations
 
 import json
+import subprocess
 
+import httpx
 import pytest
 from typer.testing import CliRunner
 
 from cwdesk.cli import output
 from cwdesk.cli.app import app
 from cwdesk.sandbox import Sandbox
+from cwdesk.sandbox.automate_api import SANDBOX_PASSWORD, SANDBOX_USER
+from tests.cli.conftest import Standalone
 from tests.workflows.automate_requests import automate_writes, client_id_of, client_without_computers
 
 ACME = "Acme Dental Group"
@@ -107,3 +111,22 @@ def test_remove_client_with_yes_deletes_each_membership_once(runner: CliRunner, 
     writes = automate_writes(on_sandbox)
     assert len(writes) == count and all(w.startswith("DELETE /GroupComputers/") for w in writes)
     assert in_group(on_sandbox, ACME_GROUP, ACME) == 0 and "is not in" in again.stdout
+
+
+def test_remove_client_in_a_real_process_without_a_terminal_refuses(standalone: Standalone) -> None:
+    env = {**standalone.env, "CWA_SERVER": standalone.base_url, "CWA_USERNAME": SANDBOX_USER,
+           "CWA_PASSWORD": SANDBOX_PASSWORD, "CWA_CLIENTID": "3f1c2d9e-0000-4000-8000-000000000001"}  # fmt: skip
+    completed = subprocess.run(
+        [*standalone.command(), "automate", "groups", "remove-client", ACME_GROUP, ACME],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert completed.returncode == 2, completed.stderr
+    assert "Pass --yes" in completed.stderr and "Would take" in completed.stderr
+    log = httpx.get(standalone.base_url + "/_sandbox/requests", timeout=10).json()
+    assert any(e["method"] == "GET" and e["path"].lower().endswith("/groupcomputers") for e in log)
+    assert [e for e in log if e["method"] == "DELETE"] == []

@@ -69,6 +69,9 @@ def test_update_needs_field_equals_value(runner: CliRunner, on_sandbox: Sandbox)
     assert automate_writes(on_sandbox) == []
     missing = runner.invoke(app, ["automate", "clients", "update", CEDAR])
     assert missing.exit_code == 2 and "--set" in missing.stderr
+    twice = runner.invoke(app, ["automate", "clients", "update", CEDAR, "--set", "City=A", "--set", "City=B"])
+    assert twice.exit_code == 2 and "City is given twice" in twice.stderr
+    assert automate_writes(on_sandbox) == []
 
 
 def test_update_of_the_same_value_sends_nothing_and_says_so(runner: CliRunner, on_sandbox: Sandbox) -> None:

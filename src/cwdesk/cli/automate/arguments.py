@@ -26,6 +26,8 @@ def field_values(values: Sequence[str], *, example: str) -> dict[str, str]:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
             problems.append(Problem(item, f"must be FIELD=VALUE, e.g. {example!r}"))
+        elif key.strip() in pairs:
+            problems.append(Problem(item, f"{key.strip()} is given twice: give each field once"))
         else:
             pairs[key.strip()] = value
     if problems:

@@ -110,6 +110,9 @@ def create_app(settings: ConsoleSettings) -> FastAPI:
     app.mount("/static", StaticFiles(directory=static), name="static")
     for module in (accounts, clients, bulk, onboarding, jobs, automate):
         app.include_router(module.router)
+    from cwdesk.console.routes import tokens as api_tokens  # (Settings > API tokens: cwdesk.store.tokens, issue 17)
+
+    app.include_router(api_tokens.router)
 
     # MCP over streamable HTTP at /mcp (issue 17, cwdesk.mcp.http): an API token or a session; the role picks
     # the tools. Only with the "mcp" extra installed (the MCP SDK); without it there is no /mcp.

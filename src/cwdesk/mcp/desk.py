@@ -31,7 +31,7 @@ from cwdesk.manage.client import ManageClient
 from cwdesk.manage.models.company import Company
 from cwdesk.manage.models.contact import Contact
 from cwdesk.mcp.plans import MadePlan, PlanBook, PlanRefused, Snapshot, snapshot_of
-from cwdesk.workflows import automate_clients, bulk_contacts, jobs, onboarding, primary_contact
+from cwdesk.workflows import automate_clients, bulk_contacts, jobs, onboarding, primary_contact, record_edits
 from cwdesk.workflows.validation import InvalidInput, record_dict, suggestions
 
 Operator = Literal["=", "!=", "<", "<=", ">", ">=", "like", "not like", "contains", "not contains", "in", "not in"]
@@ -39,6 +39,8 @@ Operator = Literal["=", "!=", "<", "<=", ">", ">=", "like", "not like", "contain
 assert set(get_args(Operator)) == set(OPERATORS), "cwdesk.mcp.desk.Operator must list conditions.OPERATORS"
 
 FilterValue = str | int | float | bool | None | list[str | int | float | bool]
+#: A new value in a record edit: text, a number, true/false, or null to empty the field.
+EditValue = str | int | float | bool | None
 RecordName = Literal["companies", "contacts"]
 
 #: The core records' models, whose API field names filters may use (resource cwdesk://fields/{record}).
@@ -159,6 +161,15 @@ class Caller:
     def may_change(self) -> bool:
         """Operators and admins plan and run changes; a viewer only reads (the console's rule)."""
         return self.role != "viewer"
+
+
+def _assigned(value: EditValue) -> str:
+    """A tool's value as the text of an assignment (``FIELD=VALUE``): true/false, numbers, and "" for null."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def _next(plan_id: str) -> str:
@@ -441,6 +452,37 @@ class Desk:
         return self._file_job_plan(
             lambda: primary_contact.plan_set_primary(self.manage, contact_id), lambda _: {}, caller
         )
+
+    def plan_record_edit(
+        self,
+        record: RecordName,
+        record_id: int,
+        changes: Mapping[str, EditValue],
+        *,
+        caller: Caller | None = None,
+    ) -> dict[str, Any]:
+        """Plan an edit of one company or contact by API field name: the JSON Patch, each field's before -> after.
+
+        The values are checked by the rule of ``cwdesk companies update --set`` (``record_edits.check_assignments``):
+        a reference (``status``) by name or id, true/false, numbers, phones and emails."""
+        if not changes:
+            raise ConfigurationError("changes is empty: give at least one field and its new value.")
+        assignments = [f"{name}={_assigned(value)}" for name, value in changes.items()]
+
+        def build() -> jobs.Plan:
+            return record_edits.plan_record_edit(self.manage, record, record_id, assignments)
+
+        def extra(plan: jobs.Plan) -> dict[str, Any]:
+            step = plan.steps[0]
+            return {
+                "record": record,
+                "record_id": record_id,
+                "name": step.params["name"],
+                "changes": step.params["rows"],
+                "patch": step.params["patch"],
+            }
+
+        return self._file_job_plan(build, extra, caller)
 
     def _client_for_kind(self, kind: str) -> Any:
         return self._automate() if jobs.get_kind(kind).product == "automate" else self.manage

@@ -22,7 +22,7 @@ from pydantic import Field
 from cwdesk import __version__
 from cwdesk.errors import CWDeskError
 from cwdesk.mcp import reference
-from cwdesk.mcp.desk import Caller, Desk, Filter, RecordName
+from cwdesk.mcp.desk import Caller, Desk, EditValue, Filter, RecordName
 from cwdesk.mcp.plans import PlanRefused
 
 #: The tools that lead to writes: hidden by ``--read-only``.
@@ -30,6 +30,8 @@ WRITE_TOOLS = (
     "plan_bulk_contact_update",
     "plan_onboarding",
     "plan_set_primary_contact",
+    "plan_company_edit",
+    "plan_contact_edit",
     "plan_job_rollback",
     "plan_job_cancel",
     "execute_plan",
@@ -44,6 +46,12 @@ INSTRUCTIONS = (
 )
 
 _FILTERS_DOC = "Filters joined with 'and' (see resource cwdesk://conditions); [] for none"
+_EDIT_DOC = (
+    "New values by API field name (see resource cwdesk://fields/{record}), e.g. {examples}; a reference such as "
+    "status by name or id; null empties a field; only fields whose value differs are sent"
+)
+_COMPANY_EXAMPLES = '{"phoneNumber": "8135550100", "website": "https://acme.example", "status": "Active"}'
+_CONTACT_EXAMPLES = '{"title": "Office Manager", "inactiveFlag": true, "relationship": "Owner"}'
 
 _READ = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=True)
 _PLAN = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=False, open_world_hint=True)
@@ -246,6 +254,29 @@ def _add_write_tools(server: MCPServer, desk: Desk) -> None:
     ) -> CallToolResult:
         """Plan making a contact its company's primary contact (clearing any other). Writes nothing."""
         return _result(lambda: desk.plan_set_primary_contact(contact_id, caller=caller_of(ctx)), _planned)
+
+    @server.tool(annotations=_PLAN)
+    def plan_company_edit(
+        company_id: Annotated[int, Field(description="The Manage company id (from find_client)")],
+        changes: Annotated[
+            dict[str, EditValue], Field(description=_EDIT_DOC.format(record="companies", examples=_COMPANY_EXAMPLES))
+        ],
+        ctx: Context,
+    ) -> CallToolResult:
+        """Plan an edit of one company: the JSON Patch it would send, each field's before -> after. Writes nothing."""
+        return _result(lambda: desk.plan_record_edit("companies", company_id, changes, caller=caller_of(ctx)), _planned)
+
+    @server.tool(annotations=_PLAN)
+    def plan_contact_edit(
+        contact_id: Annotated[int, Field(description="The Manage contact id (from client_overview or search)")],
+        changes: Annotated[
+            dict[str, EditValue], Field(description=_EDIT_DOC.format(record="contacts", examples=_CONTACT_EXAMPLES))
+        ],
+        ctx: Context,
+    ) -> CallToolResult:
+        """Plan an edit of one contact: the JSON Patch it would send, each field's before -> after. Writes nothing.
+        (To make a contact the primary one, use plan_set_primary_contact: it keeps one primary per company.)"""
+        return _result(lambda: desk.plan_record_edit("contacts", contact_id, changes, caller=caller_of(ctx)), _planned)
 
     @server.tool(annotations=_PLAN)
     def plan_job_rollback(

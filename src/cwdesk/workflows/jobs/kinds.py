@@ -93,6 +93,7 @@ BUILTIN_KINDS: Mapping[str, str] = {
     "members.provision": "cwdesk.workflows.members",
     "members.deprovision": "cwdesk.workflows.members",
     "automate_clients.onboard": "cwdesk.workflows.automate_clients",
+    "record_edit": "cwdesk.workflows.record_edits",
 }
 # Kinds from other packages: an entry point in this group named after the kind, pointing at a ``JobKind`` or at the
 # module that registers it, e.g. in that package's pyproject.toml:

@@ -68,6 +68,113 @@ def test_open_a_client_from_the_list_and_see_its_health(signed_in_page: Any, con
     assert page.url.rstrip("/").split("/")[-1].isdigit()
 
 
+def confirm_in_dialog(page: Any, *, expect_rows: int | None = None) -> None:
+    dialog = page.locator("#automate-confirm")
+    expect(dialog).to_be_visible()
+    assert "Nothing has changed yet." in dialog.inner_text()
+    if expect_rows is not None:
+        expect(dialog.locator("tbody tr")).to_have_count(expect_rows)
+    page.click("#automate-confirm-yes")
+    expect(dialog).to_be_hidden()
+
+
+def test_edit_a_client_with_its_confirmation_and_see_it_saved(signed_in_page: Any, console_server: Any) -> None:
+    page = signed_in_page
+    cwa = automate_of(console_server)
+    client = cwa.clients.list(order_by="Name asc")[0]
+    page.goto(f"{console_server.base_url}/automate/clients/{client.id}")
+    page.click("#edit-client summary")
+    page.fill('#edit-client-form input[name="PhoneNumber"]', "775-555-0142")
+    page.click('#edit-client-form button[type="submit"]')
+    dialog = page.locator("#automate-confirm")
+    expect(dialog).to_be_visible()
+    cells = dialog.locator("tbody tr").first.locator("td").all_inner_texts()
+    assert cells == ["PhoneNumber", client.phone_number or "(empty)", "775-555-0142"]
+    # Cancel leaves everything as it was.
+    page.click("#automate-confirm-no")
+    expect(page.locator("#edit-client-form .form-message")).to_have_text("Nothing was changed.")
+    assert cwa.clients.get(client.id).phone_number == client.phone_number
+    page.click('#edit-client-form button[type="submit"]')
+    confirm_in_dialog(page, expect_rows=1)
+    expect(page.locator("#automate-status")).to_contain_text("Saved.")
+    assert "775-555-0142" in page.locator("#automate-status").inner_text()
+    expect(page.locator("#fact-phone")).to_have_text("775-555-0142")  # the page was read again
+    assert cwa.clients.get(client.id).phone_number == "775-555-0142"
+
+
+def test_a_refused_field_is_shown_next_to_it(signed_in_page: Any, console_server: Any) -> None:
+    page = signed_in_page
+    cwa = automate_of(console_server)
+    client = cwa.clients.list(order_by="Name asc")[0]
+    page.goto(f"{console_server.base_url}/automate/clients/{client.id}")
+    page.click("#edit-client summary")
+    page.fill('#edit-client-form input[name="Name"]', "   ")
+    page.evaluate("document.querySelector('#edit-client-form input[name=Name]').removeAttribute('required')")
+    page.click('#edit-client-form button[type="submit"]')
+    expect(page.locator('#edit-client-form [data-error-for="Name"]')).not_to_be_empty()
+    assert page.locator("#automate-confirm").is_hidden()
+
+
+def test_add_a_location_and_set_extra_fields_with_type_aware_inputs(signed_in_page: Any, console_server: Any) -> None:
+    page = signed_in_page
+    cwa = automate_of(console_server)
+    client = cwa.clients.list(order_by="Name asc")[0]
+    page.goto(f"{console_server.base_url}/automate/clients/{client.id}")
+    page.click("#add-location summary")
+    page.fill('#add-location-form input[name="Name"]', "Warehouse")
+    page.fill('#add-location-form input[name="City"]', "Sparks")
+    page.click('#add-location-form button[type="submit"]')
+    confirm_in_dialog(page)
+    expect(page.locator("#automate-locations")).to_contain_text("Warehouse")
+    expect(page.locator("#automate-status")).to_contain_text("Saved.")
+
+    fields = {edf.title: edf for edf in cwa.clients.extra_fields(client.id)}
+    dropdown = next(edf for edf in fields.values() if edf.kind == "Dropdown")
+    checkbox = next(edf for edf in fields.values() if edf.kind == "Checkbox")
+    text = next(edf for edf in fields.values() if edf.kind == "Text")
+    option = next(o for o in dropdown.options if o != dropdown.value)
+    page.select_option(f'select[name="edf:{dropdown.title}"]', option)
+    page.locator(f'input[type="checkbox"][name="edf:{checkbox.title}"]').set_checked(not checkbox.value)
+    page.fill(f'input[name="edf:{text.title}"]', "Jo March")
+    page.click('#edit-edfs-form button[type="submit"]')
+    confirm_in_dialog(page, expect_rows=3)
+    expect(page.locator("#automate-status")).to_contain_text("Saved.")
+    after = {edf.title: edf.value for edf in cwa.clients.extra_fields(client.id)}
+    assert (after[dropdown.title], after[checkbox.title], after[text.title]) == (
+        option,
+        not checkbox.value,
+        "Jo March",
+    )
+    assert page.locator(f'select[name="edf:{dropdown.title}"]').input_value() == option
+
+
+def test_add_the_client_to_a_group_then_remove_it_after_confirming(signed_in_page: Any, console_server: Any) -> None:
+    page = signed_in_page
+    cwa = automate_of(console_server)
+    client = client_with_offline_computers(cwa)
+    ids = {c.id for c in cwa.computers.list(where=C("Client.Id") == client.id)}
+    held = {m.group_id for m in cwa.group_computers.list() if m.computer_id in ids}
+    group = next(g for g in cwa.groups.list() if g.id not in held)
+    page.goto(f"{console_server.base_url}/automate/clients/{client.id}")
+    page.select_option("#add-group-select", str(group.id))
+    page.click('#add-group-form button[type="submit"]')
+    confirm_in_dialog(page, expect_rows=len(ids))
+    row = page.locator(f"#automate-groups tr[data-group-id='{group.id}']")
+    expect(row).to_have_count(1)
+    row.locator("button.remove-group").click()
+    dialog = page.locator("#automate-confirm")
+    expect(dialog).to_be_visible()
+    assert "danger" in (page.locator("#automate-confirm-yes").get_attribute("class") or "")
+    page.keyboard.press("Escape")  # leaving the dialog removes nothing
+    expect(dialog).to_be_hidden()
+    assert {m.computer_id for m in cwa.group_computers.list(where=C("GroupId") == group.id)} >= ids
+    row.locator("button.remove-group").click()
+    confirm_in_dialog(page, expect_rows=len(ids))
+    expect(page.locator(f"#automate-groups tr[data-group-id='{group.id}']")).to_have_count(0)
+    expect(page.locator("#automate-status")).to_contain_text("Saved.")
+    assert not {m.computer_id for m in cwa.group_computers.list(where=C("GroupId") == group.id)} & ids
+
+
 def test_automate_pages_do_not_scroll_sideways_at_390_px(browser: Any, console_server: Any) -> None:
     context = browser.new_context(viewport=PHONE)
     context.set_default_timeout(10_000)

@@ -189,3 +189,250 @@ def test_the_manage_client_panel_links_to_the_automate_client_of_its_name(
     assert f'href="/automate/companies/{company.id}"' in panel
     landed = viewer.get(f"/automate/companies/{company.id}", headers={"accept": "text/html"})
     assert landed.url.path == f"/automate/clients/{client.id}" and 'id="automate-client-name"' in landed.text
+
+
+# ------------------------------------------------------------------------------------------------------ edits
+
+
+def _writes(sandbox: Sandbox) -> list[tuple[str, str]]:
+    """Every write the sandbox's Automate side received (method, path), oldest first."""
+    return [
+        (entry.method, entry.path.split("/cwa/api/v1", 1)[1])
+        for entry in sandbox.requests
+        if entry.method != "GET" and "/cwa/api/v1" in entry.path and not entry.path.lower().endswith("/apitoken")
+    ]
+
+
+def _client_form(client: Any, **changes: str) -> dict[str, str]:
+    """The edit form as the page fills it (every field, current values), with ``changes`` typed in."""
+    form = {
+        "Name": client.name or "",
+        "PhoneNumber": client.phone_number or "",
+        "NewTicketNotificationEmail": client.new_ticket_notification_email or "",
+        "City": client.city or "",
+    }
+    return {**form, **changes}
+
+
+def _audit(console: Any, action: str) -> list[Any]:
+    return [entry for entry in console.state.accounts.audit_entries() if entry.action == action]
+
+
+def test_editing_a_client_previews_before_and_after_then_writes_once_when_confirmed(
+    sign_in: Any, cwa: AutomateClient, console_sandbox: Sandbox, console: Any
+) -> None:
+    operator = sign_in("operator")
+    client = cwa.clients.list(order_by="Name asc")[0]
+    url = f"/automate/clients/{client.id}"
+    page = operator.page(url).text
+    assert 'id="edit-client-form"' in page and f'value="{client.phone_number}"' in page
+    console_sandbox.clear_requests()
+    preview = operator.change(url, data=_client_form(client, PhoneNumber="775-555-0199"))
+    assert preview.status_code == 200, preview.text
+    body = preview.json()
+    assert body["preview"] is True and body["changes"] == [
+        {"what": "PhoneNumber", "before": client.phone_number, "after": "775-555-0199"}
+    ]
+    assert _writes(console_sandbox) == [] and cwa.clients.get(client.id).phone_number == client.phone_number
+    assert _audit(console, "automate update client") == []  # a preview changes nothing, so it is not audited
+
+    console_sandbox.clear_requests()
+    saved = operator.change(url, data={**_client_form(client, PhoneNumber="775-555-0199"), "confirm": "yes"})
+    assert saved.status_code == 200 and saved.json()["saved"] is True, saved.text
+    assert "PhoneNumber" in saved.json()["message"]
+    assert _writes(console_sandbox) == [("PATCH", f"/Clients/{client.id}")]
+    assert cwa.clients.get(client.id).phone_number == "775-555-0199"
+    (entry,) = _audit(console, "automate update client")
+    assert entry.result == "ok" and entry.target == f"automate client {client.id}"
+    assert {"field": "PhoneNumber", "before": client.phone_number, "after": "775-555-0199", "changed": True} in (
+        entry.detail["changes"]
+    )
+    # Saving the same values again writes nothing and says so.
+    console_sandbox.clear_requests()
+    again = operator.change(url, data={**_client_form(client, PhoneNumber="775-555-0199"), "confirm": "yes"})
+    assert again.json()["saved"] is False and "nothing to change" in again.json()["message"]
+    assert _writes(console_sandbox) == []
+
+
+def test_a_bad_field_name_or_value_is_refused_naming_the_field_and_nothing_is_sent(
+    sign_in: Any, cwa: AutomateClient, console_sandbox: Sandbox
+) -> None:
+    operator = sign_in("operator")
+    client = cwa.clients.list(order_by="Name asc")[0]
+    console_sandbox.clear_requests()
+    typo = operator.change(f"/automate/clients/{client.id}", data={"PhoneNumbr": "1", "confirm": "yes"})
+    assert typo.status_code == 400
+    assert "did you mean 'PhoneNumber'" in typo.json()["errors"]["PhoneNumbr"]
+    control = operator.change(f"/automate/clients/{client.id}", data=_client_form(client, City="Reno\x1b[2J"))
+    assert control.status_code == 400 and "control character" in control.json()["errors"]["City"]
+    empty = operator.change(f"/automate/clients/{client.id}", data=_client_form(client, Name="  "))
+    assert empty.status_code == 400 and "Name" in empty.json()["errors"]
+    assert _writes(console_sandbox) == []
+
+
+def test_adding_a_location_previews_it_then_creates_it_once(
+    sign_in: Any, cwa: AutomateClient, console_sandbox: Sandbox, console: Any
+) -> None:
+    operator = sign_in("operator")
+    client = cwa.clients.list(order_by="Name asc")[0]
+    url = f"/automate/clients/{client.id}/locations"
+    form = {"Name": "Warehouse", "Address1": "9 Dock Rd", "City": "Reno", "State": "NV", "ZipCode": "89502"}
+    console_sandbox.clear_requests()
+    preview = operator.change(url, data=form).json()
+    assert (
+        preview["preview"] is True
+        and {"what": "Name", "before": "(empty)", "after": "Warehouse"} in (preview["changes"])
+    )
+    assert _writes(console_sandbox) == []
+    saved = operator.change(url, data={**form, "confirm": "yes"})
+    assert saved.status_code == 200 and saved.json()["saved"] is True, saved.text
+    assert _writes(console_sandbox) == [("POST", "/Locations")]
+    (made,) = [loc for loc in cwa.locations.list(where=C("Client.Id") == client.id) if loc.name == "Warehouse"]
+    assert (made.city, made.zip_code) == ("Reno", "89502")
+    assert _audit(console, "automate add location")[0].result == "ok"
+    assert 'data-label="Location">Warehouse<' in operator.page(f"/automate/clients/{client.id}").text
+    # The same name again is refused on the Name field, and nothing is created.
+    console_sandbox.clear_requests()
+    twice = operator.change(url, data={**form, "confirm": "yes"})
+    assert twice.status_code == 400 and "already has a location" in twice.json()["errors"]["Name"]
+    assert _writes(console_sandbox) == []
+    unnamed = operator.change(url, data={"Name": "", "City": "Reno"})
+    assert unnamed.status_code == 400 and "Name" in unnamed.json()["errors"]
+
+
+def _edf_form(cwa: AutomateClient, client_id: int, **typed: str) -> dict[str, str]:
+    """The EDF form as the page sends it: every field with its current value, ``typed`` over it (by title)."""
+    form: dict[str, str] = {}
+    for edf in cwa.clients.extra_fields(client_id):
+        current = edf.value
+        form[f"edf:{edf.title}"] = ("true" if current else "false") if edf.kind == "Checkbox" else str(current or "")
+    for title, value in typed.items():
+        form[f"edf:{title.replace('_', ' ')}"] = value
+    return form
+
+
+def test_setting_extra_fields_by_title_checks_each_type_and_writes_each_changed_field_once(
+    sign_in: Any, cwa: AutomateClient, console_sandbox: Sandbox, console: Any
+) -> None:
+    operator = sign_in("operator")
+    client = cwa.clients.list(order_by="Name asc")[0]
+    fields = {edf.title: edf for edf in cwa.clients.extra_fields(client.id)}
+    page = operator.page(f"/automate/clients/{client.id}").text
+    # Type-aware inputs: a dropdown is a select of its options, a checkbox a checkbox, text a text input.
+    dropdown = next(edf for edf in fields.values() if edf.kind == "Dropdown")
+    checkbox = next(edf for edf in fields.values() if edf.kind == "Checkbox")
+    text = next(edf for edf in fields.values() if edf.kind == "Text")
+    assert f'<select name="edf:{dropdown.title}"' in page
+    assert f'type="checkbox" name="edf:{checkbox.title}"' in page and f'<input name="edf:{text.title}"' in page
+    option = next(o for o in dropdown.options if o != dropdown.value)
+    flipped = "false" if checkbox.value else "true"
+    typed = {dropdown.title: option, checkbox.title: flipped, text.title: "Jo March"}
+    url = f"/automate/clients/{client.id}/extra-fields"
+    form = {**_edf_form(cwa, client.id), **{f"edf:{k}": v for k, v in typed.items()}}
+    console_sandbox.clear_requests()
+    preview = operator.change(url, data=form).json()
+    assert preview["preview"] is True and {c["what"] for c in preview["changes"]} == set(typed)
+    assert _writes(console_sandbox) == []
+    saved = operator.change(url, data={**form, "confirm": "yes"})
+    assert saved.status_code == 200 and saved.json()["saved"] is True, saved.text
+    definitions = {fields[title].extra_field_definition_id for title in typed}
+    assert sorted(_writes(console_sandbox)) == sorted(
+        ("PATCH", f"/Clients/{client.id}/ExtraFields/{definition}") for definition in definitions
+    )
+    after = {edf.title: edf.value for edf in cwa.clients.extra_fields(client.id)}
+    assert (after[dropdown.title], after[checkbox.title], after[text.title]) == (option, flipped == "true", "Jo March")
+    assert _audit(console, "automate set extra fields")[0].result == "ok"
+
+
+def test_an_extra_field_value_its_type_refuses_is_named_and_nothing_is_written(
+    sign_in: Any, cwa: AutomateClient, console_sandbox: Sandbox
+) -> None:
+    operator = sign_in("operator")
+    client = cwa.clients.list(order_by="Name asc")[0]
+    dropdown = next(edf for edf in cwa.clients.extra_fields(client.id) if edf.kind == "Dropdown")
+    text = next(edf for edf in cwa.clients.extra_fields(client.id) if edf.kind == "Text")
+    form = {**_edf_form(cwa, client.id), f"edf:{dropdown.title}": "Platinum Plus", f"edf:{text.title}": "changed"}
+    console_sandbox.clear_requests()
+    answer = operator.change(f"/automate/clients/{client.id}/extra-fields", data={**form, "confirm": "yes"})
+    assert answer.status_code == 400
+    assert "is not an option" in answer.json()["errors"][f"edf:{dropdown.title}"]
+    assert _writes(console_sandbox) == []  # the valid text field was not written either
+    unknown = operator.change(f"/automate/clients/{client.id}/extra-fields", data={"edf:SLA Levl": "Gold"})
+    assert "did you mean 'SLA Level'" in unknown.json()["errors"]["edf:SLA Levl"]
+
+
+def test_group_membership_is_added_and_removed_once_confirmed_one_write_per_computer(
+    sign_in: Any, cwa: AutomateClient, console_sandbox: Sandbox, console: Any
+) -> None:
+    operator = sign_in("operator")
+    client, computers = _client_with_computers(cwa)
+    ids = {c.id for c in computers}
+    held = {m.group_id for m in cwa.group_computers.list() if m.computer_id in ids}
+    group = next(g for g in cwa.groups.list() if g.id not in held)
+    base = f"/automate/clients/{client.id}/groups"
+    page = operator.page(f"/automate/clients/{client.id}").text
+    assert f'<option value="{group.id}">' in page.split('id="add-group-select"', 1)[1].split("</select>", 1)[0]
+
+    console_sandbox.clear_requests()
+    preview = operator.change(f"{base}/add", data={"group": str(group.id)}).json()
+    assert preview["preview"] is True and len(preview["changes"]) == len(computers)
+    assert _writes(console_sandbox) == []
+    added = operator.change(f"{base}/add", data={"group": str(group.id), "confirm": "yes"})
+    assert added.status_code == 200 and added.json()["saved"] is True, added.text
+    assert _writes(console_sandbox) == [("POST", "/GroupComputers")] * len(computers)
+    assert {m.computer_id for m in cwa.group_computers.list(where=C("GroupId") == group.id)} >= ids
+    assert f'data-group-id="{group.id}"' in operator.page(f"/automate/clients/{client.id}").text
+
+    # Removal: the preview is marked dangerous, an unconfirmed request removes nothing.
+    console_sandbox.clear_requests()
+    asked = operator.change(f"{base}/remove", data={"group": str(group.id)}).json()
+    assert asked["preview"] is True and asked["danger"] is True and len(asked["changes"]) == len(computers)
+    assert _writes(console_sandbox) == []
+    removed = operator.change(f"{base}/remove", data={"group": str(group.id), "confirm": "yes"})
+    assert removed.status_code == 200 and removed.json()["saved"] is True, removed.text
+    writes = _writes(console_sandbox)
+    assert len(writes) == len(computers) and all(m == "DELETE" and p.startswith("/GroupComputers/") for m, p in writes)
+    assert not {m.computer_id for m in cwa.group_computers.list(where=C("GroupId") == group.id)} & ids
+    assert [e.result for e in _audit(console, "automate remove client from group")] == ["ok"]
+    # A second removal has nothing to do and writes nothing.
+    console_sandbox.clear_requests()
+    again = operator.change(f"{base}/remove", data={"group": str(group.id), "confirm": "yes"}).json()
+    assert again["saved"] is False and "not in" in again["message"] and _writes(console_sandbox) == []
+    bad = operator.change(f"{base}/add", data={"group": "Servres"})
+    assert bad.status_code == 400 and "did you mean 'Servers'" in bad.json()["errors"]["group"]
+
+
+def test_a_viewer_sees_no_edit_controls_and_the_server_refuses_their_changes(
+    sign_in: Any, cwa: AutomateClient, console_sandbox: Sandbox, console: Any
+) -> None:
+    viewer = sign_in("viewer")
+    client = cwa.clients.list(order_by="Name asc")[0]
+    page = viewer.page(f"/automate/clients/{client.id}").text
+    assert "js-automate-edit" not in page and 'id="automate-confirm"' not in page
+    console_sandbox.clear_requests()
+    attempts = {
+        f"/automate/clients/{client.id}": {"PhoneNumber": "1", "confirm": "yes"},
+        f"/automate/clients/{client.id}/locations": {"Name": "Annex", "confirm": "yes"},
+        f"/automate/clients/{client.id}/extra-fields": {"edf:Account Manager": "x", "confirm": "yes"},
+        f"/automate/clients/{client.id}/groups/add": {"group": "1", "confirm": "yes"},
+        f"/automate/clients/{client.id}/groups/remove": {"group": "1", "confirm": "yes"},
+    }
+    for url, form in attempts.items():
+        answer = viewer.change(url, data=form)
+        assert answer.status_code == 403 and "needs operator" in answer.json()["message"], url
+    assert _writes(console_sandbox) == []
+    refusals = [e for e in console.state.accounts.audit_entries() if e.result == "refused"]
+    assert {e.action for e in refusals} == {f"POST {url}" for url in attempts}
+
+
+def test_an_edit_without_the_csrf_token_is_refused(sign_in: Any, cwa: AutomateClient, console_sandbox: Sandbox) -> None:
+    operator = sign_in("operator")
+    client = cwa.clients.list(order_by="Name asc")[0]
+    console_sandbox.clear_requests()
+    answer = operator.post(
+        f"/automate/clients/{client.id}",
+        data={"PhoneNumber": "1", "confirm": "yes"},
+        headers={"accept": "application/json"},
+    )
+    assert answer.status_code == 403 and "security token" in answer.json()["message"]
+    assert _writes(console_sandbox) == []

@@ -1,10 +1,17 @@
-"""The Automate view (C6, issue 18 item 2): search the clients, one client's health, locations, EDFs and groups.
+"""The Automate view (C6, issue 18 item 2): search the clients; one client's health, locations, EDFs and groups;
+and its edits (the client's fields, a new location, EDFs by title, group membership).
 
-Reads go through the Automate SDK (``AutomateClient``) and the W5 workflows; a client's records are read in
-parallel. The online figure is Automate's own ``Status`` of each computer (``Computer.is_online``), counted; the
-health of one client is ``automate_clients.client_health``, the function ``cwdesk automate clients health`` prints.
-Search is by client name, on the server: the text goes into a ``cwdesk.conditions`` condition (escaped), never
-into a condition string.
+Reads and writes go through the W5 workflows (``cwdesk.workflows.automate_clients``), the functions the CLI's
+``cwdesk automate ...`` commands call, so every rule (field names, EDF types, what "a client in a group" means)
+lives there once; a client's records are read in parallel. The online figure is Automate's own ``Status`` of each
+computer (``Computer.is_online``), counted. Search is by client name, on the server: the text goes into a
+``cwdesk.conditions`` condition (escaped), never into a condition string.
+
+Every edit is two requests to the same route, as the rollback preview is (``routes/jobs.py``): without
+``confirm=yes`` the workflow runs as a dry run and the answer is the preview (before -> after, nothing written);
+the page shows it and asks; with ``confirm=yes`` the workflow writes, the change is audited (who, what, before ->
+after, result) and the answer says what was saved. Only operators may edit (``require("operator")``: a viewer's
+POST is refused and audited); the CSRF token is checked there too.
 
 A Manage company and an Automate client match when they have the same name (any case, surrounding spaces
 ignored): the demo seed makes each Automate client as the twin of a Manage company of that name
@@ -16,24 +23,26 @@ Not for: the rules of a change (``cwdesk.workflows.automate_clients``).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from cwdesk.conditions import C
+from cwdesk.console.answers import failure, ok, refused
 from cwdesk.console.client_list import LIVE_COMPANIES
 from cwdesk.console.pages import RecordId, connections_of, render
-from cwdesk.console.security import Principal, require
+from cwdesk.console.security import Principal, RequestRefused, audit, check_sizes, require
 from cwdesk.errors import CWDeskError, NotFoundError
-from cwdesk.workflows import automate_clients
+from cwdesk.workflows import automate_clients as workflows
 
 if TYPE_CHECKING:
     from cwdesk.automate.client import AutomateClient
-    from cwdesk.automate.models import Client, Computer
+    from cwdesk.automate.models import Client
     from cwdesk.manage.client import ManageClient
 
 router = APIRouter()
@@ -190,27 +199,55 @@ def automate_client_of_company(
 
 # ------------------------------------------------------------------------------------------------ one client
 
+#: The client fields the edit form offers (the spec's property names, as ``update_client`` takes them).
+CLIENT_FORM_FIELDS = (
+    ("Name", "Name", "name"),
+    ("PhoneNumber", "Phone", "phone_number"),
+    ("NewTicketNotificationEmail", "Ticket e-mail", "new_ticket_notification_email"),
+    ("FirstName", "Contact first name", "first_name"),
+    ("LastName", "Contact last name", "last_name"),
+    ("Address1", "Address", "address1"),
+    ("City", "City", "city"),
+    ("State", "State", "state"),
+    ("ZipCode", "ZIP code", "zip_code"),
+)
+#: The fields of a new location (``create_location``'s names; the name is required).
+LOCATION_FORM_FIELDS = (
+    ("Name", "Name"),
+    ("Address1", "Address"),
+    ("City", "City"),
+    ("State", "State"),
+    ("ZipCode", "ZIP code"),
+    ("PhoneNumber", "Phone"),
+)
+#: An EDF's form field is ``edf:`` and its title (titles may hold any character; the prefix keeps them apart
+#: from the CSRF token and ``confirm``).
+EDF_PREFIX = "edf:"
+#: How ``client_extra_fields`` shows an encrypted EDF's value (it never shows the secret itself).
+MASKED_VALUE = "********"
 
-def _computer_sort_key(computer: Computer) -> str:
-    return (computer.computer_name or computer.friendly_name or "").lower()
+
+def editable_extra_field(row: dict[str, Any]) -> bool:
+    """Whether the page offers an input for this EDF: not read-only, and not encrypted (its value is shown masked,
+    and sending the mask back would overwrite the secret with it)."""
+    encrypted = row.get("encrypted", row.get("value") == MASKED_VALUE)
+    return not row.get("read_only") and not encrypted
 
 
-def _groups_of(cwa: AutomateClient, computers: Sequence[Computer]) -> list[dict[str, Any]]:
-    """The groups holding any of the client's computers, with how many of them each holds."""
-    ids = sorted({computer.id for computer in computers if computer.id is not None})
-    if not ids:
-        return []
-    held: Counter[int] = Counter()
-    for membership in cwa.group_computers.iter(where=C("ComputerId").in_(ids)):
-        if membership.group_id is not None:
-            held[membership.group_id] += 1
-    if not held:
-        return []
-    groups = cwa.groups.list(where=C("Id").in_(sorted(held)), order_by="Name asc")
-    return [
-        {"id": group.id, "name": group.full_name or group.name or "", "computers": held[group.id or 0]}
-        for group in groups
-    ]
+def _read_client_page(cwa: AutomateClient, manage: ManageClient, client_id: int) -> dict[str, Any]:
+    """Everything the client page shows, each part from the workflow the CLI prints it with, read in parallel."""
+    calls: dict[str, Future[Any]] = {
+        "client": _pool.submit(cwa.clients.get, client_id),
+        "health": _pool.submit(workflows.client_health, cwa, client_id),
+        "locations": _pool.submit(workflows.list_locations, cwa, client_id),
+        "computers": _pool.submit(workflows.list_computers, cwa, client_id),
+        "extra_fields": _pool.submit(workflows.client_extra_fields, cwa, client_id),
+        "groups": _pool.submit(workflows.list_groups, cwa, client_id),
+    }
+    page = {name: call.result() for name, call in calls.items()}
+    client: Client = page["client"]
+    page["company_id"] = matching_companies(manage, [client.name or ""]).get(_same_name(client.name))
+    return page
 
 
 @router.get("/automate/clients/{client_id}", response_class=HTMLResponse)
@@ -221,20 +258,9 @@ def automate_client(
     automate = connections.automate
     if automate is None:
         return render(request, "automate.html", principal, rows=[], q="", error=NOT_CONFIGURED)
-    by_client = C("Client.Id") == client_id
     try:
-        client_call = _pool.submit(automate.clients.get, client_id)
-        health_call = _pool.submit(automate_clients.client_health, automate, client_id)
-        locations_call = _pool.submit(automate.locations.list, where=by_client, order_by="Name asc")
-        computers_call = _pool.submit(automate.computers.list, where=by_client)
-        fields_call = _pool.submit(automate.clients.extra_fields, client_id)
-        client = client_call.result()
-        health, locations = health_call.result(), locations_call.result()
-        computers = sorted(computers_call.result(), key=_computer_sort_key)
-        extra_fields = fields_call.result()
-        groups = _groups_of(automate, computers)
-        company_id = matching_companies(connections.manage, [client.name or ""]).get(_same_name(client.name))
-    except (NotFoundError, automate_clients.ClientNotFound):
+        page = _read_client_page(automate, connections.manage, client_id)
+    except (NotFoundError, workflows.ClientNotFound):
         message = f"Automate has no client {client_id}."
         return render(request, "error.html", principal, status_code=404, message=message)
     except CWDeskError as error:
@@ -243,11 +269,241 @@ def automate_client(
         request,
         "automate_client.html",
         principal,
-        client=client,
-        health=health,
-        locations=locations,
-        computers=computers,
-        extra_fields=extra_fields,
-        groups=groups,
-        company_id=company_id,
+        client_fields=CLIENT_FORM_FIELDS,
+        location_fields=LOCATION_FORM_FIELDS,
+        edf_prefix=EDF_PREFIX,
+        editable_extra_field=editable_extra_field,
+        **page,
+    )
+
+
+# ----------------------------------------------------------------------------------------------------- edits
+
+
+@dataclass(frozen=True)
+class Edit:
+    """What one edit would do (a preview) or did: the workflow's message, each change, and what was refused."""
+
+    message: str
+    changes: list[dict[str, Any]] = field(default_factory=list)  # {"what", "before", "after"}
+    errors: dict[str, str] = field(default_factory=dict)  # form field -> why it is refused (nothing written)
+    nothing_to_do: bool = False
+    failed: bool = False  # written, but Automate did not keep it
+    detail: dict[str, Any] = field(default_factory=dict)  # the workflow's own record of it, for the audit log
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return "(empty)" if value in (None, "") else str(value)
+
+
+def _change(what: str, before: Any, after: Any) -> dict[str, Any]:
+    return {"what": what, "before": _shown(before), "after": _shown(after)}
+
+
+async def _form_values(request: Request) -> tuple[dict[str, str], bool]:
+    """The submitted fields (the last value of a repeated name: a checkbox follows its hidden ``false``) and
+    whether the change is confirmed."""
+    form = await request.form()
+    values: dict[str, str] = {}
+    for key in form:
+        if key == "csrf_token":
+            continue
+        last = form.getlist(key)[-1]
+        if isinstance(last, str):
+            values[key] = last
+    confirmed = values.pop("confirm", "").lower() == "yes"
+    check_sizes(values)
+    return values, confirmed
+
+
+def _automate(request: Request) -> AutomateClient | None:
+    return connections_of(request).automate
+
+
+async def _run_edit(
+    request: Request,
+    principal: Principal,
+    *,
+    action: str,
+    target: str,
+    run: Callable[[AutomateClient, dict[str, str], bool], Edit],
+    danger: bool = False,
+) -> Response:
+    """Preview (no ``confirm=yes``: the workflow's dry run) or make the change (audited), answered as JSON."""
+    cwa = _automate(request)
+    if cwa is None:
+        return refused(NOT_CONFIGURED, status_code=409)
+    try:
+        values, confirmed = await _form_values(request)
+    except RequestRefused as problem:
+        return refused(str(problem), status_code=problem.status, errors={problem.field: str(problem)})
+    try:
+        edit = await run_in_threadpool(run, cwa, values, not confirmed)
+    except CWDeskError as error:
+        if confirmed:
+            audit(request, principal, action, target=target, detail=values, result="error", message=str(error)[:500])
+        return failure(error)
+    if edit.errors:
+        if confirmed:
+            audit(request, principal, action, target=target, detail=values, result="refused", message=edit.message)
+        count = len(edit.errors)
+        return refused(
+            f"{edit.message} {count} problem{'s' if count != 1 else ''} to fix; nothing was changed.",
+            errors=edit.errors,
+        )
+    if not confirmed:
+        return ok(edit.message, preview=True, changes=edit.changes, nothing_to_do=edit.nothing_to_do, danger=danger)
+    audit(
+        request,
+        principal,
+        action,
+        target=target,
+        detail=edit.detail,
+        result="error" if edit.failed else "ok",
+        message=edit.message,
+    )
+    if edit.failed:
+        return refused(edit.message, status_code=502)
+    return ok(edit.message, saved=not edit.nothing_to_do, changes=edit.changes)
+
+
+def _target(client_id: int) -> str:
+    return f"automate client {client_id}"
+
+
+def _update_client(client_id: int) -> Callable[[AutomateClient, dict[str, str], bool], Edit]:
+    def run(cwa: AutomateClient, values: dict[str, str], dry_run: bool) -> Edit:
+        update = workflows.update_client(cwa, client_id, values, dry_run=dry_run)
+        changes = [_change(c.field, c.before, c.after) for c in update.changed]
+        return Edit(update.message, changes, nothing_to_do=not changes, detail=update.as_dict())
+
+    return run
+
+
+@router.post("/automate/clients/{client_id}")
+async def edit_client(
+    request: Request, client_id: RecordId, principal: Annotated[Principal, Depends(require("operator"))]
+) -> Response:
+    """Edit the client's fields (``workflows.update_client``: names checked against the spec, one PATCH)."""
+    return await _run_edit(
+        request, principal, action="automate update client", target=_target(client_id), run=_update_client(client_id)
+    )
+
+
+def _add_location(client_id: int) -> Callable[[AutomateClient, dict[str, str], bool], Edit]:
+    def run(cwa: AutomateClient, values: dict[str, str], dry_run: bool) -> Edit:
+        details = {key: value for key, value in values.items() if key != "Name"}
+        made = workflows.create_location(cwa, client_id, values.get("Name", ""), details, dry_run=dry_run)
+        if made.status == "exists":
+            return Edit(made.message, errors={"Name": made.message}, detail=made.as_dict())
+        changes = [_change(key, None, value) for key, value in made.body.items()]
+        return Edit(made.message, changes, detail=made.as_dict())
+
+    return run
+
+
+@router.post("/automate/clients/{client_id}/locations")
+async def add_location(
+    request: Request, client_id: RecordId, principal: Annotated[Principal, Depends(require("operator"))]
+) -> Response:
+    """Add a location (``workflows.create_location``; a name the client already has is refused)."""
+    return await _run_edit(
+        request, principal, action="automate add location", target=_target(client_id), run=_add_location(client_id)
+    )
+
+
+def _set_extra_fields(client_id: int) -> Callable[[AutomateClient, dict[str, str], bool], Edit]:
+    def run(cwa: AutomateClient, values: dict[str, str], dry_run: bool) -> Edit:
+        wanted = {key[len(EDF_PREFIX) :]: value for key, value in values.items() if key.startswith(EDF_PREFIX)}
+        rows = {row["title"].strip().lower(): row for row in workflows.client_extra_fields(cwa, client_id)}
+        locked = {
+            EDF_PREFIX + title: f"{title!r} is encrypted or read-only: change it in Automate itself"
+            for title in wanted
+            if title.strip().lower() in rows and not editable_extra_field(rows[title.strip().lower()])
+        }
+        if locked:
+            return Edit("Some extra fields cannot be changed here.", errors=locked)
+        before = {title: rows[title.strip().lower()]["value"] for title in wanted if title.strip().lower() in rows}
+        # Every value is checked first (a dry run): a refused one means nothing is written, not the others only.
+        planned = workflows.set_client_extra_fields(cwa, client_id, wanted, dry_run=True)
+        errors = {EDF_PREFIX + u.field: u.message for u in planned if u.status in ("not_found", "invalid")}
+        if errors:
+            return Edit("Some extra fields cannot take these values.", errors=errors)
+        results = planned if dry_run else workflows.set_client_extra_fields(cwa, client_id, wanted, dry_run=False)
+        changes = [_change(u.field, before.get(u.field), u.value) for u in results if u.status != "unchanged"]
+        failed = [u for u in results if u.status not in ("updated", "would_update", "unchanged")]
+        if failed:
+            message = "; ".join(f"{u.field}: {u.message}" for u in failed)
+            return Edit(message, changes, failed=True, detail={"fields": [u.as_dict() for u in results]})
+        if not changes:
+            return Edit("These extra fields already have these values: nothing to change.", nothing_to_do=True)
+        verb = "Would set" if dry_run else "Set"
+        message = f"{verb} {', '.join(c['what'] for c in changes)}."
+        return Edit(message, changes, detail={"fields": [u.as_dict() for u in results]})
+
+    return run
+
+
+@router.post("/automate/clients/{client_id}/extra-fields")
+async def set_extra_fields(
+    request: Request, client_id: RecordId, principal: Annotated[Principal, Depends(require("operator"))]
+) -> Response:
+    """Set EDFs by title (``workflows.set_client_extra_fields``: dropdown options and checkbox values checked)."""
+    return await _run_edit(
+        request,
+        principal,
+        action="automate set extra fields",
+        target=_target(client_id),
+        run=_set_extra_fields(client_id),
+    )
+
+
+def _membership(client_id: int, *, add: bool) -> Callable[[AutomateClient, dict[str, str], bool], Edit]:
+    change = workflows.add_client_to_group if add else workflows.remove_client_from_group
+
+    def run(cwa: AutomateClient, values: dict[str, str], dry_run: bool) -> Edit:
+        membership = change(cwa, values.get("group", ""), client_id, dry_run=dry_run)
+        if membership.status == "failed":
+            return Edit(membership.message, failed=True, detail=membership.as_dict())
+        inside, outside = f"in {membership.group}", f"not in {membership.group}"
+        changes = [
+            _change(
+                str(computer.get("name") or computer.get("id")), outside if add else inside, inside if add else outside
+            )
+            for computer in membership.computers
+        ]
+        nothing = membership.status in ("already_member", "not_a_member", "no_computers")
+        return Edit(membership.message, [] if nothing else changes, nothing_to_do=nothing, detail=membership.as_dict())
+
+    return run
+
+
+@router.post("/automate/clients/{client_id}/groups/add")
+async def add_to_group(
+    request: Request, client_id: RecordId, principal: Annotated[Principal, Depends(require("operator"))]
+) -> Response:
+    """Put the client's computers into a group (``workflows.add_client_to_group``)."""
+    return await _run_edit(
+        request,
+        principal,
+        action="automate add client to group",
+        target=_target(client_id),
+        run=_membership(client_id, add=True),
+    )
+
+
+@router.post("/automate/clients/{client_id}/groups/remove")
+async def remove_from_group(
+    request: Request, client_id: RecordId, principal: Annotated[Principal, Depends(require("operator"))]
+) -> Response:
+    """Take the client's computers out of a group (``workflows.remove_client_from_group``), once confirmed."""
+    return await _run_edit(
+        request,
+        principal,
+        action="automate remove client from group",
+        target=_target(client_id),
+        run=_membership(client_id, add=False),
+        danger=True,
     )

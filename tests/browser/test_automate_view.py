@@ -89,7 +89,7 @@ def test_edit_a_client_with_its_confirmation_and_see_it_saved(signed_in_page: An
     dialog = page.locator("#automate-confirm")
     expect(dialog).to_be_visible()
     cells = dialog.locator("tbody tr").first.locator("td").all_inner_texts()
-    assert cells == ["PhoneNumber", client.phone_number or "(empty)", "775-555-0142"]
+    assert cells == ["Phone", client.phone_number or "(empty)", "775-555-0142"]
     # Cancel leaves everything as it was.
     page.click("#automate-confirm-no")
     expect(page.locator("#edit-client-form .form-message")).to_have_text("Nothing was changed.")
@@ -196,15 +196,28 @@ def test_automate_pages_do_not_scroll_sideways_at_390_px(browser: Any, console_s
         f"/automate/clients/{made.id}",
     ):
         page.goto(console_server.base_url + path)
-        widest = page.evaluate(
-            """() => {
-                const main = document.getElementById('main');
-                let right = 0;
-                for (const node of main.querySelectorAll('*')) {
-                    right = Math.max(right, node.getBoundingClientRect().right);
-                }
-                return {main: main.scrollWidth, right: Math.ceil(right)};
-            }"""
-        )
-        assert widest["main"] <= PHONE["width"] and widest["right"] <= PHONE["width"], (path, widest)
+        assert_fits(page, path)
+    # The confirmation dialog, open, with a long value in it, and the edit form it came from.
+    page.goto(f"{console_server.base_url}/automate/clients/{client.id}")
+    page.click("#edit-client summary")
+    page.fill('#edit-client-form input[name="NewTicketNotificationEmail"]', "a" * 60 + "@example.com")
+    page.click('#edit-client-form button[type="submit"]')
+    expect(page.locator("#automate-confirm")).to_be_visible()
+    assert_fits(page, "the confirmation dialog")
+    page.click("#automate-confirm-no")
     context.close()
+
+
+def assert_fits(page: Any, where: str) -> None:
+    """Nothing inside the page's main area reaches past the right edge of a phone's screen."""
+    widest = page.evaluate(
+        """() => {
+            const main = document.getElementById('main');
+            let right = 0;
+            for (const node of main.querySelectorAll('*')) {
+                right = Math.max(right, node.getBoundingClientRect().right);
+            }
+            return {main: main.scrollWidth, right: Math.ceil(right)};
+        }"""
+    )
+    assert widest["main"] <= PHONE["width"] and widest["right"] <= PHONE["width"], (where, widest)

@@ -231,7 +231,7 @@ def test_editing_a_client_previews_before_and_after_then_writes_once_when_confir
     assert preview.status_code == 200, preview.text
     body = preview.json()
     assert body["preview"] is True and body["changes"] == [
-        {"what": "PhoneNumber", "before": client.phone_number, "after": "775-555-0199"}
+        {"what": "Phone", "before": client.phone_number, "after": "775-555-0199"}
     ]
     assert _writes(console_sandbox) == [] and cwa.clients.get(client.id).phone_number == client.phone_number
     assert _audit(console, "automate update client") == []  # a preview changes nothing, so it is not audited
@@ -436,3 +436,18 @@ def test_an_edit_without_the_csrf_token_is_refused(sign_in: Any, cwa: AutomateCl
     )
     assert answer.status_code == 403 and "security token" in answer.json()["message"]
     assert _writes(console_sandbox) == []
+
+
+def test_when_automate_fails_the_write_the_answer_says_so_and_the_attempt_is_audited(
+    sign_in: Any, cwa: AutomateClient, console_sandbox: Sandbox, console: Any
+) -> None:
+    operator = sign_in("operator")
+    client = cwa.clients.list(order_by="Name asc")[0]
+    console_sandbox.faults.fail_next(method="PATCH", path_contains=f"/Clients/{client.id}", status=500)
+    answer = operator.change(
+        f"/automate/clients/{client.id}", data={**_client_form(client, PhoneNumber="775-555-0101"), "confirm": "yes"}
+    )
+    assert answer.status_code == 502 and answer.json()["ok"] is False and answer.json()["message"]
+    assert cwa.clients.get(client.id).phone_number == client.phone_number
+    (entry,) = _audit(console, "automate update client")
+    assert entry.result == "error" and entry.detail["PhoneNumber"] == "775-555-0101"

@@ -376,7 +376,8 @@ def _target(client_id: int) -> str:
 def _update_client(client_id: int) -> Callable[[AutomateClient, dict[str, str], bool], Edit]:
     def run(cwa: AutomateClient, values: dict[str, str], dry_run: bool) -> Edit:
         update = workflows.update_client(cwa, client_id, values, dry_run=dry_run)
-        changes = [_change(c.field, c.before, c.after) for c in update.changed]
+        labels = {name: label for name, label, _attribute in CLIENT_FORM_FIELDS}
+        changes = [_change(labels.get(c.field, c.field), c.before, c.after) for c in update.changed]
         return Edit(update.message, changes, nothing_to_do=not changes, detail=update.as_dict())
 
     return run
@@ -398,7 +399,8 @@ def _add_location(client_id: int) -> Callable[[AutomateClient, dict[str, str], b
         made = workflows.create_location(cwa, client_id, values.get("Name", ""), details, dry_run=dry_run)
         if made.status == "exists":
             return Edit(made.message, errors={"Name": made.message}, detail=made.as_dict())
-        changes = [_change(key, None, value) for key, value in made.body.items()]
+        labels = dict(LOCATION_FORM_FIELDS)
+        changes = [_change(labels.get(key, key), None, value) for key, value in made.body.items()]
         return Edit(made.message, changes, detail=made.as_dict())
 
     return run

@@ -244,9 +244,7 @@ def test_editing_a_client_previews_before_and_after_then_writes_once_when_confir
     assert cwa.clients.get(client.id).phone_number == "775-555-0199"
     (entry,) = _audit(console, "automate update client")
     assert entry.result == "ok" and entry.target == f"automate client {client.id}"
-    assert {"field": "PhoneNumber", "before": client.phone_number, "after": "775-555-0199", "changed": True} in (
-        entry.detail["changes"]
-    )
+    assert entry.detail["changes"] == {"Phone": [client.phone_number, "775-555-0199"]}  # before -> after
     # Saving the same values again writes nothing and says so.
     console_sandbox.clear_requests()
     again = operator.change(url, data={**_client_form(client, PhoneNumber="775-555-0199"), "confirm": "yes"})
@@ -341,7 +339,9 @@ def test_setting_extra_fields_by_title_checks_each_type_and_writes_each_changed_
     )
     after = {edf.title: edf.value for edf in cwa.clients.extra_fields(client.id)}
     assert (after[dropdown.title], after[checkbox.title], after[text.title]) == (option, flipped == "true", "Jo March")
-    assert _audit(console, "automate set extra fields")[0].result == "ok"
+    (entry,) = _audit(console, "automate set extra fields")
+    assert entry.result == "ok" and entry.detail["changes"][text.title] == [text.value or "(empty)", "Jo March"]
+    assert set(entry.detail["changes"]) == set(typed)
 
 
 def test_an_extra_field_value_its_type_refuses_is_named_and_nothing_is_written(
@@ -393,7 +393,9 @@ def test_group_membership_is_added_and_removed_once_confirmed_one_write_per_comp
     writes = _writes(console_sandbox)
     assert len(writes) == len(computers) and all(m == "DELETE" and p.startswith("/GroupComputers/") for m, p in writes)
     assert not {m.computer_id for m in cwa.group_computers.list(where=C("GroupId") == group.id)} & ids
-    assert [e.result for e in _audit(console, "automate remove client from group")] == ["ok"]
+    (entry,) = _audit(console, "automate remove client from group")
+    assert entry.result == "ok" and len(entry.detail["changes"]) == len(computers)
+    assert entry.detail["group_id"] == group.id
     # A second removal has nothing to do and writes nothing.
     console_sandbox.clear_requests()
     again = operator.change(f"{base}/remove", data={"group": str(group.id), "confirm": "yes"}).json()

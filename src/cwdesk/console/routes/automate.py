@@ -360,13 +360,20 @@ async def _run_edit(
         principal,
         action,
         target=target,
-        detail=edit.detail,
+        detail=_audit_detail(edit),
         result="error" if edit.failed else "ok",
         message=edit.message,
     )
     if edit.failed:
         return refused(edit.message, status_code=502)
     return ok(edit.message, saved=not edit.nothing_to_do, changes=edit.changes)
+
+
+def _audit_detail(edit: Edit) -> dict[str, Any]:
+    """The audit row's detail: the workflow's record of the change, with ``changes`` as ``{what: [before, after]}``
+    (the shape the Audit log page shows as before -> after)."""
+    record = {key: value for key, value in edit.detail.items() if key != "changes"}
+    return {**record, "changes": {change["what"]: [change["before"], change["after"]] for change in edit.changes}}
 
 
 def _target(client_id: int) -> str:

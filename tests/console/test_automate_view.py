@@ -453,3 +453,28 @@ def test_when_automate_fails_the_write_the_answer_says_so_and_the_attempt_is_aud
     assert cwa.clients.get(client.id).phone_number == client.phone_number
     (entry,) = _audit(console, "automate update client")
     assert entry.result == "error" and entry.detail["PhoneNumber"] == "775-555-0101"
+
+
+def test_without_automate_configured_the_view_says_how_to_configure_it_and_edits_are_refused(
+    console_sandbox: Sandbox, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cwdesk.console.app import ConsoleSettings, create_app
+    from cwdesk.console.connections import Connections
+    from cwdesk.store import open_database
+
+    from .conftest import PASSWORD, Browser, login_csrf
+
+    monkeypatch.setenv("CWDESK_HOME", str(tmp_path))
+    both = Connections.on_sandbox(console_sandbox)
+    manage_only = Connections(mode="sandbox", manage=both.manage, manage_info=both.manage_info)
+    app = create_app(ConsoleSettings(connections=manage_only, engine=open_database(f"sqlite:///{tmp_path / 'c.db'}")))
+    app.state.accounts.create_user("olga", "operator", PASSWORD)
+    with Browser(app) as operator:
+        token = login_csrf(operator)
+        operator.post("/signin", data={"username": "olga", "password": PASSWORD, "csrf_token": token})
+        page = operator.page("/automate")
+        assert page.status_code == 200 and "set the CWA_* variables" in page.text
+        assert "set the CWA_* variables" in operator.page("/automate/clients/1").text
+        answer = operator.change("/automate/clients/1", data={"PhoneNumber": "1", "confirm": "yes"})
+        assert answer.status_code == 409 and "not configured" in answer.json()["message"]
+        assert "/automate/companies/" not in operator.page("/clients/1/panel").text

@@ -221,3 +221,58 @@ def assert_fits(page: Any, where: str) -> None:
         }"""
     )
     assert widest["main"] <= PHONE["width"] and widest["right"] <= PHONE["width"], (where, widest)
+
+
+def test_a_viewer_sees_the_client_but_no_edit_control_and_the_server_refuses_the_change(
+    browser: Any, console_server: Any
+) -> None:
+    console_server.app.state.accounts.create_user("vera", "viewer", "viewer password 1")
+    cwa = automate_of(console_server)
+    client = cwa.clients.list(order_by="Name asc")[0]
+    context = browser.new_context()
+    context.set_default_timeout(10_000)
+    viewer = context.new_page()
+    viewer.goto(console_server.base_url + "/signin")
+    viewer.fill('input[name="username"]', "vera")
+    viewer.fill('input[name="password"]', "viewer password 1")
+    viewer.click('#signin-form button[type="submit"]')
+    viewer.wait_for_url(console_server.base_url + "/")
+    viewer.goto(f"{console_server.base_url}/automate/clients/{client.id}")
+    expect(viewer.locator("#automate-client-name")).to_have_text(client.name or "")
+    assert viewer.locator("form.js-automate-edit").count() == 0
+    assert viewer.locator("#automate-edfs select, #automate-edfs input").count() == 0
+    status = viewer.evaluate(
+        """async (id) => {
+            const token = document.querySelector('meta[name="csrf-token"]').content;
+            const body = new FormData(); body.append('PhoneNumber', '000'); body.append('confirm', 'yes');
+            const headers = {'X-CSRF-Token': token};
+            const answer = await fetch('/automate/clients/' + id, {method: 'POST', body, headers});
+            return answer.status;
+        }""",
+        client.id,
+    )
+    assert status == 403 and cwa.clients.get(client.id).phone_number == client.phone_number
+    context.close()
+
+
+def test_a_hostile_name_is_shown_as_text_in_the_page_and_the_confirmation(
+    signed_in_page: Any, console_server: Any
+) -> None:
+    page = signed_in_page
+    alerts: list[str] = []
+    page.on("dialog", lambda dialog: (alerts.append(dialog.message), dialog.dismiss()))
+    cwa = automate_of(console_server)
+    hostile = "<img src=x onerror=alert(1)> \"Quote' & Co"
+    made = cwa.clients.create({"Name": hostile})
+    page.goto(console_server.base_url + "/automate?q=Quote")
+    expect(page.locator("#automate-rows td[data-label='Client']")).to_have_text([hostile])
+    page.goto(f"{console_server.base_url}/automate/clients/{made.id}")
+    expect(page.locator("#automate-client-name")).to_have_text(hostile)
+    page.click("#edit-client summary")
+    page.fill('#edit-client-form input[name="Name"]', hostile + " <b>2</b>")
+    page.click('#edit-client-form button[type="submit"]')
+    cells = page.locator("#automate-confirm tbody tr td")
+    expect(cells).to_have_text(["Name", hostile, hostile + " <b>2</b>"])
+    assert page.locator("#automate-confirm img, #automate-confirm b").count() == 0
+    page.click("#automate-confirm-no")
+    assert alerts == []

@@ -55,6 +55,19 @@ def test_the_list_shows_every_client_with_its_computer_count_and_online_percenta
     assert f'class="online-percentage">{round(100 * online / len(computers), 1):g}%<' in row
 
 
+def test_the_list_reads_computers_in_one_listing_not_one_call_per_client(
+    sign_in: Any, cwa: AutomateClient, console_sandbox: Sandbox
+) -> None:
+    viewer = sign_in("viewer")
+    assert len(cwa.clients.list()) > 2
+    for path in ("/automate", "/automate?q=a"):
+        console_sandbox.clear_requests()
+        assert viewer.page(path).status_code == 200
+        computer_calls = [e for e in console_sandbox.requests if e.path.lower().endswith("/computers")]
+        # Automate pages until an empty page: one listing is its page(s) plus that empty one.
+        assert len(computer_calls) == 2 and {e.query.rsplit("page=", 1)[1] for e in computer_calls} == {"1", "2"}
+
+
 def test_a_client_without_computers_says_no_agents_instead_of_a_percentage(sign_in: Any, cwa: AutomateClient) -> None:
     empty = cwa.clients.create({"Name": "Quiet Pines Dental"})
     html = sign_in("viewer").page("/automate").text

@@ -53,6 +53,7 @@ _pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="cwdesk-automate")
 MAX_SEARCH_CHARS = 100
 #: How many names one Manage lookup carries (a condition's ``in (...)`` list travels in the query string).
 NAMES_PER_LOOKUP = 50
+IDS_PER_CONDITION = 200
 NOT_CONFIGURED = "ConnectWise Automate is not configured: set the CWA_* variables or use a profile with Automate."
 
 
@@ -114,8 +115,10 @@ def client_rows(cwa: AutomateClient, manage: ManageClient, q: str) -> list[Clien
     totals: Counter[int] = Counter()
     online: Counter[int] = Counter()
     if ids:
-        # One paged listing for every shown client, not one call per client.
-        for computer in cwa.computers.iter(where=C("Client.Id").in_(ids), fields=["Id", "Client", "Status"]):
+        # One paged listing for every shown client, not one call per client; the condition names the clients only
+        # when they are a few (an ``in (...)`` list travels in the query string), else every computer is read.
+        by_client = C("Client.Id").in_(ids) if q and len(ids) <= IDS_PER_CONDITION else None
+        for computer in cwa.computers.iter(where=by_client, fields=["Id", "Client", "Status"]):
             if computer.client and computer.client.id is not None:
                 totals[computer.client.id] += 1
                 online[computer.client.id] += computer.is_online

@@ -78,7 +78,8 @@ def _comparable(value: Any) -> Any:
 
 @dataclass(frozen=True)
 class RecordUpdate:
-    """What an update of one client or location did (``written``) or would do (``dry_run``)."""
+    """What an update of one client or location did (``written``) or would do (``dry_run``); ``ok`` is false when
+    Automate kept other values than the ones sent."""
 
     kind: str
     id: int
@@ -88,7 +89,12 @@ class RecordUpdate:
     written: bool
     message: str
     client: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
+    #: Fields Automate answered with another value than the one sent (empty when the write held).
+    differing: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.differing
 
     @property
     def changed(self) -> list[FieldChange]:
@@ -104,7 +110,7 @@ class RecordUpdate:
             "written": self.written,
             "message": self.message,
             "changes": [c.as_dict() for c in self.changes],
-            **self.extra,
+            "differing": self.differing,
         }
 
 

@@ -153,7 +153,11 @@ def resolve_client(cwa: AutomateClient, name_or_id: str | int) -> Client:
             return found
         except NotFoundError:
             raise ClientNotFound(text, []) from None
-    # A command that acts on a client (delete, set-edf...) needs its whole name or id, never a part of it.
+    # A command that acts on a client (delete, set-edf...) needs its whole name or id, never a part of it. The
+    # exact match is one call; the suggestions (with their computer counts) are read only when it is not one client.
+    exact: list[Client] = cwa.clients.list(where=C("Name") == text) if text else []
+    if len(exact) == 1:
+        return exact[0]
     result = find_client(cwa, text, part_of_name=False)
     if not result.found or result.client is None:
         raise ClientNotFound(text, result.suggestions)
@@ -237,8 +241,10 @@ def update_client(
                 subject="the client update",
             )
 
-    def result(written: bool, message: str) -> RecordUpdate:
-        return RecordUpdate("client", client_id, client.name or "", changes, dry_run, written, message)
+    def result(written: bool, message: str, differing: list[str] | None = None) -> RecordUpdate:
+        return RecordUpdate(
+            "client", client_id, client.name or "", changes, dry_run, written, message, differing=differing or []
+        )
 
     if not wanted:
         return result(False, f"{client.name!r} already has these values: nothing to change.")
@@ -249,7 +255,7 @@ def update_client(
     kept = after.model_dump(by_alias=True)
     differing = [name for name, value in wanted.items() if kept.get(name) != value]
     if differing:
-        return result(True, f"Automate answered other values for {', '.join(differing)} after the change.")
+        return result(True, f"Automate answered other values for {', '.join(differing)} after the change.", differing)
     return result(True, f"Changed {listed} of client {after.name or client.name!r} (id {client_id}).")
 
 

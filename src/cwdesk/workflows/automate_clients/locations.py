@@ -166,9 +166,17 @@ def update_location(
                 subject="the location update",
             )
 
-    def result(written: bool, message: str) -> RecordUpdate:
+    def result(written: bool, message: str, differing: list[str] | None = None) -> RecordUpdate:
         return RecordUpdate(
-            "location", location_id, target.name or "", changes, dry_run, written, message, client=found.name or ""
+            "location",
+            location_id,
+            target.name or "",
+            changes,
+            dry_run,
+            written,
+            message,
+            client=found.name or "",
+            differing=differing or [],
         )
 
     if not wanted:
@@ -180,5 +188,5 @@ def update_location(
     kept = after.model_dump(by_alias=True)
     differing = [key for key, value in wanted.items() if kept.get(key) != value]
     if differing:
-        return result(True, f"Automate answered other values for {', '.join(differing)} after the change.")
+        return result(True, f"Automate answered other values for {', '.join(differing)} after the change.", differing)
     return result(True, f"Changed {listed} of location {after.name or target.name!r} of {found.name!r}.")

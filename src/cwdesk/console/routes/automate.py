@@ -388,7 +388,9 @@ def _update_client(client_id: int) -> Callable[[AutomateClient, dict[str, str], 
         update = workflows.update_client(cwa, client_id, values, dry_run=dry_run)
         labels = {name: label for name, label, _attribute in CLIENT_FORM_FIELDS}
         changes = [_change(labels.get(c.field, c.field), c.before, c.after) for c in update.changed]
-        return Edit(update.message, changes, nothing_to_do=not changes, detail=update.as_dict())
+        # Written, but Automate answered other values for some fields: the answer says which, as an error.
+        failed = update.written and not update.ok
+        return Edit(update.message, changes, nothing_to_do=not changes, failed=failed, detail=update.as_dict())
 
     return run
 

@@ -491,3 +491,29 @@ def test_without_automate_configured_the_view_says_how_to_configure_it_and_edits
         answer = operator.change("/automate/clients/1", data={"PhoneNumber": "1", "confirm": "yes"})
         assert answer.status_code == 409 and "not configured" in answer.json()["message"]
         assert "/automate/companies/" not in operator.page("/clients/1/panel").text
+
+
+def test_an_encrypted_extra_field_is_shown_masked_and_cannot_be_overwritten_from_the_page(
+    sign_in: Any, cwa: AutomateClient, console_sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cwdesk.console.routes import automate as view
+
+    # The demo has no encrypted EDF: the workflow's answer is changed the way it reads one (value masked).
+    text = next(edf for edf in cwa.clients.extra_fields(1) if edf.kind == "Text")
+    real = view.workflows.client_extra_fields
+
+    def masked(client: Any, name_or_id: Any) -> list[dict[str, Any]]:
+        rows = real(client, name_or_id)
+        return [{**row, "value": view.MASKED_VALUE} if row["title"] == text.title else row for row in rows]
+
+    monkeypatch.setattr(view.workflows, "client_extra_fields", masked)
+    operator = sign_in("operator")
+    page = operator.page("/automate/clients/1").text
+    assert f'name="edf:{text.title}"' not in page and "read-only or encrypted" in page
+    console_sandbox.clear_requests()
+    answer = operator.change(
+        "/automate/clients/1/extra-fields", data={f"edf:{text.title}": view.MASKED_VALUE, "confirm": "yes"}
+    )
+    assert answer.status_code == 400 and "encrypted or read-only" in answer.json()["errors"][f"edf:{text.title}"]
+    assert _writes(console_sandbox) == []
+    assert {edf.title: edf.value for edf in cwa.clients.extra_fields(1)}[text.title] == text.value

@@ -26,8 +26,8 @@
         if (count) count.textContent = "The console did not answer: " + error.message;
         return;
       }
-      if (response.status === 401) {
-        window.location.href = "/signin";
+      if (response.status === 401 || response.redirected) {
+        window.location.href = "/signin"; // the session ended: a redirect to sign-in is no list of rows
         return;
       }
       const html = await response.text();
@@ -101,7 +101,7 @@
   // After a save, the client's section is read again from the server, so every figure on the page is current.
   async function refreshClient() {
     const response = await fetch(window.location.pathname, { headers: { Accept: "text/html" }, credentials: "same-origin" });
-    if (!response.ok) return;
+    if (!response.ok || response.redirected) return;
     const fresh = new DOMParser().parseFromString(await response.text(), "text/html").getElementById("automate-client");
     const section = document.getElementById("automate-client");
     if (fresh && section) {

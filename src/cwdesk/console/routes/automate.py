@@ -46,7 +46,8 @@ if TYPE_CHECKING:
     from cwdesk.manage.client import ManageClient
 
 router = APIRouter()
-_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="cwdesk-automate")
+# One thread per part of a client page (six), so a page's reads all run at once.
+_pool = ThreadPoolExecutor(max_workers=6, thread_name_prefix="cwdesk-automate")
 
 #: The longest search text accepted (a client name in Automate is at most 50 characters in the spec's model; a
 #: longer text can match nothing, and is refused with this bound named rather than sent).

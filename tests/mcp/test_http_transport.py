@@ -103,12 +103,19 @@ def console(sandbox: Sandbox, mcp_home: Path) -> Iterator[Console]:
 
 @asynccontextmanager
 async def connected(
-    url: str, *, headers: dict[str, str] | None = None, cookies: dict[str, str] | None = None
+    url: str,
+    *,
+    headers: dict[str, str] | None = None,
+    cookies: dict[str, str] | None = None,
+    mode: str = "auto",
 ) -> AsyncIterator[Client]:
-    """The SDK's ``Client`` over its streamable HTTP transport, with our headers (a token) or cookies."""
+    """The SDK's ``Client`` over its streamable HTTP transport, with our headers (a token) or cookies.
+
+    ``mode="auto"`` (the SDK's default) negotiates the protocol revision without sessions; ``"legacy"`` makes the
+    initialize handshake and an MCP session (``mcp-session-id``), as the 2025 clients (VS Code, mcp-remote) do."""
     async with (
         httpx2.AsyncClient(headers=headers, cookies=cookies, timeout=httpx2.Timeout(30, read=60)) as http,
-        Client(streamable_http_client(url, http_client=http)) as client,
+        Client(streamable_http_client(url, http_client=http), mode=mode) as client,  # type: ignore[arg-type]
     ):
         yield client
 
@@ -160,6 +167,20 @@ async def test_an_operator_token_plans_and_executes_as_a_job_audited_with_its_na
     assert (entry.username, entry.role, entry.result) == ("mcp:http:token:ops-bot", "operator", "ok")
     assert entry.detail["channel"] == "mcp-http" and entry.detail["via"] == "token"
     assert entry.detail["job_id"] == started["job_id"]
+
+
+async def test_the_session_handshake_client_works_and_its_session_is_bound_to_the_token(console: Console) -> None:
+    async with connected(console.url, headers=bearer(console.operator), mode="legacy") as client:
+        tools = {tool.name for tool in (await client.list_tools()).tools}
+        plan = await _call(client, "plan_set_primary_contact", {"contact_id": 2})
+        started = await _call(client, "execute_plan", {"plan_id": plan["plan_id"], "confirm": True})
+        owners = dict(console.endpoint._owners)
+    console.wait_for_jobs()
+    assert "execute_plan" in tools and started["job_id"]
+    (owner,) = owners.values()
+    assert owner.startswith("token:")
+    (entry,) = [e for e in Accounts(console.app.state.engine).audit_entries() if e.action.startswith("execute plan")]
+    assert entry.detail["declared_client"]  # the handshake's clientInfo, kept beside the caller
 
 
 async def test_a_plan_belongs_to_the_token_that_made_it(console: Console) -> None:

@@ -32,7 +32,7 @@ def client_list_of(request: Request) -> ClientList:
 
 @router.get("/", response_class=HTMLResponse)
 def workspace(request: Request, principal: Annotated[Principal, Depends(require("viewer"))]) -> Response:
-    return render(request, "clients.html", principal)
+    return render(request, "clients.html", principal, client=None, message="")
 
 
 # The read routes answer from what the process keeps right on the event loop (no thread hop: under load that hop,
@@ -70,32 +70,40 @@ async def client_search_json(
         return failure(error)
 
 
-@router.get("/clients/{company_id}/panel", response_class=HTMLResponse)
-async def client_panel(
-    request: Request, company_id: RecordId, principal: Annotated[Principal, Depends(require("viewer"))]
-) -> Response:
-    """The detail panel's HTML (rendered and escaped on the server), loaded into the workspace by the page."""
+async def _detail_page(request: Request, company_id: int, principal: Principal, template: str) -> Response:
+    """``template`` over a client's detail (kept, else read), or the panel's message when it cannot be read."""
     panels = client_list_of(request).panels
     try:
         detail = panels.kept_detail(company_id)
         if detail is None:
             detail = await run_in_threadpool(panels.detail, company_id)
     except NotFoundError:
-        return render(request, "panel_message.html", principal, status_code=404,
+        return render(request, template, principal, status_code=404, client=None,
                       message=f"Company {company_id} was not found in ConnectWise.")  # fmt: skip
     except CWDeskError as error:
-        return render(request, "panel_message.html", principal, status_code=502,
+        return render(request, template, principal, status_code=502, client=None,
                       message=f"ConnectWise could not be read: {error}")  # fmt: skip
     statuses = panels.kept_status_names()
     if statuses is None:
         statuses = await run_in_threadpool(panels.status_names)
-    return render(
-        request,
-        "client_panel.html",
-        principal,
-        client=detail,
-        statuses=statuses,
-    )
+    return render(request, template, principal, client=detail, statuses=statuses, message="")
+
+
+@router.get("/clients/{company_id}", response_class=HTMLResponse)
+async def client_page(
+    request: Request, company_id: RecordId, principal: Annotated[Principal, Depends(require("viewer"))]
+) -> Response:
+    """A client's own address (issue 15 §6): the workspace with this client's detail already open, so a link, a
+    reload and the browser's back and forward all show it (the page's script pushes this URL as a client opens)."""
+    return await _detail_page(request, company_id, principal, "clients.html")
+
+
+@router.get("/clients/{company_id}/panel", response_class=HTMLResponse)
+async def client_panel(
+    request: Request, company_id: RecordId, principal: Annotated[Principal, Depends(require("viewer"))]
+) -> Response:
+    """The detail panel's HTML (rendered and escaped on the server), loaded into the workspace by the page."""
+    return await _detail_page(request, company_id, principal, "client_panel.html")
 
 
 async def _form(request: Request) -> dict[str, str]:

@@ -141,18 +141,51 @@
   }
 
   // ---- detail panel -----------------------------------------------------------------------------------------
-  async function openClient(id) {
+  // Each client has its own address, /clients/{id} (issue 15 §6): opening one pushes it on the history, the
+  // browser's back and forward open the client of that entry again, and the server renders the same address
+  // with the detail already in place (a reload or a shared link).
+  const CLIENT_PATH = /^\/clients\/(\d+)\/?$/;
+
+  function clientInPath() {
+    const found = CLIENT_PATH.exec(window.location.pathname);
+    return found ? Number(found[1]) : null;
+  }
+
+  async function openClient(id, { history = "push" } = {}) {
     state.current = id;
     renderWindow();
     showTab("detail");
     const panel = $("panel-detail");
+    if (history === "push" && clientInPath() !== id) {
+      window.history.pushState({ clientId: id }, "", "/clients/" + encodeURIComponent(id));
+    }
     panel.setAttribute("aria-busy", "true");
     const response = await fetch("/clients/" + encodeURIComponent(id) + "/panel", { credentials: "same-origin" });
     if (response.status === 401) { window.location.href = "/signin"; return; }
+    if (state.current !== id) return;  // another client was opened meanwhile (back/forward pressed quickly)
     panel.innerHTML = await response.text();  // server-rendered and escaped
     panel.removeAttribute("aria-busy");
     wirePanel(panel, id);
+    const name = panel.querySelector("#client-name");
+    document.title = (name ? name.textContent + " · " : "") + "Clients · cwdesk";
+    if (window.matchMedia("(max-width: 760px)").matches) panel.scrollIntoView({ block: "start" });
   }
+
+  function closeClient() {
+    state.current = null;
+    renderWindow();
+    const empty = document.createElement("div");
+    empty.className = "empty";
+    empty.textContent = "Select a client on the left.";
+    $("panel-detail").replaceChildren(empty);
+    document.title = "Clients · cwdesk";
+  }
+
+  window.addEventListener("popstate", () => {
+    const id = clientInPath();
+    if (id === null) closeClient();
+    else openClient(id, { history: "none" });
+  });
 
   function wirePanel(panel, id) {
     panel.querySelectorAll("[data-open-dialog]").forEach((button) => {
@@ -252,5 +285,13 @@
     document.querySelectorAll("[data-tab]").forEach((tab) => tab.addEventListener("click", () => showTab(tab.dataset.tab)));
     wireBulk();
     loadList();
+    // Opened at /clients/{id}: the server rendered the detail; wire it and remember it as this history entry.
+    const shown = $("client-detail");
+    const id = clientInPath();
+    if (id !== null) {
+      state.current = id;
+      window.history.replaceState({ clientId: id }, "", window.location.pathname);
+      if (shown) wirePanel($("panel-detail"), id);
+    }
   });
 })();

@@ -198,12 +198,19 @@
       button.addEventListener("click", () => button.closest("dialog").close());
     });
     panel.querySelectorAll("form.js-form").forEach((form) => {
-      cw.wireForm(form, async () => {
+      cw.wireForm(form, async (result) => {
         const dialog = form.closest("dialog");
         if (dialog) dialog.close();
-        await openClient(id);
+        await openClient(id, { history: "none" });
         const notice = $("panel-detail").querySelector("#client-detail");
         if (notice) notice.dataset.saved = "true";
+        // What was saved stays in view above the reloaded detail (a live region: screen readers announce it).
+        const status = $("save-status");
+        if (status) {
+          status.textContent = result.message || "Saved.";
+          status.className = "save-status ok";
+          status.hidden = false;
+        }
         if (form.id === "edit-company-form") loadList();
       });
     });
@@ -254,6 +261,34 @@
     });
   }
 
+  // The bulk panel's value offers ConnectWise's own names when the field is a pick list (issue 15 §6): contact
+  // type, relationship, department, from /api/pick-lists (the server checks the name whatever is typed).
+  async function wireBulkPickLists() {
+    const field = $("bulk-field"), value = $("bulk-value");
+    if (!field || !value) return;
+    let lists = {};
+    try {
+      lists = await cw.getJSON("/api/pick-lists");
+    } catch (_error) {
+      return;  // no suggestions; the value is still checked when the job is planned
+    }
+    const options = document.createElement("datalist");
+    options.id = "bulk-value-options";
+    value.after(options);
+    const offer = () => {
+      const names = lists[field.value] || [];
+      options.replaceChildren(...names.map((name) => {
+        const option = document.createElement("option");
+        option.value = name;
+        return option;
+      }));
+      if (names.length) value.setAttribute("list", options.id); else value.removeAttribute("list");
+      value.dataset.pickList = names.length ? field.value : "";
+    };
+    field.addEventListener("change", offer);
+    offer();
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
     rowsBox = $("rows");
     spacer = $("rows-spacer");
@@ -284,6 +319,7 @@
     $("bulk-open").addEventListener("click", () => showTab("bulk"));
     document.querySelectorAll("[data-tab]").forEach((tab) => tab.addEventListener("click", () => showTab(tab.dataset.tab)));
     wireBulk();
+    wireBulkPickLists();
     loadList();
     // Opened at /clients/{id}: the server rendered the detail; wire it and remember it as this history entry.
     const shown = $("client-detail");

@@ -60,6 +60,7 @@ __all__ = [
     "get",
     "get_site",
     "lookup",
+    "picked_references",
     "site_by_name",
     "update",
     "update_company",
@@ -174,7 +175,7 @@ def contact_pick_lists(cw: ManageClient) -> dict[str, Lookup | None]:
     return {field: lookup(what, resource(cw), name_field=name) for field, what, resource, name in CONTACT_PICK_LISTS}
 
 
-def _picked(
+def picked_references(
     cw: ManageClient, problems: Problems, chosen: dict[str, str | None]
 ) -> dict[str, tuple[dict[str, Any], str]]:
     """The references for the pick-list values given (``{field: name}``): ``{field: (reference, name)}``.
@@ -383,7 +384,9 @@ def edit_contact(
         problems.add("email", email_problem(email))
     if phone:
         problems.add("phone", phone_problem(phone))
-    picked = _picked(cw, problems, {"type": contact_type, "relationship": relationship, "department": department})
+    picked = picked_references(
+        cw, problems, {"type": contact_type, "relationship": relationship, "department": department}
+    )
     problems.raise_if_any()
     current = get(cw.contacts, contact_id)
     changes: dict[str, Any] = {}
@@ -441,7 +444,9 @@ def add_contact(
         problems.add("email", email_problem(email))
     if phone:
         problems.add("phone", phone_problem(phone))
-    picked = _picked(cw, problems, {"type": contact_type, "relationship": relationship, "department": department})
+    picked = picked_references(
+        cw, problems, {"type": contact_type, "relationship": relationship, "department": department}
+    )
     problems.raise_if_any()
     existing = contact_by_name(cw, company_id, first_name.strip(), last_name.strip())
     if existing is not None:

@@ -100,6 +100,19 @@ def test_every_signed_in_page_fits_a_phone(phone: Any, console_server: Any) -> N
     phone.locator("#automate-clients a").first.click()
     phone.wait_for_selector("h1")
     _assert_fits(phone, "an Automate client")
+    phone.goto(f"{base}/jobs/{job_id}/rollback")  # the rollback preview (or the page saying why there is none)
+    phone.wait_for_selector("#main h1")
+    _assert_fits(phone, "the rollback preview")
+
+
+def test_every_step_of_the_onboarding_wizard_fits_a_phone(phone: Any, console_server: Any) -> None:
+    _sign_in(phone, console_server)
+    phone.goto(console_server.base_url + "/onboarding")
+    phone.wait_for_selector(".wizard-step")
+    # All six steps shown at once: the widest of them is what a user meets on the way.
+    phone.evaluate("document.querySelectorAll('.wizard-step').forEach((step) => { step.hidden = false; })")
+    assert phone.locator(".wizard-step:visible").count() == 6
+    _assert_fits(phone, "the onboarding wizard")
 
 
 def test_client_list_and_detail_stack_on_a_phone(phone: Any, console_server: Any) -> None:

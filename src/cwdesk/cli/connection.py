@@ -17,6 +17,9 @@ the SDK's errors are already redacted, and nothing here prints credentials.
 environment; ``sandbox_transports()`` gives its transports to the rare call that is not an SDK call (fetching a
 callback signing key). Every client built here has its private key or password registered with
 ``cwdesk.logs.register_secret``, so no log line can carry it.
+Every client built here also records each change it sends to ConnectWise in the audit log as ``cli:<login name>``
+(``cli.write_audit``, through its transport); ``audit_cli_writes(False)`` turns that off for the console and the
+worker, which audit (or act for) someone else.
 
 Not for: parsing profiles or environment variables (``cwdesk.config`` does that), printing records
 (``cli/output.py``) or business rules (``cwdesk.workflows``).

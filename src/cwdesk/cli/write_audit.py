@@ -28,10 +28,12 @@ import logging
 import re
 import threading
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
-import sqlalchemy as sa
+
+if TYPE_CHECKING:  # (the database is opened only when a command writes: reads start no faster for it otherwise)
+    import sqlalchemy as sa
 
 log = logging.getLogger("cwdesk.cli")
 

@@ -191,3 +191,20 @@ def test_store_filter_reads_only_the_matching_rows(console: FastAPI, three_days:
     engine = console.state.engine
     found = audit_entries(engine, AuditFilter(username="ann", since=_at(11, 0)))
     assert [(e.username, e.action) for e in found] == [("ann", "edit contact")]
+
+
+def test_a_role_change_is_audited_with_the_role_before_and_after(sign_in: Callable[[str], Browser]) -> None:
+    admin = sign_in("admin")
+    sign_in("viewer")  # the user "viewer1"
+    page = admin.post(
+        "/users/viewer1/role", data={"role": "operator", "csrf_token": admin.csrf}, headers={"accept": "text/html"}
+    ).text
+    assert "viewer1 is now operator (was viewer)." in page
+    (change,) = [row for row in rows(admin.page("/audit?action=change+role").text)]
+    assert "role : viewer → operator" in change
+
+
+def test_a_company_target_links_to_its_client_page(sign_in: Callable[[str], Browser]) -> None:
+    operator = sign_in("operator")
+    operator.change("/clients/2", data={"name": "BrightPath Logistics", "phone": "614-555-0155"})
+    assert '<a href="/clients/2">company 2</a>' in operator.page("/audit").text

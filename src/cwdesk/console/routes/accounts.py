@@ -253,14 +253,17 @@ def change_role(
     principal: Annotated[Principal, Depends(require("admin"))],
     role: Annotated[str, Form()],
 ) -> Response:
+    accounts = accounts_of(request)
+    before = next((user.role for user in accounts.list_users() if user.username == username), None)
     try:
-        accounts_of(request).set_role(username, role)
+        accounts.set_role(username, role)
     except AccountError as problem:
         audit(request, principal, "change role", target=username, detail={"role": role}, result="error",
               message=str(problem))  # fmt: skip
         return _users_page(request, principal, error=str(problem), status=400)
-    audit(request, principal, "change role", target=username, detail={"role": role}, result="ok")
-    return _users_page(request, principal, message=f"{username} is now {role}.")
+    detail = {"role": role, "changes": {"role": [before, role]}}  # before → after on the Audit log page
+    audit(request, principal, "change role", target=username, detail=detail, result="ok")
+    return _users_page(request, principal, message=f"{username} is now {role} (was {before}).")
 
 
 @router.post("/users/{username}/disabled", response_class=HTMLResponse)

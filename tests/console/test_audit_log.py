@@ -124,15 +124,15 @@ def test_the_console_and_worker_do_not_audit_as_the_cli(cli: CliRunner, sandbox:
     assert audit_entries(open_database()) == []
 
 
-def test_no_secret_and_no_sign_in_reaches_the_audit_log(cli: CliRunner) -> None:
+def test_no_secret_and_no_other_api_reaches_the_audit_log(cli: CliRunner) -> None:
     engine = open_database()
     member = httpx.Request(
         "POST", "https://cw.example/v4_6_release/apis/3.0/system/members",
         json={"identifier": "jdoe", "password": "hunter2-secret", "privateKey": "abc"},
     )  # fmt: skip
     audit_write(member, httpx.Response(201, json={"id": 7}), username="cli:test")
-    token = httpx.Request("POST", "https://cwa.example/cwa/api/v1/apitoken", json={"Password": "p@ss"})
-    audit_write(token, httpx.Response(200, json={"AccessToken": "t"}), username="cli:test")
+    outside = httpx.Request("POST", "https://cwa.example/cwa/api/v1/apitoken", json={"Password": "p@ss"})
+    audit_write(outside, httpx.Response(200, json={"AccessToken": "t"}), username="cli:test")  # not Manage's API
     read = httpx.Request("GET", "https://cw.example/v4_6_release/apis/3.0/company/companies")
     audit_write(read, httpx.Response(200, json=[]), username="cli:test")
     (entry,) = audit_entries(engine)

@@ -17,9 +17,9 @@ the SDK's errors are already redacted, and nothing here prints credentials.
 environment; ``sandbox_transports()`` gives its transports to the rare call that is not an SDK call (fetching a
 callback signing key). Every client built here has its private key or password registered with
 ``cwdesk.logs.register_secret``, so no log line can carry it.
-Every client built here also records each change it sends to ConnectWise in the audit log as ``cli:<login name>``
-(``cli.write_audit``, through its transport); ``audit_cli_writes(False)`` turns that off for the console and the
-worker, which audit (or act for) someone else.
+Every Manage client built here also records each change it sends in the audit log as ``cli:<login name>``
+(``cli.write_audit``, through its transport; Automate's commands record their own writes);
+``audit_cli_writes(False)`` turns that off for the console and the worker, which audit (or act for) someone else.
 
 Not for: parsing profiles or environment variables (``cwdesk.config`` does that), printing records
 (``cli/output.py``) or business rules (``cwdesk.workflows``).
@@ -60,7 +60,7 @@ class _Selection:
 
     profile: str | None = None
     sandbox: Any = None
-    # Every write of a client built here goes into the audit log as ``cli:<login name>`` (``cli.write_audit``);
+    # Every write of a Manage client built here goes into the audit log as ``cli:<login name>`` (``cli.write_audit``);
     # the console and the worker turn it off (they audit, or act for, someone else).
     audit_writes: bool = True
 
@@ -234,15 +234,15 @@ def automate_client(profile: str | None = None) -> AutomateClient:
 
     if _selection.sandbox is not None:
         sb = _selection.sandbox
-        return AutomateClient(**sb.automate_credentials, transport=_transport(sb.transport()))
+        return AutomateClient(**sb.automate_credentials, transport=sb.transport())
     name = profile or _selection.profile
     with reporting_errors():
         if name:
-            return _keep_secret_out_of_logs(AutomateClient.from_profile(name, transport=_transport()))
+            return _keep_secret_out_of_logs(AutomateClient.from_profile(name))
         if _env_is_set(AUTOMATE_ENV_VARS):
-            return _keep_secret_out_of_logs(AutomateClient.from_env(transport=_transport()))
+            return _keep_secret_out_of_logs(AutomateClient.from_env())
         if _default_profile_exists():
-            return _keep_secret_out_of_logs(AutomateClient.from_profile(DEFAULT_PROFILE, transport=_transport()))
+            return _keep_secret_out_of_logs(AutomateClient.from_profile(DEFAULT_PROFILE))
     _no_connection("Automate", AUTOMATE_ENV_VARS)
 
 
@@ -252,17 +252,15 @@ def async_automate_client(profile: str | None = None) -> AsyncAutomateClient:
 
     if _selection.sandbox is not None:
         sb = _selection.sandbox
-        return AsyncAutomateClient(**sb.automate_credentials, transport=_async_transport(sb.async_transport()))
+        return AsyncAutomateClient(**sb.automate_credentials, transport=sb.async_transport())
     name = profile or _selection.profile
     with reporting_errors():
         if name:
-            return _keep_secret_out_of_logs(AsyncAutomateClient.from_profile(name, transport=_async_transport()))
+            return _keep_secret_out_of_logs(AsyncAutomateClient.from_profile(name))
         if _env_is_set(AUTOMATE_ENV_VARS):
-            return _keep_secret_out_of_logs(AsyncAutomateClient.from_env(transport=_async_transport()))
+            return _keep_secret_out_of_logs(AsyncAutomateClient.from_env())
         if _default_profile_exists():
-            return _keep_secret_out_of_logs(
-                AsyncAutomateClient.from_profile(DEFAULT_PROFILE, transport=_async_transport())
-            )
+            return _keep_secret_out_of_logs(AsyncAutomateClient.from_profile(DEFAULT_PROFILE))
     _no_connection("Automate", AUTOMATE_ENV_VARS)
 
 

@@ -1,18 +1,22 @@
-"""The command line's audit hook: every change a CLI command sends to ConnectWise goes into the audit log.
+"""The command line's audit hook: every change a CLI command sends to ConnectWise Manage goes into the audit log.
 
-One place sees every write whatever the command (``companies``, ``contacts``, ``bulk``, ``onboard``, ``jobs
-rollback``, ``automate``, ``delete-op``...): the httpx transport of every client ``cli.connection`` builds. Each
-POST, PUT, PATCH or DELETE to the Manage or Automate API becomes one row of the console's audit log
+One place sees every Manage write whatever the command (``companies``, ``contacts``, ``bulk``, ``onboard``, ``jobs
+rollback``, ``delete-op``...): the httpx transport of every Manage client ``cli.connection`` builds. Each POST,
+PUT, PATCH or DELETE to the Manage API becomes one row of the console's audit log
 (``store.audit``), as ``cli:<OS login name>`` with role ``cli``, so the console's Audit log page lists CLI changes
 next to its own (issue 15 §6). What a row holds:
 
 - action ``create`` / ``replace`` / ``change`` / ``delete`` and the collection (``change company/contacts``),
   target the record's path (``company/contacts/12``), result ``ok`` or ``error`` with the HTTP status;
-- the values sent, as ``changes`` ``{field: [before, after]}``: a JSON Patch's paths and values, a create's
+- the values sent, as ``changes`` (``{"field", "before", "after"}`` each): a JSON Patch's paths and values, a create's
   top-level fields. ``before`` is ``None`` (shown as "?"): the transport sees only what is sent, and reading the
   record first would cost a call per write (a bulk job's own journal keeps each record's before and after);
-- never a secret: no header is read, Automate's token request is left out, and a field whose name says password,
-  secret, token or key is stored as ``***``.
+- never a secret: no header is read, and a field whose name says password, secret, token or key is stored as
+  ``***``.
+
+Automate's writes are recorded by the Automate commands themselves, with the before → after their workflows
+report (``cli/automate``, as ``cwdesk tokens`` does), so its clients do not go through this hook (no write is
+recorded twice).
 
 A 429 answer is not recorded (the SDK waits and sends the same change again; that attempt is). The console and the
 worker turn the hook off (``connection.audit_cli_writes(False)``): the console audits its own users' changes, and a
@@ -38,8 +42,8 @@ if TYPE_CHECKING:  # (the database is opened only when a command writes: reads s
 log = logging.getLogger("cwdesk.cli")
 
 WRITE_METHODS = {"POST": "create", "PUT": "replace", "PATCH": "change", "DELETE": "delete"}
-# Where each API's records start in a URL: Manage ``.../apis/3.0/<path>``, Automate ``.../cwa/api/v1/<path>``.
-_API_PATH = re.compile(r"/(?:apis/3\.0|cwa/api/v1)/(?P<path>.+)$", re.IGNORECASE)
+# Where Manage's records start in a URL: ``{origin}/{codebase}apis/3.0/<path>``.
+_API_PATH = re.compile(r"/apis/3\.0/(?P<path>.+)$", re.IGNORECASE)
 _SECRET_NAME = re.compile(r"pass|secret|token|key", re.IGNORECASE)
 _MAX_VALUE_CHARS = 300
 MASK = "***"
@@ -72,33 +76,30 @@ def _shown(name: str, value: Any) -> Any:
     return json.dumps(value, default=str, sort_keys=True)[:_MAX_VALUE_CHARS]
 
 
-def _sent_changes(method: str, body: bytes) -> dict[str, list[Any]]:
+def _sent_changes(method: str, body: bytes) -> list[dict[str, Any]]:
+    """What a write sent, as the audit log keeps changes (``store.audit``); ``before`` is not known here."""
     try:
         sent = json.loads(body) if body else None
     except ValueError:
-        return {}
-    changes: dict[str, list[Any]] = {}
+        return []
+    fields: list[tuple[str, Any]] = []
     if method == "PATCH" and isinstance(sent, list):
         for operation in sent:
             if isinstance(operation, dict) and isinstance(operation.get("path"), str):
                 field = operation["path"].strip("/").replace("/", ".")
-                after = None if operation.get("op") == "remove" else operation.get("value")
-                changes[field] = [None, _shown(field, after)]
+                fields.append((field, None if operation.get("op") == "remove" else operation.get("value")))
     elif method in ("POST", "PUT") and isinstance(sent, dict):
-        for field, value in sent.items():
-            changes[str(field)] = [None, _shown(str(field), value)]
-    return changes
+        fields = [(str(field), value) for field, value in sent.items()]
+    return [{"field": field, "before": None, "after": _shown(field, value)} for field, value in fields]
 
 
 def audit_write(request: httpx.Request, response: httpx.Response, *, username: str) -> None:
-    """Record ``request`` (a write to a ConnectWise API) and its answer; anything else is left alone."""
+    """Record ``request`` (a write to the Manage API) and its answer; anything else is left alone."""
     verb = WRITE_METHODS.get(request.method.upper())
     found = _API_PATH.search(request.url.path)
     if verb is None or found is None or response.status_code == 429:
         return
     path = found.group("path").strip("/")
-    if path.lower().endswith("apitoken"):  # Automate's sign-in: it carries the password, and changes nothing
-        return
     collection = "/".join(part for part in path.split("/") if not part.isdigit()) or path
     detail: dict[str, Any] = {"changes": _sent_changes(request.method.upper(), request.content)}
     ok = response.status_code < 400
@@ -109,8 +110,6 @@ def audit_write(request: httpx.Request, response: httpx.Response, *, username: s
             created = None
         if isinstance(created, dict) and created.get("id") is not None:
             detail["id"] = created.get("id")
-        elif isinstance(created, dict) and created.get("Id") is not None:
-            detail["id"] = created.get("Id")
     from cwdesk.store.audit import record_audit
 
     try:

@@ -2,8 +2,9 @@
 
 Both write into ``console_audit_log`` (``store.accounts``), so the console's Audit log page shows changes made
 from the CLI next to its own, the CLI's as ``cli:<OS user>`` (issue 15 §6). A change's values go in ``detail``
-under ``"changes"`` as ``{field: [before, after]}`` (``before`` is ``None`` when the writer did not know it, e.g.
-a CLI write seen only as the JSON Patch it sent); the page shows them as before → after.
+under ``"changes"`` as a list of ``{"field", "before", "after"}`` (the shape the Automate CLI's entries and the
+console's answers use; ``before`` is ``None`` when the writer did not know it, e.g. a CLI write seen only as the
+JSON Patch it sent); the page shows them as before → after.
 Rules kept here: every text is cut to its column's size and freed of NUL bytes (PostgreSQL refuses both), a
 detail longer than ``MAX_DETAIL_CHARS`` is stored as its truncated text, so a row is never lost to its content.
 Reading filters by user, action and time on the server, newest first.
@@ -41,13 +42,13 @@ class AuditEntry:
     def changes(self) -> list[tuple[str, Any, Any]]:
         """``(field, before, after)`` for each value the entry says changed (empty for other entries)."""
         found = self.detail.get("changes")
-        if not isinstance(found, dict):
+        if not isinstance(found, list):
             return []
-        rows = []
-        for field, values in found.items():
-            if isinstance(values, list | tuple) and len(values) == 2:
-                rows.append((str(field), values[0], values[1]))
-        return rows
+        return [
+            (str(change.get("field")), change.get("before"), change.get("after"))
+            for change in found
+            if isinstance(change, dict) and change.get("field") is not None
+        ]
 
     @property
     def other_detail(self) -> dict[str, Any]:

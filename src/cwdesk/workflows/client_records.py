@@ -241,9 +241,10 @@ class Edit:
             f"{field} {_shown(before)} → {_shown(after)}" for field, before, after in self.changes
         )
 
-    def audit_changes(self) -> dict[str, list[Any]]:
-        """The changes as the audit log stores them (``store.audit``): ``{field: [before, after]}``."""
-        return {field: [before, after] for field, before, after in self.changes}
+    def audit_changes(self) -> list[dict[str, Any]]:
+        """The changes as the audit log stores them (``store.audit``) and the console answers them:
+        ``[{"field", "before", "after"}]``."""
+        return [{"field": field, "before": before, "after": after} for field, before, after in self.changes]
 
 
 def _shown(value: Any) -> str:

@@ -261,7 +261,7 @@ def change_role(
         audit(request, principal, "change role", target=username, detail={"role": role}, result="error",
               message=str(problem))  # fmt: skip
         return _users_page(request, principal, error=str(problem), status=400)
-    detail = {"role": role, "changes": {"role": [before, role]}}  # before → after on the Audit log page
+    detail = {"role": role, "changes": [{"field": "role", "before": before, "after": role}]}  # shown before → after
     audit(request, principal, "change role", target=username, detail=detail, result="ok")
     return _users_page(request, principal, message=f"{username} is now {role} (was {before}).")
 

@@ -249,7 +249,7 @@ async def _run_change(
     changes: list[dict[str, Any]] = []
     if isinstance(result, records.Edit):
         detail = {**detail, "changes": result.audit_changes()}  # what was asked, and what it changed
-        changes = [{"field": field, "before": before, "after": after} for field, before, after in result.changes]
+        changes = result.audit_changes()
     audit(request, principal, action, target=target, detail=detail, result="ok")
     client_list_of(request).invalidate()
     message = getattr(result, "message", None) or done

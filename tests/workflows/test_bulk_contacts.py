@@ -111,7 +111,7 @@ def test_where_condition_selects_the_companies(engine: sa.Engine, cw: ManageClie
     active_ids = [c.id for c in cw.companies.list(where=C("status/name") == "Active")]
 
     result = update_contacts(
-        None, cw, changes=parse_assignments(cw, ["department=Finance"]), where='status/name = "Active"', dry_run=True
+        None, cw, changes=parse_assignments(cw, ["department=Accounting"]), where='status/name = "Active"', dry_run=True
     )
 
     assert result.plan.params["company_ids"] == sorted(i for i in active_ids if i is not None)

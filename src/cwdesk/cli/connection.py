@@ -17,6 +17,9 @@ the SDK's errors are already redacted, and nothing here prints credentials.
 environment; ``sandbox_transports()`` gives its transports to the rare call that is not an SDK call (fetching a
 callback signing key). Every client built here has its private key or password registered with
 ``cwdesk.logs.register_secret``, so no log line can carry it.
+Every Manage client built here also records each change it sends in the audit log as ``cli:<login name>``
+(``cli.write_audit``, through its transport; Automate's commands record their own writes);
+``audit_cli_writes(False)`` turns that off for the console and the worker, which audit (or act for) someone else.
 
 Not for: parsing profiles or environment variables (``cwdesk.config`` does that), printing records
 (``cli/output.py``) or business rules (``cwdesk.workflows``).
@@ -25,6 +28,7 @@ Not for: parsing profiles or environment variables (``cwdesk.config`` does that)
 from __future__ import annotations
 
 import contextlib
+import getpass
 import os
 import sys
 from collections.abc import Iterator
@@ -56,6 +60,9 @@ class _Selection:
 
     profile: str | None = None
     sandbox: Any = None
+    # Every write of a Manage client built here goes into the audit log as ``cli:<login name>`` (``cli.write_audit``);
+    # the console and the worker turn it off (they audit, or act for, someone else).
+    audit_writes: bool = True
 
 
 _selection = _Selection()
@@ -80,6 +87,41 @@ def use_sandbox(sandbox: Any) -> Iterator[None]:
         yield
     finally:
         _selection.sandbox = previous
+
+
+def audit_cli_writes(on: bool) -> None:
+    """Record (or not) every change the clients built here send, in the audit log (``cli.write_audit``)."""
+    _selection.audit_writes = on
+
+
+def cli_user() -> str:
+    """Who acts from the command line, as jobs and the audit log record it: ``cli:<login name>``."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no login name (a container without a passwd entry)
+        return "cli"
+
+
+def _transport(inner: Any = None) -> Any:
+    """``inner`` (``None``: httpx's own), audited when this invocation audits its writes."""
+    if not _selection.audit_writes:
+        return inner
+    import httpx
+
+    from cwdesk.cli.write_audit import AuditedTransport
+
+    return AuditedTransport(inner if inner is not None else httpx.HTTPTransport(), username=cli_user())
+
+
+def _async_transport(inner: Any = None) -> Any:
+    """The async twin of ``_transport``."""
+    if not _selection.audit_writes:
+        return inner
+    import httpx
+
+    from cwdesk.cli.write_audit import AsyncAuditedTransport
+
+    return AsyncAuditedTransport(inner if inner is not None else httpx.AsyncHTTPTransport(), username=cli_user())
 
 
 def fail(message: str, *, code: int = EXIT_FAILURE) -> NoReturn:
@@ -133,15 +175,15 @@ def manage_client(profile: str | None = None) -> ManageClient:
     from cwdesk.manage.client import ManageClient
 
     if _selection.sandbox is not None:
-        return ManageClient(**_manage_kwargs(_selection.sandbox.transport()))
+        return ManageClient(**_manage_kwargs(_transport(_selection.sandbox.transport())))
     name = profile or _selection.profile
     with reporting_errors():
         if name:
-            return _keep_secret_out_of_logs(ManageClient.from_profile(name))
+            return _keep_secret_out_of_logs(ManageClient.from_profile(name, transport=_transport()))
         if _env_is_set(MANAGE_ENV_VARS):
-            return _keep_secret_out_of_logs(ManageClient.from_env())
+            return _keep_secret_out_of_logs(ManageClient.from_env(transport=_transport()))
         if _default_profile_exists():
-            return _keep_secret_out_of_logs(ManageClient.from_profile(DEFAULT_PROFILE))
+            return _keep_secret_out_of_logs(ManageClient.from_profile(DEFAULT_PROFILE, transport=_transport()))
     _no_connection("Manage", MANAGE_ENV_VARS)
 
 
@@ -159,15 +201,17 @@ def async_manage_client(profile: str | None = None) -> AsyncManageClient:
     from cwdesk.manage.client import AsyncManageClient
 
     if _selection.sandbox is not None:
-        return AsyncManageClient(**_manage_kwargs(_selection.sandbox.async_transport()))
+        return AsyncManageClient(**_manage_kwargs(_async_transport(_selection.sandbox.async_transport())))
     name = profile or _selection.profile
     with reporting_errors():
         if name:
-            return _keep_secret_out_of_logs(AsyncManageClient.from_profile(name))
+            return _keep_secret_out_of_logs(AsyncManageClient.from_profile(name, transport=_async_transport()))
         if _env_is_set(MANAGE_ENV_VARS):
-            return _keep_secret_out_of_logs(AsyncManageClient.from_env())
+            return _keep_secret_out_of_logs(AsyncManageClient.from_env(transport=_async_transport()))
         if _default_profile_exists():
-            return _keep_secret_out_of_logs(AsyncManageClient.from_profile(DEFAULT_PROFILE))
+            return _keep_secret_out_of_logs(
+                AsyncManageClient.from_profile(DEFAULT_PROFILE, transport=_async_transport())
+            )
     _no_connection("Manage", MANAGE_ENV_VARS)
 
 

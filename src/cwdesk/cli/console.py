@@ -131,6 +131,7 @@ def console(
         connections = Connections.demo(_seed(seed))
     else:
         with connection.reporting_errors():
+            connection.audit_cli_writes(False)  # the console audits its own users' changes (console.security.audit)
             manage = connection.manage_client(profile)
             # Automate is optional: without it the Automate view says it is not configured.
             automate = connection.automate_client(profile) if connection.automate_configured(profile) else None

@@ -8,7 +8,6 @@ Not for: running or planning jobs (``cwdesk.workflows.jobs`` and the workflows d
 
 from __future__ import annotations
 
-import getpass
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,6 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from cwdesk.cli import connection
+from cwdesk.cli.connection import cli_user as cli_user  # (its home: the audit log uses it too)
 from cwdesk.cli.output import (
     EXIT_FAILURE,
     EXIT_OK,
@@ -103,14 +103,6 @@ def client_for(kind_name: str) -> Any:
     """The SDK client a job kind's actions expect, chosen by the CLI's connection rule."""
     product = job_runner.get_kind(kind_name).product
     return connection.automate_client() if product == "automate" else connection.manage_client()
-
-
-def cli_user() -> str:
-    """Who creates a job from the command line, as the job records it: ``cli:<login name>``."""
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):  # no login name (a container without a passwd entry)
-        return "cli"
 
 
 def _check_target(summary: JobSummary, client: Any, *, force: bool) -> None:

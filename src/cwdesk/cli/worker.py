@@ -60,6 +60,7 @@ def worker(
         connection.fail("--max-jobs must be 1 or more (stop the worker to run no jobs)", code=2)
     with connection.reporting_errors():
         engine = open_database()
+    connection.audit_cli_writes(False)  # the jobs it runs keep their creator and a journal of every change
     manage = connection.manage_client()
     automate: Any | None = None
     if connection.automate_configured():  # optional: without it, Automate jobs are left to a process that has it

@@ -20,12 +20,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cwdesk.console.client_list import ClientList
 from cwdesk.console.connections import Connections
 from cwdesk.console.pages import render
-from cwdesk.console.security import Accounts, BodySizeLimit, Forbidden, NotSignedIn
+from cwdesk.console.security import Accounts, BodySizeLimit, Forbidden, NotSignedIn, accounts_of, session_id_of
 
 # No inline script or style anywhere: an injected <script> could not run even if escaping ever failed.
 CONTENT_SECURITY_POLICY = (
@@ -156,5 +157,15 @@ def create_app(settings: ConsoleSettings) -> FastAPI:
             principal = getattr(request.state, "principal", None)
             return render(request, "error.html", principal, status_code=403, message=error.message)
         return JSONResponse({"ok": False, "message": error.message}, status_code=403)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def no_such_page(request: Request, error: StarletteHTTPException) -> Response:
+        # A browser that asks for a page that is not there gets the console's own error page (with its header and
+        # menu for a signed-in user), not FastAPI's bare JSON.
+        if _wants_html(request) and error.status_code == 404:
+            principal = accounts_of(request).session_principal(session_id_of(request))
+            message = f"There is no page at {request.url.path}."
+            return render(request, "error.html", principal, status_code=404, message=message, title="Not found")
+        return JSONResponse({"ok": False, "message": str(error.detail)}, status_code=error.status_code)
 
     return app

@@ -18,6 +18,7 @@ from typing import Any
 
 from cwdesk.conditions import C
 from cwdesk.errors import CWDeskError
+from cwdesk.workflows.client_records import contact_pick_lists
 
 # Detail reads run on these threads so the four calls overlap (the seed's Promise.all); the SDK's throttle still
 # paces them per credential.
@@ -49,6 +50,9 @@ class ContactView:
     phone: str
     inactive: bool
     primary: bool
+    contact_type: str = ""
+    relationship: str = ""
+    department: str = ""
 
     @property
     def name(self) -> str:
@@ -57,6 +61,20 @@ class ContactView:
     @property
     def initials(self) -> str:
         return ((self.first_name[:1] + self.last_name[:1]) or "?").upper()
+
+
+@dataclass(frozen=True)
+class PickLists:
+    """A contact's pick lists, by name (issue 15 §6); an empty list means this ConnectWise serves none (the form
+    then takes the name as text, and the workflow checks it)."""
+
+    types: list[str]
+    relationships: list[str]
+    departments: list[str]
+
+    def as_dict(self) -> dict[str, list[str]]:
+        """By the field names the bulk update and the contact forms use."""
+        return {"type": self.types, "relationship": self.relationships, "department": self.departments}
 
 
 @dataclass(frozen=True)
@@ -134,6 +152,9 @@ def load_client_detail(manage: Any, company_id: int) -> ClientDetail:
             phone=_communication(contact, "Phone"),
             inactive=bool(_get(contact, "inactive_flag")),
             primary=bool(_get(contact, "default_flag")) or _get(contact, "id") == default_contact_id,
+            contact_type=_ref_name((_get(contact, "types") or [None])[0]),
+            relationship=_ref_name(_get(contact, "relationship")),
+            department=_ref_name(_get(contact, "department")),
         )
         for contact in contacts
     ]
@@ -230,6 +251,25 @@ class ClientPanels:
         except CWDeskError:
             return []
         return list(names)
+
+    def pick_lists(self) -> PickLists:
+        """The contact pick lists (``client_records.contact_pick_lists``); a list that cannot be read is empty."""
+        try:
+            lists: PickLists = self._read(("pick_lists",), self._load_pick_lists)
+        except CWDeskError:
+            return PickLists([], [], [])
+        return lists
+
+    def kept_pick_lists(self) -> PickLists | None:
+        """The kept pick lists when they are fresh, else None: never waits for ConnectWise."""
+        lists: PickLists | None = self._peek(("pick_lists",))
+        return lists
+
+    def _load_pick_lists(self) -> PickLists:
+        found: dict[str, list[str]] = {}
+        for field, names in contact_pick_lists(self._manage).items():
+            found[field] = sorted(names.names, key=str.lower) if names is not None else []
+        return PickLists(found["type"], found["relationship"], found["department"])
 
     def kept_detail(self, company_id: int) -> ClientDetail | None:
         """The kept detail when it is fresh, else None: never waits for ConnectWise (safe on the event loop)."""

@@ -9,9 +9,11 @@ hand the clients in), or any business rule.
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import urlencode, urlsplit
 
 if TYPE_CHECKING:
     from cwdesk.automate.client import AutomateClient
@@ -20,6 +22,16 @@ if TYPE_CHECKING:
 
 Mode = Literal["sandbox", "live"]
 MASK = "••••••••"
+
+#: ConnectWise Manage opens one record in its web screens at ``{site}/{codebase}services/system_io/router/
+#: openrecord.rails`` with ``recordType`` (``CompanyFV``, ``ContactFV``...), ``recid`` and ``companyName`` (the
+#: company id typed at login). That is how integrations deep-link into Manage, e.g. links built as
+#: ``.../v4_6_release/services/system_io/router/openrecord.rails?locale=en_US&recordType=CompanyFV&recid=%d&
+#: companyName=...`` in public Go and PHP clients (found with the code search; docs/console.md cites them). The web
+#: site is the host users sign in to: a cloud API host ``api-na.myconnectwise.net`` serves its screens at
+#: ``na.myconnectwise.net``.
+OPEN_RECORD_PATH = "services/system_io/router/openrecord.rails"
+_CLOUD_API_HOST = re.compile(r"^api-(?P<region>[a-z0-9-]+\.myconnectwise\.net)$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -76,6 +88,8 @@ class Connections:
     # Kept so the in-process emulator lives as long as the console (demo mode only).
     sandbox: Sandbox | None = None
     _api_version: str | None = field(default=None, repr=False)
+    # "" once worked out and unusable (then no link is shown); None until then.
+    _web_base: str | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
@@ -101,6 +115,43 @@ class Connections:
             automate_info=automate_summary(automate_credentials),
             sandbox=sandbox,
         )
+
+    def kept_web_base(self) -> str | None:
+        """``web_base`` when already worked out (never calls ConnectWise), else None."""
+        return self._web_base
+
+    def web_base(self) -> str:
+        """Where Manage's own screens are, e.g. ``https://na.myconnectwise.net/v4_6_release/`` (live mode only;
+        "" in demo mode, where no ConnectWise record exists to open, or when the address cannot be worked out).
+
+        The codebase comes from the SDK's discovery (its API base ``{origin}/{codebase}apis/3.0``)."""
+        if self._web_base is not None:
+            return self._web_base
+        base = ""
+        if self.mode == "live":
+            try:
+                api = urlsplit(self.manage.get_base_url())
+                codebase = api.path.split("/apis/3.0", 1)[0].strip("/")
+                host = api.hostname or ""
+                cloud = _CLOUD_API_HOST.match(host)
+                web_host = cloud.group("region") if cloud else host
+                port = f":{api.port}" if api.port else ""
+                if web_host and codebase:
+                    base = f"{api.scheme}://{web_host}{port}/{codebase}/"
+            except Exception:  # no link rather than a broken page when ConnectWise cannot be reached
+                return ""
+        self._web_base = base
+        return base
+
+    def record_url(self, record_type: str, record_id: int) -> str:
+        """The Manage web address of one record (``record_type`` ``CompanyFV`` or ``ContactFV``), or "" when there
+        is none to open (demo mode). Only after ``web_base`` was worked out (so a page never waits on it)."""
+        base = self._web_base
+        if not base:
+            return ""
+        company = str(getattr(getattr(self.manage, "credentials", None), "company", "") or "")
+        query = urlencode({"locale": "en_US", "recordType": record_type, "recid": record_id, "companyName": company})
+        return f"{base}{OPEN_RECORD_PATH}?{query}"
 
     def api_version(self) -> str:
         """The Manage server's version from ``/system/info`` (asked once), or "unknown" when it cannot be read."""

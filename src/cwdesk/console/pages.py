@@ -58,6 +58,7 @@ def render(
         "cwdesk_version": __version__,
         "automate_configured": connections.automate is not None,
         "path": request.url.path,
+        "status_code": status_code,
         **context,
     }
     return templates.TemplateResponse(request, template, page, status_code=status_code)

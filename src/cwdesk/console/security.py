@@ -36,7 +36,7 @@ The rules, in one place:
   runs: ``BodySizeLimit``); JSON bodies nest at most ``untrusted_json.MAX_DEPTH`` deep (else 400:
   ``read_json_body``); each text value a user submits is at most ``MAX_VALUE_CHARS``, a list at most
   ``MAX_LIST_ITEMS`` items (``check_sizes``); audit rows are cut to their columns' sizes, NUL bytes replaced, and a
-  detail longer than ``MAX_AUDIT_DETAIL_CHARS`` is stored as its truncated text, so an audit row is never lost to
+  detail longer than ``store.audit.MAX_DETAIL_CHARS`` is stored as its truncated text, so an audit row is never lost to
   "value too long" or a NUL byte on PostgreSQL.
 Not for: ConnectWise credentials (they never reach this module or the browser), page rendering (``routes/``).
 """
@@ -70,6 +70,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from cwdesk.store.accounts import ROLES as ROLES
 from cwdesk.store.accounts import Role as Role
 from cwdesk.store.accounts import console_audit_log, console_sessions, console_signin_tokens, console_users
+from cwdesk.store.audit import AuditEntry, AuditFilter, audit_entries, record_audit
 from cwdesk.untrusted_json import UntrustedJSONError, loads_bounded
 
 _RANK = {role: rank for rank, role in enumerate(ROLES)}
@@ -110,8 +111,6 @@ _AUDIT_NAME_CHARS = 64
 MAX_REQUEST_BYTES = 512 * 1024
 MAX_VALUE_CHARS = 2_000
 MAX_LIST_ITEMS = 500
-MAX_AUDIT_DETAIL_CHARS = 8_000
-MAX_AUDIT_MESSAGE_CHARS = 2_000
 _USERNAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 _hasher = PasswordHasher()
@@ -183,18 +182,6 @@ class UserSummary:
     disabled: bool
     has_password: bool
     created_at: datetime
-
-
-@dataclass(frozen=True)
-class AuditEntry:
-    at: datetime
-    username: str
-    role: str
-    action: str
-    target: str
-    detail: dict[str, Any]
-    result: str
-    message: str
 
 
 def check_role(value: str) -> Role:
@@ -716,55 +703,23 @@ class Accounts:
         result: Literal["ok", "error", "refused"],
         message: str = "",
     ) -> None:
-        """One audit entry: who, what (action, target, what was asked), when, and the result.
+        """One audit entry: who, what (action, target, what was asked), when, and the result (``store.audit``:
+        always written, whatever the request held)."""
+        record_audit(
+            self._engine,
+            at=self._clock(),
+            username=username,
+            role=role,
+            action=action,
+            target=target,
+            detail=detail,
+            result=result,
+            message=message,
+        )
 
-        Every text is cut to its column's size and freed of NUL bytes (PostgreSQL refuses both), so the entry is
-        always written, whatever the request held."""
-        text = json.dumps(detail or {}, default=str, sort_keys=True)
-        if len(text) > MAX_AUDIT_DETAIL_CHARS:
-            text = json.dumps({"truncated": text[:MAX_AUDIT_DETAIL_CHARS]})
-        columns = console_audit_log.c
-        with self._engine.begin() as conn:
-            conn.execute(
-                console_audit_log.insert().values(
-                    at=self._clock(),
-                    username=_fit(username, getattr(columns.username.type, "length", None)),
-                    role=_fit(role, getattr(columns.role.type, "length", None)),
-                    action=_fit(action, getattr(columns.action.type, "length", None)),
-                    target=_fit(target, getattr(columns.target.type, "length", None)),
-                    detail=text,  # json.dumps writes NUL as \u0000: no NUL byte reaches the column
-                    result=result,
-                    message=_fit(message, MAX_AUDIT_MESSAGE_CHARS),
-                )
-            )
-
-    def audit_entries(self, *, limit: int = 200, offset: int = 0) -> list[AuditEntry]:
-        """The newest entries first."""
-        table = console_audit_log
-        query = sa.select(table).order_by(table.c.id.desc()).limit(limit).offset(offset)
-        with self._engine.connect() as conn:
-            rows = conn.execute(query).mappings().all()
-        return [
-            AuditEntry(
-                at=_aware(row["at"]),
-                username=row["username"],
-                role=row["role"],
-                action=row["action"],
-                target=row["target"],
-                detail=json.loads(row["detail"] or "{}"),
-                result=row["result"],
-                message=row["message"],
-            )
-            for row in rows
-        ]
-
-
-def _fit(text: str, length: int | None) -> str:
-    """``text`` without NUL bytes (PostgreSQL text cannot hold them), cut to ``length`` characters ("…" marks a cut)."""
-    text = text.replace("\x00", "\ufffd")
-    if length is not None and len(text) > length:
-        return text[: length - 1] + "\u2026"
-    return text
+    def audit_entries(self, where: AuditFilter | None = None, *, limit: int = 200, offset: int = 0) -> list[AuditEntry]:
+        """The entries ``where`` selects (all by default), newest first."""
+        return audit_entries(self._engine, where, limit=limit, offset=offset)
 
 
 # Sizes of what a request may carry ---------------------------------------------------------------------------

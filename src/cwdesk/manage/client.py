@@ -62,9 +62,11 @@ if TYPE_CHECKING:
         CompanyTypes,
     )
     from cwdesk.manage.resources.contact import (
+        AsyncContactDepartments,
         AsyncContactRelationships,
         AsyncContacts,
         AsyncContactTypes,
+        ContactDepartments,
         ContactRelationships,
         Contacts,
         ContactTypes,
@@ -434,6 +436,12 @@ class ManageClient(_ManageSettings):
         return ContactRelationships(self)
 
     @cached_property
+    def contact_departments(self) -> ContactDepartments:
+        from cwdesk.manage.resources.contact import ContactDepartments
+
+        return ContactDepartments(self)
+
+    @cached_property
     def agreements(self) -> Agreements:
         from cwdesk.manage.resources.finance import Agreements
 
@@ -689,6 +697,12 @@ class AsyncManageClient(_ManageSettings):
         from cwdesk.manage.resources.contact import AsyncContactRelationships
 
         return AsyncContactRelationships(self)
+
+    @cached_property
+    def contact_departments(self) -> AsyncContactDepartments:
+        from cwdesk.manage.resources.contact import AsyncContactDepartments
+
+        return AsyncContactDepartments(self)
 
     @cached_property
     def agreements(self) -> AsyncAgreements:

@@ -293,6 +293,12 @@ class Seeder:
                    for i, (n, z, o) in enumerate(zones)])  # fmt: skip
         self._save("contact_relationship", [self._record("contact_relationship", {"name": n})
                    for n in ("Decision Maker", "Influencer", "Owner", "Employee")])  # fmt: skip
+        # Entered at the anchor time, not a random one: a draw here would shift every record seeded after it.
+        departments = [{"id": self.ids("contact_department"), "name": n}
+                       for n in ("Accounting", "Front Office", "IT", "Operations")]  # fmt: skip
+        for record in departments:
+            self._complete("contact_department", record, ANCHOR.strftime("%Y-%m-%dT%H:%M:%SZ"), "admin")
+        self._save("contact_department", departments)
         members = [("admin", "Dana", "Whitfield", "Admin"), ("jsmith", "Jordan", "Smith", "Technician"),
                    ("akhan", "Amir", "Khan", "Technician"), ("mlopez", "Marisol", "Lopez", "Technician"),
                    ("readonly", "Riley", "Auditor", "Read Only")]  # fmt: skip

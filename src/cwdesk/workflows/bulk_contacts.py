@@ -153,28 +153,14 @@ def parse_assignments(cw: ManageClient, assignments: Iterable[str]) -> list[Bulk
                 changes.append(BulkChange(canonical, canonical, flag, "true" if flag else "false"))
         elif not value:
             problems.add(canonical, "needs a value (a name as ConnectWise shows it)")
-        elif canonical == "type":
-            # ContactType is named by its `description` (manage-core.json); a contact's types are a list.
-            types = records.lookup("contact type", cw.contact_types, name_field="description")
-            found = types.find(value) if types else None
-            if types is not None and found is None:
-                problems.add("type", types.problem(value))
-            elif found is not None:
-                changes.append(BulkChange("type", "types", [{"id": found.id}], found.name))
-            else:
-                changes.append(BulkChange("type", "types", [{"name": value}], value))
-        elif canonical == "relationship":
-            relationships = records.lookup("contact relationship", cw.contact_relationships)
-            found = relationships.find(value) if relationships else None
-            if relationships is not None and found is None:
-                problems.add("relationship", relationships.problem(value))
-            elif found is not None:
-                changes.append(BulkChange("relationship", "relationship", {"id": found.id}, found.name))
-            else:
-                changes.append(BulkChange("relationship", "relationship", {"name": value}, value))
         else:
-            # Contact departments (ContactDepartmentReference) have no list path in the core spec: sent by name.
-            changes.append(BulkChange("department", "department", {"name": value}, value))
+            # type, relationship, department: a contact's pick lists, looked up by name as the console's contact
+            # editor does (client_records.CONTACT_PICK_LISTS); a contact's types are a list.
+            picked = records.picked_references(cw, problems, {canonical: value})
+            if canonical in picked:
+                reference, name = picked[canonical]
+                api = "types" if canonical == "type" else canonical
+                changes.append(BulkChange(canonical, api, [reference] if canonical == "type" else reference, name))
     if not changes and not problems:
         problems.add("--set", "give at least one FIELD=VALUE")
     problems.raise_if_any()

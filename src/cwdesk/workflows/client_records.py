@@ -6,6 +6,9 @@ three checked edits the console's forms call:
 
 - ``update_company(cw, id, name=, phone=, status=, website=)``
 - ``update_contact(cw, id, first_name=, last_name=, title=, inactive=, email=, phone=)``
+  (``edit_company`` / ``edit_contact`` do the same and also tell what changed, before → after: ``Edit``)
+- ``contact_pick_lists(cw)``: a contact's type, relationship and department lists, which the contact edits take
+  by name
 - ``add_contact(cw, company_id, first_name=, last_name=, title=, email=, phone=)``
 
 Each checks its input with the rules of ``validation.py`` (the same as onboarding) and raises ``InvalidInput``
@@ -15,7 +18,8 @@ Not for: setting the primary contact (``primary_contact.py``), bulk changes (``b
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
 from cwdesk.conditions import C, Condition
@@ -39,18 +43,24 @@ from cwdesk.workflows.validation import (
 )
 
 __all__ = [
+    "CONTACT_PICK_LISTS",
+    "Edit",
     "add_contact",
     "agreement_by_name",
     "company_by_identifier",
     "contact_by_name",
+    "contact_pick_lists",
     "create",
     "create_site",
     "delete",
     "delete_site",
+    "edit_company",
+    "edit_contact",
     "first",
     "get",
     "get_site",
     "lookup",
+    "picked_references",
     "site_by_name",
     "update",
     "update_company",
@@ -150,10 +160,95 @@ def lookup(what: str, resource: Collection[M], *, name_field: str = "name") -> L
 # ---------------------------------------------------------------------------------------------------------------
 # The console's edits (C3).
 
+#: A contact's pick lists (issue 15 §6): the field, what ConnectWise calls the list, where it is and which field
+#: names an entry. ContactType is named by its ``description`` (manage-core.json); a contact's department is a
+#: ContactDepartmentReference, served at /company/contacts/departments (the official GET spec, 2026.4).
+CONTACT_PICK_LISTS: tuple[tuple[str, str, Callable[[ManageClient], Collection[Any]], str], ...] = (
+    ("type", "contact type", lambda cw: cw.contact_types, "description"),
+    ("relationship", "contact relationship", lambda cw: cw.contact_relationships, "name"),
+    ("department", "contact department", lambda cw: cw.contact_departments, "name"),
+)
+
+
+def contact_pick_lists(cw: ManageClient) -> dict[str, Lookup | None]:
+    """Each pick list of a contact, read from ConnectWise (``None`` for a list this ConnectWise does not serve)."""
+    return {field: lookup(what, resource(cw), name_field=name) for field, what, resource, name in CONTACT_PICK_LISTS}
+
+
+def picked_references(
+    cw: ManageClient, problems: Problems, chosen: dict[str, str | None]
+) -> dict[str, tuple[dict[str, Any], str]]:
+    """The references for the pick-list values given (``{field: name}``): ``{field: (reference, name)}``.
+
+    A name that is not in its list is a problem with suggestions; a list this ConnectWise does not serve sends the
+    name as it is (ConnectWise then checks it)."""
+    picked: dict[str, tuple[dict[str, Any], str]] = {}
+    for field, what, resource, name_field in CONTACT_PICK_LISTS:
+        value = (chosen.get(field) or "").strip()
+        if not value:
+            continue
+        names = lookup(what, resource(cw), name_field=name_field)
+        found = names.find(value) if names else None
+        if names is not None and found is None:
+            problems.add(field, names.problem(value))
+        elif found is not None:
+            picked[field] = ({"id": found.id}, found.name)
+        else:
+            picked[field] = ({"name": value}, value)
+    return picked
+
+
+def _current_pick(contact: dict[str, Any], field: str) -> str:
+    """The name a contact holds now for a pick-list field (its first type, its relationship, its department)."""
+    if field == "type":
+        types = contact.get("types") or []
+        return str((types[0] or {}).get("name") or "") if types else ""
+    return str((contact.get(field) or {}).get("name") or "")
+
+
+def _apply_picks(
+    contact: dict[str, Any], picked: dict[str, tuple[dict[str, Any], str]], changes: dict[str, Any]
+) -> list[tuple[str, Any, Any]]:
+    """Put the picked references that differ from ``contact`` into ``changes``; ``(field, before, after)`` each."""
+    told = []
+    for field, (reference, name) in picked.items():
+        before = _current_pick(contact, field)
+        if before.lower() == name.lower():
+            continue
+        changes["types" if field == "type" else field] = [reference] if field == "type" else reference
+        told.append((field, before, name))
+    return told
+
 
 def _check_name(problems: Problems, field: str, value: str | None, *, limit: int) -> None:
     if value is not None:
         problems.add(field, name_problem(value, limit, empty="cannot be empty"))
+
+
+@dataclass(frozen=True)
+class Edit:
+    """What an edit did: the record as ConnectWise now holds it, and each value it changed as
+    ``(field, before, after)`` in the user's words (what the console shows as "Saved" and the audit log keeps)."""
+
+    record: dict[str, Any]
+    changes: tuple[tuple[str, Any, Any], ...]
+
+    @property
+    def message(self) -> str:
+        if not self.changes:
+            return "Nothing changed: the values were already these."
+        return "Saved: " + "; ".join(
+            f"{field} {_shown(before)} → {_shown(after)}" for field, before, after in self.changes
+        )
+
+    def audit_changes(self) -> list[dict[str, Any]]:
+        """The changes as the audit log stores them (``store.audit``) and the console answers them:
+        ``[{"field", "before", "after"}]``."""
+        return [{"field": field, "before": before, "after": after} for field, before, after in self.changes]
+
+
+def _shown(value: Any) -> str:
+    return "(empty)" if value is None or value == "" else str(value)
 
 
 def update_company(
@@ -166,6 +261,19 @@ def update_company(
     website: str | None = None,
 ) -> dict[str, Any]:
     """Edit a company's name, phone, status (by name) or website; only fields that change are sent."""
+    return edit_company(cw, company_id, name=name, phone=phone, status=status, website=website).record
+
+
+def edit_company(
+    cw: ManageClient,
+    company_id: int,
+    *,
+    name: str | None = None,
+    phone: str | None = None,
+    status: str | None = None,
+    website: str | None = None,
+) -> Edit:
+    """``update_company``, telling what changed (before → after)."""
     problems = Problems(f"the changes to company {company_id}")
     _check_name(problems, "name", name, limit=COMPANY_NAME_MAX)
     if phone:
@@ -173,6 +281,7 @@ def update_company(
     if website:
         problems.add("website", website_problem(website))
     changes: dict[str, Any] = {}
+    status_name = status
     if status:
         statuses = lookup("company status", cw.company_statuses)
         found = statuses.find(status) if statuses else None
@@ -180,21 +289,24 @@ def update_company(
             problems.add("status", statuses.problem(status))
         elif found is not None:
             changes["status"] = {"id": found.id}
+            status_name = found.name
         else:
             changes["status"] = {"name": status}
     problems.raise_if_any()
     current = get(cw.companies, company_id)
-    if name is not None and name.strip() != current.get("name"):
-        changes["name"] = name.strip()
-    if phone is not None and phone.strip() != (current.get("phoneNumber") or ""):
-        changes["phoneNumber"] = phone.strip()
-    if website is not None and website.strip() != (current.get("website") or ""):
-        changes["website"] = website.strip()
-    if "status" in changes and (current.get("status") or {}).get("id") == changes["status"].get("id"):
+    told: list[tuple[str, Any, Any]] = []
+    for value, api, field in ((name, "name", "name"), (phone, "phoneNumber", "phone"), (website, "website", "website")):
+        if value is not None and value.strip() != (current.get(api) or ""):
+            changes[api] = value.strip()
+            told.append((field, current.get(api) or "", value.strip()))
+    current_status = current.get("status") or {}
+    if "status" in changes and current_status.get("id") == changes["status"].get("id"):
         del changes["status"]
+    elif "status" in changes:
+        told.append(("status", current_status.get("name") or "", status_name))
     if not changes:
-        return current
-    return update(cw.companies, company_id, changes)
+        return Edit(current, ())
+    return Edit(update(cw.companies, company_id, changes), tuple(told))
 
 
 def _communication_items(
@@ -230,8 +342,40 @@ def update_contact(
     inactive: bool | None = None,
     email: str | None = None,
     phone: str | None = None,
+    contact_type: str | None = None,
+    relationship: str | None = None,
+    department: str | None = None,
 ) -> dict[str, Any]:
-    """Edit a contact's names, title, inactive flag, default email or phone; only changes are sent."""
+    """Edit a contact's names, title, inactive flag, default email or phone, type, relationship or department (by
+    name, from their pick lists); only changes are sent."""
+    return edit_contact(
+        cw, contact_id, first_name=first_name, last_name=last_name, title=title, inactive=inactive, email=email,
+        phone=phone, contact_type=contact_type, relationship=relationship, department=department,
+    ).record  # fmt: skip
+
+
+def _default_value(items: list[dict[str, Any]], kind: str) -> str:
+    """The value of the default (else first) communication item of ``kind`` ("Email" or "Phone")."""
+    of_kind = [item for item in items if item.get("communicationType") == kind]
+    chosen = next((item for item in of_kind if item.get("defaultFlag")), of_kind[0] if of_kind else None)
+    return str(chosen.get("value") or "") if chosen else ""
+
+
+def edit_contact(
+    cw: ManageClient,
+    contact_id: int,
+    *,
+    first_name: str | None = None,
+    last_name: str | None = None,
+    title: str | None = None,
+    inactive: bool | None = None,
+    email: str | None = None,
+    phone: str | None = None,
+    contact_type: str | None = None,
+    relationship: str | None = None,
+    department: str | None = None,
+) -> Edit:
+    """``update_contact``, telling what changed (before → after)."""
     problems = Problems(f"the changes to contact {contact_id}")
     _check_name(problems, "first_name", first_name, limit=CONTACT_NAME_MAX)
     _check_name(problems, "last_name", last_name, limit=CONTACT_NAME_MAX)
@@ -241,20 +385,36 @@ def update_contact(
         problems.add("email", email_problem(email))
     if phone:
         problems.add("phone", phone_problem(phone))
+    picked = picked_references(
+        cw, problems, {"type": contact_type, "relationship": relationship, "department": department}
+    )
     problems.raise_if_any()
     current = get(cw.contacts, contact_id)
     changes: dict[str, Any] = {}
-    for value, api in ((first_name, "firstName"), (last_name, "lastName"), (title, "title")):
+    told: list[tuple[str, Any, Any]] = []
+    for value, api, field in (
+        (first_name, "firstName", "first name"),
+        (last_name, "lastName", "last name"),
+        (title, "title", "title"),
+    ):
         if value is not None and value.strip() != (current.get(api) or ""):
             changes[api] = value.strip()
+            told.append((field, current.get(api) or "", value.strip()))
     if inactive is not None and bool(current.get("inactiveFlag")) != inactive:
         changes["inactiveFlag"] = inactive
-    items = _communication_items(list(current.get("communicationItems") or []), email=email, phone=phone)
+        told.append(("inactive", bool(current.get("inactiveFlag")), inactive))
+    old_items = list(current.get("communicationItems") or [])
+    items = _communication_items(old_items, email=email, phone=phone)
     if items is not None:
         changes["communicationItems"] = items
+        for kind in ("Email", "Phone"):
+            before, after = _default_value(old_items, kind), _default_value(items, kind)
+            if before != after:
+                told.append((kind.lower(), before, after))
+    told.extend(_apply_picks(current, picked, changes))
     if not changes:
-        return current
-    return update(cw.contacts, contact_id, changes)
+        return Edit(current, ())
+    return Edit(update(cw.contacts, contact_id, changes), tuple(told))
 
 
 def add_contact(
@@ -266,6 +426,9 @@ def add_contact(
     title: str | None = None,
     email: str | None = None,
     phone: str | None = None,
+    contact_type: str | None = None,
+    relationship: str | None = None,
+    department: str | None = None,
 ) -> dict[str, Any]:
     """Add a contact to a company (not primary: ``primary_contact.set_primary_contact`` does that safely).
 
@@ -282,6 +445,9 @@ def add_contact(
         problems.add("email", email_problem(email))
     if phone:
         problems.add("phone", phone_problem(phone))
+    picked = picked_references(
+        cw, problems, {"type": contact_type, "relationship": relationship, "department": department}
+    )
     problems.raise_if_any()
     existing = contact_by_name(cw, company_id, first_name.strip(), last_name.strip())
     if existing is not None:
@@ -304,4 +470,5 @@ def add_contact(
         items.append(communication_item("Phone", phone))
     if items:
         body["communicationItems"] = items
+    _apply_picks({}, picked, body)
     return create(cw.contacts, body)

@@ -5,6 +5,7 @@ Not for: the rules behind them (``console.security``) or ConnectWise data (the o
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -28,6 +29,7 @@ from cwdesk.console.security import (
     session_cookie_name,
     session_id_of,
 )
+from cwdesk.store.audit import AuditFilter, audit_choices
 
 router = APIRouter()
 
@@ -251,14 +253,17 @@ def change_role(
     principal: Annotated[Principal, Depends(require("admin"))],
     role: Annotated[str, Form()],
 ) -> Response:
+    accounts = accounts_of(request)
+    before = next((user.role for user in accounts.list_users() if user.username == username), None)
     try:
-        accounts_of(request).set_role(username, role)
+        accounts.set_role(username, role)
     except AccountError as problem:
         audit(request, principal, "change role", target=username, detail={"role": role}, result="error",
               message=str(problem))  # fmt: skip
         return _users_page(request, principal, error=str(problem), status=400)
-    audit(request, principal, "change role", target=username, detail={"role": role}, result="ok")
-    return _users_page(request, principal, message=f"{username} is now {role}.")
+    detail = {"role": role, "changes": [{"field": "role", "before": before, "after": role}]}  # shown before → after
+    audit(request, principal, "change role", target=username, detail=detail, result="ok")
+    return _users_page(request, principal, message=f"{username} is now {role} (was {before}).")
 
 
 @router.post("/users/{username}/disabled", response_class=HTMLResponse)
@@ -309,9 +314,49 @@ def settings_page(request: Request, principal: Annotated[Principal, Depends(requ
     return render(request, "settings.html", principal, summaries=summaries)
 
 
+AUDIT_PAGE_SIZE = 200
+
+
+def _day(value: str, name: str) -> date | None:
+    """A ``YYYY-MM-DD`` filter value as a date (empty: no filter); a clear ValueError otherwise."""
+    text = value.strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{name} {text!r} is not a date: write it as YYYY-MM-DD, e.g. 2026-12-01.") from None
+
+
 @router.get("/audit", response_class=HTMLResponse)
 def audit_page(
-    request: Request, principal: Annotated[Principal, Depends(require("operator"))], offset: int = 0
+    request: Request,
+    principal: Annotated[Principal, Depends(require("operator"))],
+    offset: int = 0,
+    user: str = "",
+    action: str = "",
+    since: str = "",
+    until: str = "",
 ) -> Response:
-    entries = accounts_of(request).audit_entries(limit=200, offset=max(offset, 0))
-    return render(request, "audit.html", principal, entries=entries, offset=max(offset, 0))
+    """Every change, newest first, filtered on the server by user, action and day (``since``..``until``, UTC,
+    both days included); the filters stay in the address, so a filtered view can be shared and paged."""
+    offset = max(offset, 0)
+    choices = audit_choices(request.app.state.engine)
+    asked = {"user": user.strip(), "action": action.strip(), "since": since.strip(), "until": until.strip()}
+    pager = {key: value for key, value in asked.items() if value}
+    try:
+        first, last = _day(since, "From"), _day(until, "To")
+        if first and last and last < first:
+            raise ValueError(f"To ({last}) is before From ({first}): swap them.")
+    except ValueError as problem:
+        return render(request, "audit.html", principal, status_code=400, entries=[], offset=0, asked=asked,
+                      pager=pager, choices=choices, error=str(problem), page_size=AUDIT_PAGE_SIZE)  # fmt: skip
+    where = AuditFilter(
+        username=asked["user"] or None,
+        action=asked["action"] or None,
+        since=datetime.combine(first, time.min, UTC) if first else None,
+        until=datetime.combine(last + timedelta(days=1), time.min, UTC) if last else None,
+    )
+    entries = accounts_of(request).audit_entries(where, limit=AUDIT_PAGE_SIZE, offset=offset)
+    return render(request, "audit.html", principal, entries=entries, offset=offset, asked=asked, pager=pager,
+                  choices=choices, error="", page_size=AUDIT_PAGE_SIZE)  # fmt: skip

@@ -32,7 +32,7 @@ def client_list_of(request: Request) -> ClientList:
 
 @router.get("/", response_class=HTMLResponse)
 def workspace(request: Request, principal: Annotated[Principal, Depends(require("viewer"))]) -> Response:
-    return render(request, "clients.html", principal)
+    return render(request, "clients.html", principal, client=None, message="")
 
 
 # The read routes answer from what the process keeps right on the event loop (no thread hop: under load that hop,
@@ -70,37 +70,69 @@ async def client_search_json(
         return failure(error)
 
 
-@router.get("/clients/{company_id}/panel", response_class=HTMLResponse)
-async def client_panel(
-    request: Request, company_id: RecordId, principal: Annotated[Principal, Depends(require("viewer"))]
-) -> Response:
-    """The detail panel's HTML (rendered and escaped on the server), loaded into the workspace by the page."""
+async def _detail_page(request: Request, company_id: int, principal: Principal, template: str) -> Response:
+    """``template`` over a client's detail (kept, else read), or the panel's message when it cannot be read."""
     panels = client_list_of(request).panels
     try:
         detail = panels.kept_detail(company_id)
         if detail is None:
             detail = await run_in_threadpool(panels.detail, company_id)
     except NotFoundError:
-        return render(request, "panel_message.html", principal, status_code=404,
+        return render(request, template, principal, status_code=404, client=None,
                       message=f"Company {company_id} was not found in ConnectWise.")  # fmt: skip
     except CWDeskError as error:
-        return render(request, "panel_message.html", principal, status_code=502,
+        return render(request, template, principal, status_code=502, client=None,
                       message=f"ConnectWise could not be read: {error}")  # fmt: skip
     statuses = panels.kept_status_names()
     if statuses is None:
         statuses = await run_in_threadpool(panels.status_names)
-    return render(
-        request,
-        "client_panel.html",
-        principal,
-        client=detail,
-        statuses=statuses,
-    )
+    picks = panels.kept_pick_lists()
+    if picks is None:
+        picks = await run_in_threadpool(panels.pick_lists)
+    connections = connections_of(request)
+    if connections.kept_web_base() is None:
+        await run_in_threadpool(connections.web_base)
+    return render(request, template, principal, client=detail, statuses=statuses, picks=picks, message="",
+                  record_url=connections.record_url)  # fmt: skip
+
+
+@router.get("/api/pick-lists")
+async def pick_lists_json(request: Request, _principal: Annotated[Principal, Depends(require("viewer"))]) -> Response:
+    """A contact's pick lists from ConnectWise (type, relationship, department), for the forms and the bulk panel."""
+    panels = client_list_of(request).panels
+    picks = panels.kept_pick_lists()
+    if picks is None:
+        picks = await run_in_threadpool(panels.pick_lists)
+    return JSONResponse(picks.as_dict())
+
+
+@router.get("/clients/{company_id}", response_class=HTMLResponse)
+async def client_page(
+    request: Request, company_id: RecordId, principal: Annotated[Principal, Depends(require("viewer"))]
+) -> Response:
+    """A client's own address (issue 15 §6): the workspace with this client's detail already open, so a link, a
+    reload and the browser's back and forward all show it (the page's script pushes this URL as a client opens)."""
+    return await _detail_page(request, company_id, principal, "clients.html")
+
+
+@router.get("/clients/{company_id}/panel", response_class=HTMLResponse)
+async def client_panel(
+    request: Request, company_id: RecordId, principal: Annotated[Principal, Depends(require("viewer"))]
+) -> Response:
+    """The detail panel's HTML (rendered and escaped on the server), loaded into the workspace by the page."""
+    return await _detail_page(request, company_id, principal, "client_panel.html")
 
 
 async def _form(request: Request) -> dict[str, str]:
     form = await request.form()
     return {key: value for key, value in form.items() if isinstance(value, str) and key != "csrf_token"}
+
+
+def _picks(form: dict[str, str]) -> dict[str, str]:
+    """The pick-list fields a contact form sent (an empty choice leaves the contact's value as it is)."""
+    chosen = {"contact_type": form.get("type", ""), "relationship": form.get("relationship", ""),
+              "department": form.get("department", "")}  # fmt: skip
+    return {key: value.strip() for key, value in chosen.items() if value.strip()}
 
 
 def _flag(value: str | None) -> bool:
@@ -120,7 +152,7 @@ async def edit_company(
         action="edit company",
         target=f"company {company_id}",
         detail=changes,
-        call=lambda: records.update_company(connections_of(request).manage, company_id, **changes),
+        call=lambda: records.edit_company(connections_of(request).manage, company_id, **changes),
         done="Company saved.",
     )
 
@@ -132,6 +164,7 @@ async def add_contact(
     """Add contact (C3), through ``client_records.add_contact``."""
     form = await _form(request)
     contact = {key: form.get(key, "").strip() for key in ("first_name", "last_name", "title", "email", "phone")}
+    contact.update(_picks(form))
     return await _run_change(
         request,
         principal,
@@ -154,13 +187,14 @@ async def edit_contact(
         if form.get(key, "").strip():
             changes[key] = form[key].strip()
     changes["inactive"] = _flag(form.get("inactive"))
+    changes.update(_picks(form))
     return await _run_change(
         request,
         principal,
         action="edit contact",
         target=f"contact {contact_id}",
         detail=changes,
-        call=lambda: records.update_contact(connections_of(request).manage, contact_id, **changes),
+        call=lambda: records.edit_contact(connections_of(request).manage, contact_id, **changes),
         done="Contact saved.",
     )
 
@@ -202,14 +236,21 @@ async def _run_change(
     call: Any,
     done: str,
 ) -> Response:
-    """Run a workflow call off the event loop, audit it, and answer ``{ok, message, errors}``."""
+    """Run a workflow call off the event loop, audit it, and answer ``{ok, message, errors, changes}``.
+
+    An edit (``records.Edit``) says what it changed: the answer's message is "Saved: field before → after; ..."
+    (shown next to the form and above the detail), and the audit entry keeps the same before → after values."""
     try:
         result = await run_in_threadpool(call)
     except CWDeskError as error:
         answer = failure(error)
         audit(request, principal, action, target=target, detail=detail, result="error", message=str(error)[:500])
         return answer
+    changes: list[dict[str, Any]] = []
+    if isinstance(result, records.Edit):
+        detail = {**detail, "changes": result.audit_changes()}  # what was asked, and what it changed
+        changes = result.audit_changes()
     audit(request, principal, action, target=target, detail=detail, result="ok")
     client_list_of(request).invalidate()
     message = getattr(result, "message", None) or done
-    return ok(str(message))
+    return ok(str(message), changes=changes)

@@ -141,18 +141,51 @@
   }
 
   // ---- detail panel -----------------------------------------------------------------------------------------
-  async function openClient(id) {
+  // Each client has its own address, /clients/{id} (issue 15 §6): opening one pushes it on the history, the
+  // browser's back and forward open the client of that entry again, and the server renders the same address
+  // with the detail already in place (a reload or a shared link).
+  const CLIENT_PATH = /^\/clients\/(\d+)\/?$/;
+
+  function clientInPath() {
+    const found = CLIENT_PATH.exec(window.location.pathname);
+    return found ? Number(found[1]) : null;
+  }
+
+  async function openClient(id, { history = "push" } = {}) {
     state.current = id;
     renderWindow();
     showTab("detail");
     const panel = $("panel-detail");
+    if (history === "push" && clientInPath() !== id) {
+      window.history.pushState({ clientId: id }, "", "/clients/" + encodeURIComponent(id));
+    }
     panel.setAttribute("aria-busy", "true");
     const response = await fetch("/clients/" + encodeURIComponent(id) + "/panel", { credentials: "same-origin" });
     if (response.status === 401) { window.location.href = "/signin"; return; }
+    if (state.current !== id) return;  // another client was opened meanwhile (back/forward pressed quickly)
     panel.innerHTML = await response.text();  // server-rendered and escaped
     panel.removeAttribute("aria-busy");
     wirePanel(panel, id);
+    const name = panel.querySelector("#client-name");
+    document.title = (name ? name.textContent + " · " : "") + "Clients · cwdesk";
+    if (window.matchMedia("(max-width: 760px)").matches) panel.scrollIntoView({ block: "start" });
   }
+
+  function closeClient() {
+    state.current = null;
+    renderWindow();
+    const empty = document.createElement("div");
+    empty.className = "empty";
+    empty.textContent = "Select a client on the left.";
+    $("panel-detail").replaceChildren(empty);
+    document.title = "Clients · cwdesk";
+  }
+
+  window.addEventListener("popstate", () => {
+    const id = clientInPath();
+    if (id === null) closeClient();
+    else openClient(id, { history: "none" });
+  });
 
   function wirePanel(panel, id) {
     panel.querySelectorAll("[data-open-dialog]").forEach((button) => {
@@ -165,12 +198,19 @@
       button.addEventListener("click", () => button.closest("dialog").close());
     });
     panel.querySelectorAll("form.js-form").forEach((form) => {
-      cw.wireForm(form, async () => {
+      cw.wireForm(form, async (result) => {
         const dialog = form.closest("dialog");
         if (dialog) dialog.close();
-        await openClient(id);
+        await openClient(id, { history: "none" });
         const notice = $("panel-detail").querySelector("#client-detail");
         if (notice) notice.dataset.saved = "true";
+        // What was saved stays in view above the reloaded detail (a live region: screen readers announce it).
+        const status = $("save-status");
+        if (status) {
+          status.textContent = result.message || "Saved.";
+          status.className = "save-status ok";
+          status.hidden = false;
+        }
         if (form.id === "edit-company-form") loadList();
       });
     });
@@ -221,6 +261,34 @@
     });
   }
 
+  // The bulk panel's value offers ConnectWise's own names when the field is a pick list (issue 15 §6): contact
+  // type, relationship, department, from /api/pick-lists (the server checks the name whatever is typed).
+  async function wireBulkPickLists() {
+    const field = $("bulk-field"), value = $("bulk-value");
+    if (!field || !value) return;
+    let lists = {};
+    try {
+      lists = await cw.getJSON("/api/pick-lists");
+    } catch (_error) {
+      return;  // no suggestions; the value is still checked when the job is planned
+    }
+    const options = document.createElement("datalist");
+    options.id = "bulk-value-options";
+    value.after(options);
+    const offer = () => {
+      const names = lists[field.value] || [];
+      options.replaceChildren(...names.map((name) => {
+        const option = document.createElement("option");
+        option.value = name;
+        return option;
+      }));
+      if (names.length) value.setAttribute("list", options.id); else value.removeAttribute("list");
+      value.dataset.pickList = names.length ? field.value : "";
+    };
+    field.addEventListener("change", offer);
+    offer();
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
     rowsBox = $("rows");
     spacer = $("rows-spacer");
@@ -251,6 +319,15 @@
     $("bulk-open").addEventListener("click", () => showTab("bulk"));
     document.querySelectorAll("[data-tab]").forEach((tab) => tab.addEventListener("click", () => showTab(tab.dataset.tab)));
     wireBulk();
+    wireBulkPickLists();
     loadList();
+    // Opened at /clients/{id}: the server rendered the detail; wire it and remember it as this history entry.
+    const shown = $("client-detail");
+    const id = clientInPath();
+    if (id !== null) {
+      state.current = id;
+      window.history.replaceState({ clientId: id }, "", window.location.pathname);
+      if (shown) wirePanel($("panel-detail"), id);
+    }
   });
 })();

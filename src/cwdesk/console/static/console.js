@@ -139,8 +139,60 @@ const cw = (() => {
     return source;
   }
 
+  // The header menu on narrow screens (issue 15 §4): a real button with aria-expanded; Escape closes it and gives
+  // the focus back to the button, a click elsewhere closes it too.
+  function wireMenu() {
+    const button = document.getElementById("menu-button");
+    const menu = document.getElementById("topbar-menu");
+    if (!button || !menu) return;
+    const setOpen = (open) => {
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+      menu.classList.toggle("open", open);
+    };
+    button.addEventListener("click", () => setOpen(button.getAttribute("aria-expanded") !== "true"));
+    document.addEventListener("keydown", (event) => {
+      if (event.key === "Escape" && button.getAttribute("aria-expanded") === "true") {
+        setOpen(false);
+        button.focus();
+      }
+    });
+    document.addEventListener("click", (event) => {
+      if (button.getAttribute("aria-expanded") === "true" && !menu.contains(event.target) && event.target !== button) {
+        setOpen(false);
+      }
+    });
+  }
+
+  // On a phone every table shows one row as a card of "heading value" lines (console.css): each cell carries its
+  // column's heading as data-label. Rows added later (live job steps, a loaded client panel) are labelled as they
+  // appear.
+  function labelTables() {
+    document.querySelectorAll("table.grid").forEach((table) => {
+      const headings = Array.from(table.querySelectorAll("thead th"), (th) => th.textContent.trim());
+      table.querySelectorAll("tbody tr").forEach((row) => {
+        Array.from(row.children).forEach((cell, i) => {
+          if (headings[i] && cell.colSpan === 1 && !cell.hasAttribute("data-label")) {
+            cell.setAttribute("data-label", headings[i]);
+          }
+        });
+      });
+    });
+  }
+
+  function keepTablesLabelled() {
+    labelTables();
+    let pending = false;
+    new MutationObserver(() => {
+      if (pending) return;
+      pending = true;
+      requestAnimationFrame(() => { pending = false; labelTables(); });
+    }).observe(document.body, { childList: true, subtree: true });
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
     startClock();
+    wireMenu();
+    keepTablesLabelled();
     document.querySelectorAll("[data-follow-job]").forEach((node) => {
       followJob(node, node.getAttribute("data-follow-job"));
     });

@@ -10,7 +10,13 @@ from cwdesk._lazy import lazy_exports
 if TYPE_CHECKING:
     from cwdesk.manage.models.base import CustomFieldValue, CWModel, Reference, decode_page, decode_record
     from cwdesk.manage.models.company import Company, CompanySite, CompanyStatus, CompanyType
-    from cwdesk.manage.models.contact import Contact, ContactCommunicationItem, ContactRelationship, ContactType
+    from cwdesk.manage.models.contact import (
+        Contact,
+        ContactCommunicationItem,
+        ContactDepartment,
+        ContactRelationship,
+        ContactType,
+    )
     from cwdesk.manage.models.finance import Agreement, AgreementType
     from cwdesk.manage.models.service import Board, Priority, Ticket
     from cwdesk.manage.models.system import (
@@ -37,6 +43,7 @@ __all__ = [
     "CompanyType",
     "Contact",
     "ContactCommunicationItem",
+    "ContactDepartment",
     "ContactRelationship",
     "ContactType",
     "CustomFieldValue",
@@ -68,6 +75,7 @@ _HOMES: dict[str, str] = {
     "CompanyType": "cwdesk.manage.models.company",
     "Contact": "cwdesk.manage.models.contact",
     "ContactCommunicationItem": "cwdesk.manage.models.contact",
+    "ContactDepartment": "cwdesk.manage.models.contact",
     "ContactRelationship": "cwdesk.manage.models.contact",
     "ContactType": "cwdesk.manage.models.contact",
     "Agreement": "cwdesk.manage.models.finance",

@@ -1,4 +1,5 @@
-"""Lenient models of ConnectWise Manage contacts, their communication items, contact types and relationships.
+"""Lenient models of ConnectWise Manage contacts, their communication items, contact types, relationships and
+departments.
 
 Field lists follow shared/spec/manage-core.json (schema names in each docstring): snake_case attributes, camelCase
 aliases on the wire, all optional, unknown fields kept. Not for: requests (``manage/resources``).
@@ -119,3 +120,13 @@ class ContactRelationship(CWModel):
     id: int | None = None
     name: str | None = None  # required on create
     info: InfoLinks = Field(default=None, alias="_info")
+
+
+class ContactDepartment(CWModel):
+    """The Manage `ContactDepartment` record (official-get-subset-2026.4): a contact's department, what a
+    contact's ``department`` (ContactDepartmentReference) names; every field optional when read."""
+
+    id: int | None = None
+    name: str | None = None  # required on create; at most 30 characters
+    info: InfoLinks = Field(default=None, alias="_info")
+    connect_wise_id: str | None = Field(default=None, alias="connectWiseId")

@@ -1,20 +1,28 @@
 """Contacts, their communication items (``/company/contacts/{id}/communications``), contact types and
-relationships. Sync and async classes side by side; the behaviour is in ``collection.py``.
+relationships and departments. Sync and async classes side by side; the behaviour is in ``collection.py``.
 
 Not for: primary-contact rules (``cwdesk.workflows.primary_contact``).
 """
 
 from __future__ import annotations
 
-from cwdesk.manage.models.contact import Contact, ContactCommunicationItem, ContactRelationship, ContactType
+from cwdesk.manage.models.contact import (
+    Contact,
+    ContactCommunicationItem,
+    ContactDepartment,
+    ContactRelationship,
+    ContactType,
+)
 from cwdesk.manage.resources.collection import AsyncCollection, Collection
 
 __all__ = [
     "AsyncContactCommunications",
+    "AsyncContactDepartments",
     "AsyncContactRelationships",
     "AsyncContactTypes",
     "AsyncContacts",
     "ContactCommunications",
+    "ContactDepartments",
     "ContactRelationships",
     "ContactTypes",
     "Contacts",
@@ -75,3 +83,15 @@ class ContactRelationships(Collection[ContactRelationship]):
 class AsyncContactRelationships(AsyncCollection[ContactRelationship]):
     path = ContactRelationships.path
     model = ContactRelationship
+
+
+class ContactDepartments(Collection[ContactDepartment]):
+    """``/company/contacts/departments``: the departments a contact can be in (not ``/system/departments``)."""
+
+    path = "/company/contacts/departments"
+    model = ContactDepartment
+
+
+class AsyncContactDepartments(AsyncCollection[ContactDepartment]):
+    path = ContactDepartments.path
+    model = ContactDepartment

@@ -162,6 +162,9 @@ KINDS: dict[str, Kind] = {
             reference_name=("description",),
         ),
         Kind("contact_relationship", "/company/contacts/relationships", "ContactRelationship", "Relationship"),
+        # A contact's department (ContactDepartmentReference), not the company's own /system/departments: the
+        # official GET spec serves it at /company/contacts/departments (manage-openapi-get-subset.json, 2026.4).
+        Kind("contact_department", "/company/contacts/departments", "ContactDepartment", "ContactDepartment"),
         Kind(
             "agreement",
             "/finance/agreements",
@@ -303,6 +306,7 @@ REFERENCE_KINDS: dict[str, str] = {
     "ContactReference": "contact",
     "ContactTypeReference": "contact_type",
     "RelationshipReference": "contact_relationship",
+    "ContactDepartmentReference": "contact_department",
     "AgreementReference": "agreement",
     "AgreementTypeReference": "agreement_type",
     "TicketReference": "ticket",

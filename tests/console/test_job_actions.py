@@ -13,6 +13,7 @@ from fastapi import FastAPI
 
 from cwdesk.sandbox import Sandbox
 from cwdesk.store.jobs import jobs
+from tests.console.confirming import confirmed_rollback
 from tests.console.test_panels import PLAN, sse_events
 
 
@@ -84,7 +85,7 @@ def test_rollback_of_a_rolled_back_job_is_refused_with_409(
 ) -> None:
     operator = sign_in("operator")
     job_id, _state = _onboard(operator, console_sandbox, fail_agreement=True)
-    assert operator.change(f"/jobs/{job_id}/rollback", json={"confirm": "yes"}).status_code == 200
+    assert confirmed_rollback(operator, job_id).status_code == 200
     end = next(data for name, data in sse_events(operator, job_id) if name == "end")
     assert end["state"] == "rolled_back"
     answer = operator.change(f"/jobs/{job_id}/rollback", json={"confirm": "yes"})

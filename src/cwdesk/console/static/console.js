@@ -105,7 +105,7 @@ const cw = (() => {
       const done = snapshot.done, total = snapshot.total;
       if (counter) {
         counter.textContent = done + " / " + total + "  ·  ok " + snapshot.ok + "  ·  error " + snapshot.error +
-          "  ·  skipped " + snapshot.skipped;
+          "  ·  skipped " + snapshot.skipped + (snapshot.rolled_back ? "  ·  rolled back " + snapshot.rolled_back : "");
       }
       if (bar) bar.style.width = (total ? Math.round((100 * done) / total) : 0) + "%";
       if (state) {
@@ -125,22 +125,88 @@ const cw = (() => {
       if (!log) return;
       const row = document.createElement("div");
       row.className = line.outcome;
-      const mark = line.outcome === "ok" ? "✓" : line.outcome === "error" ? "✕" : "○";
-      row.textContent = mark + " " + line.outcome + "  " + line.label + (line.message ? "  — " + line.message : "");
+      const mark = line.outcome === "ok" ? "✓" : line.outcome === "error" ? "✕" : line.outcome === "rolled_back" ? "↶" : "○";
+      const said = line.outcome === "rolled_back" ? "rolled back" : line.outcome;
+      row.textContent = mark + " " + said + "  " + line.label + (line.message ? "  — " + line.message : "");
       log.appendChild(row);
       log.scrollTop = log.scrollHeight;
     });
     source.addEventListener("progress", (event) => update(JSON.parse(event.data)));
+    // ---- job page (issue 15 §5): the steps table follows the journal live, and is read again when the job ends
+    const steps = document.querySelector('[data-job-steps="' + CSS.escape(String(jobId)) + '"]');
+    source.addEventListener("step", (event) => {
+      if (steps) setStep(steps, JSON.parse(event.data));
+    });
     source.addEventListener("end", (event) => {
       update(JSON.parse(event.data));
       source.close();
+      if (steps) refreshJob(jobId, steps);
       if (onFinished) onFinished(JSON.parse(event.data));
     });
     return source;
   }
 
+  function setStep(table, step) {
+    const row = table.querySelector('tr[data-step-key="' + CSS.escape(step.key) + '"]');
+    if (!row) return;
+    if (step.state) {
+      const badge = row.querySelector(".step-state");
+      badge.textContent = step.state;
+      badge.className = "badge badge-" + step.state + " step-state";
+    }
+    if (step.message !== undefined && step.message !== null) row.querySelector(".step-message").textContent = step.message;
+  }
+
+  // The stored truth once the job has ended: every step, the job's message, and what a rollback did.
+  async function refreshJob(jobId, table) {
+    let job;
+    try {
+      job = await getJSON("/api/jobs/" + encodeURIComponent(jobId));
+    } catch (_error) {
+      return;
+    }
+    for (const step of job.steps) setStep(table, step);
+    const message = document.getElementById("job-message");
+    if (message) {
+      message.textContent = job.message;
+      message.hidden = !job.message;
+    }
+    const report = document.getElementById("rollback-report");
+    if (report) {
+      const body = report.querySelector("tbody");
+      body.replaceChildren();
+      for (const line of job.rollback) {
+        const tr = document.createElement("tr");
+        for (const text of [line.key, line.what, line.message]) {
+          const td = document.createElement("td");
+          td.textContent = text;
+          tr.appendChild(td);
+        }
+        body.appendChild(tr);
+      }
+      report.hidden = job.rollback.length === 0;
+    }
+    table.dataset.final = job.state;
+  }
+
+  // ---- confirm dialogs: a button with data-confirm-dialog="ID" opens <dialog id="ID"> (its form carries the
+  // server's confirmation token); data-confirm-close closes it. Delegated, so panels loaded later work too.
+  function wireConfirmDialogs() {
+    document.addEventListener("click", (event) => {
+      const opener = event.target.closest("[data-confirm-dialog]");
+      if (opener) {
+        const dialog = document.getElementById(opener.getAttribute("data-confirm-dialog"));
+        if (dialog && !dialog.open) dialog.showModal();
+        return;
+      }
+      const closer = event.target.closest("[data-confirm-close]");
+      if (closer) closer.closest("dialog").close();
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
     startClock();
+    wireConfirmDialogs();
     document.querySelectorAll("[data-follow-job]").forEach((node) => {
       followJob(node, node.getAttribute("data-follow-job"));
     });

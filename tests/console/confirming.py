@@ -1,0 +1,34 @@
+"""How a test confirms a destructive console action as a person does: read the preview, send its token back."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+_CONFIRMATION = re.compile(r'name="confirmation" value="([^"]*)"')
+
+
+def confirmation_on(html: str) -> str:
+    """The confirmation token in a page's confirm form (the rollback page, the job page's cancel dialog)."""
+    found = _CONFIRMATION.search(html)
+    assert found and found.group(1), "the page has no confirm form"
+    return found.group(1)
+
+
+def confirmed_bulk(browser: Any, body: dict[str, Any]) -> Any:
+    """Preview a bulk update (``POST /bulk/preview``), then start it with the preview's token."""
+    preview = browser.change("/bulk/preview", json=body)
+    assert preview.status_code == 200, preview.text
+    return browser.change("/bulk", json={**body, "confirmation": preview.json()["preview"]["confirmation"]})
+
+
+def confirmed_rollback(browser: Any, job_id: int) -> Any:
+    """Open the rollback preview page and press its Roll back button."""
+    token = confirmation_on(browser.page(f"/jobs/{job_id}/rollback").text)
+    return browser.change(f"/jobs/{job_id}/rollback", json={"confirmation": token})
+
+
+def confirmed_cancel(browser: Any, job_id: int) -> Any:
+    """Open the job page's Cancel dialog and press its Cancel the job button."""
+    token = confirmation_on(browser.page(f"/jobs/{job_id}").text)
+    return browser.change(f"/jobs/{job_id}/cancel", json={"confirmation": token})

@@ -59,9 +59,7 @@ def test_preview_counts_contacts_and_companies_that_will_change_and_those_that_a
     assert operator.get("/api/jobs").json() == []
 
 
-def test_preview_says_when_nothing_will_change(
-    sign_in: Any, console_sandbox: Sandbox
-) -> None:
+def test_preview_says_when_nothing_will_change(sign_in: Any, console_sandbox: Sandbox) -> None:
     operator = sign_in("operator")
     # Every demo contact is active: "primary contacts only" of companies 1 and 2, set active -> nothing to do.
     body = {"company_ids": [1, 2], "contact_filter": "primary", "field": "inactiveFlag", "value": "false"}

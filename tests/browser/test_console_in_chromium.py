@@ -81,6 +81,7 @@ def test_open_a_client_edit_it_add_a_contact_and_set_primary(signed_in_page: Any
     assert new_contact.locator(".badge-primary").count() == 0
 
     new_contact.locator(".set-primary button").click()
+    page.click("#confirm-ok")  # the dialog says what will change first (issue 15 §2)
     page.wait_for_selector(".contact:has-text('Rita Moreno') .badge-primary")
     assert page.locator(".badge-primary").count() == 1
 

@@ -32,3 +32,18 @@ def confirmed_cancel(browser: Any, job_id: int) -> Any:
     """Open the job page's Cancel dialog and press its Cancel the job button."""
     token = confirmation_on(browser.page(f"/jobs/{job_id}").text)
     return browser.change(f"/jobs/{job_id}/cancel", json={"confirmation": token})
+
+
+def confirmed_primary(browser: Any, contact_id: int) -> Any:
+    """Press "Set as primary…", read its dialog's preview, and confirm it."""
+    preview = browser.get(f"/contacts/{contact_id}/primary/preview", headers={"accept": "application/json"})
+    assert preview.status_code == 200, preview.text
+    token = preview.json()["preview"]["confirmation"]
+    return browser.change(f"/contacts/{contact_id}/primary", data={"confirmation": token})
+
+
+def confirmed_form(browser: Any, url: str, data: dict[str, str]) -> Any:
+    """Post a users-page form, then press the confirm page's button it answers with (the same fields + token)."""
+    page = browser.change(url, data=data, headers={"accept": "text/html"})
+    assert page.status_code == 200 and 'id="confirm-form"' in page.text, page.text
+    return browser.change(url, data={**data, "confirmation": confirmation_on(page.text)})

@@ -15,7 +15,7 @@ from cwdesk.manage.client import ManageClient
 from cwdesk.sandbox import Sandbox
 from cwdesk.store import open_database
 
-from .confirming import confirmed_bulk, confirmed_rollback
+from .confirming import confirmed_bulk, confirmed_primary, confirmed_rollback
 from .conftest import PASSWORD, Browser, login_csrf
 
 SECRETS = (b"sandbox-private", b"sandbox-password")
@@ -146,7 +146,7 @@ def test_add_contact_and_set_primary_leave_exactly_one_primary(sign_in: Any, con
     assert added.status_code == 200, added.text
     cw = manage_of(console_sandbox)
     ivy = next(c for c in cw.contacts.list(where="company/id = 2") if c.first_name == "Ivy")
-    assert operator.change(f"/contacts/{ivy.id}/primary").json()["ok"]
+    assert confirmed_primary(operator, ivy.id).json()["ok"]
     primaries = [c.id for c in cw.contacts.list(where="company/id = 2") if c.default_flag]
     assert primaries == [ivy.id]
     assert operator.change(f"/contacts/{ivy.id}", data={"first_name": "Ivy", "last_name": "Chen-Li", "title": "CTO",

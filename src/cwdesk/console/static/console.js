@@ -80,15 +80,93 @@ const cw = (() => {
   }
 
   // A form with class js-form posts its fields (FormData) and calls onDone(result) when the server says ok.
+  // With data-preview="URL" it asks first: the server's preview of the change in a dialog, and only its
+  // Confirm button sends the form, with the preview's confirmation token (the server refuses it without).
   function wireForm(form, onDone) {
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
+      const body = new FormData(form);
+      const previewUrl = form.getAttribute("data-preview");
+      if (previewUrl) {
+        const confirmation = await askFirst(previewUrl, form);
+        if (!confirmation) return;
+        body.set("confirmation", confirmation);
+      }
       const button = form.querySelector('button[type="submit"]');
       if (button) button.disabled = true;
-      const result = await send(form.getAttribute("action"), { body: new FormData(form) });
+      const result = await send(form.getAttribute("action"), { body });
       if (button) button.disabled = false;
       showResult(form, result);
       if (result.ok && onDone) onDone(result);
+    });
+  }
+
+  // ---- ask first (issue 15 §2): the preview {title, lines, confirm_label, confirmation} in one shared dialog
+  function confirmDialog() {
+    let dialog = document.getElementById("confirm-dialog");
+    if (dialog) return dialog;
+    dialog = document.createElement("dialog");
+    dialog.id = "confirm-dialog";
+    const title = document.createElement("h2");
+    const lines = document.createElement("ul");
+    lines.className = "confirm-lines";
+    const buttons = document.createElement("div");
+    buttons.className = "buttons";
+    const cancel = document.createElement("button");
+    cancel.type = "button";
+    cancel.id = "confirm-cancel";
+    cancel.textContent = "Cancel";
+    const confirm = document.createElement("button");
+    confirm.type = "button";
+    confirm.id = "confirm-ok";
+    confirm.className = "danger";
+    buttons.append(cancel, confirm);
+    dialog.append(title, lines, buttons);
+    document.body.appendChild(dialog);
+    return dialog;
+  }
+
+  async function askFirst(previewUrl, form) {
+    let answer;
+    try {
+      // Not getJSON: a refused preview (e.g. an inactive contact) answers 400 with the reason to show.
+      const response = await fetch(previewUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+      if (response.status === 401) {
+        window.location.href = "/signin";
+        return null;
+      }
+      answer = await response.json();
+    } catch (error) {
+      showResult(form, { ok: false, message: "The preview could not be read: " + error.message, errors: {} });
+      return null;
+    }
+    if (!answer.ok || !answer.preview) {
+      showResult(form, answer);
+      return null;
+    }
+    const dialog = confirmDialog();
+    dialog.querySelector("h2").textContent = answer.preview.title;
+    const list = dialog.querySelector(".confirm-lines");
+    list.replaceChildren();
+    for (const text of answer.preview.lines) {
+      const item = document.createElement("li");
+      item.textContent = text;
+      list.appendChild(item);
+    }
+    const ok = dialog.querySelector("#confirm-ok");
+    ok.textContent = answer.preview.confirm_label;
+    return new Promise((resolve) => {
+      const done = (value) => {
+        ok.onclick = null;
+        dialog.querySelector("#confirm-cancel").onclick = null;
+        dialog.onclose = null;
+        if (dialog.open) dialog.close();
+        resolve(value);
+      };
+      ok.onclick = () => done(answer.preview.confirmation);
+      dialog.querySelector("#confirm-cancel").onclick = () => done(null);
+      dialog.onclose = () => done(null);
+      dialog.showModal();
     });
   }
 

@@ -47,3 +47,10 @@ def confirmed_form(browser: Any, url: str, data: dict[str, str]) -> Any:
     page = browser.change(url, data=data, headers={"accept": "text/html"})
     assert page.status_code == 200 and 'id="confirm-form"' in page.text, page.text
     return browser.change(url, data={**data, "confirmation": confirmation_on(page.text)})
+
+
+def confirmed_onboarding(browser: Any, plan: dict[str, Any]) -> Any:
+    """Go to the wizard's Review step (the dry run), then press Onboard with the review's token."""
+    review = browser.change("/onboarding/review", json={"plan": plan})
+    assert review.status_code == 200, review.text
+    return browser.change("/onboarding", json={"plan": plan, "confirmation": review.json()["confirmation"]})

@@ -15,7 +15,7 @@ from cwdesk.manage.client import ManageClient
 from cwdesk.sandbox import Sandbox
 from cwdesk.store import open_database
 
-from .confirming import confirmed_bulk, confirmed_primary, confirmed_rollback
+from .confirming import confirmed_bulk, confirmed_onboarding, confirmed_primary, confirmed_rollback
 from .conftest import PASSWORD, Browser, login_csrf
 
 SECRETS = (b"sandbox-private", b"sandbox-password")
@@ -201,7 +201,7 @@ def test_onboarding_review_lists_every_call_and_submit_runs_the_job(sign_in: Any
     paths = [(c["method"], c["path"]) for c in review.json()["calls"]]
     assert paths[0] == ("POST", "/company/companies") and ("POST", "/service/tickets") in paths
     assert ("POST", "/finance/agreements") in paths
-    submitted = operator.change("/onboarding", json={"plan": PLAN})
+    submitted = confirmed_onboarding(operator, PLAN)
     job_id = submitted.json()["job_id"]
     end = next(data for name, data in sse_events(operator, job_id) if name == "end")
     assert end["state"] == "succeeded", end
@@ -237,7 +237,7 @@ def test_a_failed_onboarding_offers_resume_and_roll_back(sign_in: Any, console_s
     operator = sign_in("operator")
     # A 400 is not retried: the agreement step fails and the job stops there.
     console_sandbox.faults.fail_next(method="POST", path_contains="/finance/agreements", status=400, count=1)
-    job_id = operator.change("/onboarding", json={"plan": PLAN}).json()["job_id"]
+    job_id = confirmed_onboarding(operator, PLAN).json()["job_id"]
     end = next(data for name, data in sse_events(operator, job_id) if name == "end")
     assert end["state"] == "failed"
     page = operator.page(f"/jobs/{job_id}").text

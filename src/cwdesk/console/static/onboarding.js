@@ -121,19 +121,10 @@
     return false;
   }
 
-  // ---- leaving the page with unsaved input asks first
+  // ---- leaving the page with unsaved input asks first: the plan differs from the one the page started with
+  let initialPlan = "";
   function isDirty() {
-    if (submitted) return false;
-    for (const input of document.querySelectorAll("#wizard input, #wizard select")) {
-      if (input.dataset.filled === "auto") continue;
-      if (input.type === "checkbox") { if (input.checked !== input.defaultChecked) return true; continue; }
-      if (input.tagName === "SELECT") {
-        if (Array.from(input.options).some((option) => option.selected !== option.defaultSelected)) return true;
-        continue;
-      }
-      if (input.value !== input.defaultValue) return true;
-    }
-    return false;
+    return !submitted && JSON.stringify(readPlan()) !== initialPlan;
   }
 
   function show(next) {
@@ -210,6 +201,7 @@
     $("add-contact-block").addEventListener("click", addContactBlock);
     wireFollowing();
     follow();
+    initialPlan = JSON.stringify(readPlan());
     $("wizard-next").addEventListener("click", async () => {
       const next = $("wizard-next");
       next.disabled = true;

@@ -264,6 +264,8 @@ const cw = (() => {
       }
       report.hidden = job.rollback.length === 0;
     }
+    const hint = document.getElementById("job-console-hint");
+    if (hint) hint.hidden = !["failed", "partial"].includes(job.state);
     table.dataset.final = job.state;
   }
 

@@ -81,6 +81,7 @@ def test_open_a_client_edit_it_add_a_contact_and_set_primary(signed_in_page: Any
     assert new_contact.locator(".badge-primary").count() == 0
 
     new_contact.locator(".set-primary button").click()
+    page.click("#confirm-ok")  # the dialog says what will change first (issue 15 §2)
     page.wait_for_selector(".contact:has-text('Rita Moreno') .badge-primary")
     assert page.locator(".badge-primary").count() == 1
 
@@ -96,7 +97,8 @@ def test_bulk_update_runs_as_a_job_and_the_page_watches_it_finish(signed_in_page
     page.click("#bulk-open")
     page.select_option("#bulk-field", "disablePortalLoginFlag")
     page.fill("#bulk-value", "true")
-    page.click("#bulk-execute")
+    page.click("#bulk-execute")  # the preview first (issue 15 §2), then its Confirm starts the job
+    page.click("#bulk-confirm")
     page.wait_for_selector("#bulk-job .job-state.badge-succeeded", timeout=20_000)
     counter = page.locator("#bulk-job .job-counter").inner_text()
     done, total = re.match(r"(\d+) / (\d+)", counter).groups()  # type: ignore[union-attr]
@@ -121,7 +123,8 @@ def test_rolling_back_a_bulk_job_shows_what_it_will_do_then_puts_the_values_back
     page.click("#bulk-open")
     page.select_option("#bulk-field", "disablePortalLoginFlag")
     page.fill("#bulk-value", "true")
-    page.click("#bulk-execute")
+    page.click("#bulk-execute")  # the preview first (issue 15 §2), then its Confirm starts the job
+    page.click("#bulk-confirm")
     page.wait_for_selector("#bulk-job .job-state.badge-succeeded", timeout=20_000)
     page.goto(base + "/jobs")
     page.locator("#jobs-table a", has_text="Set disablePortalLoginFlag").first.click()

@@ -15,6 +15,8 @@ from cwdesk.errors import NotFoundError
 from cwdesk.manage.client import ManageClient
 from cwdesk.sandbox import Sandbox
 
+from .confirming import confirmed_primary
+
 
 def manage_of(sandbox: Sandbox) -> ManageClient:
     return ManageClient(**sandbox.manage_credentials, transport=sandbox.transport())
@@ -55,7 +57,7 @@ def test_added_contact_and_new_primary_show_at_once(sign_in: Any, console_sandbo
     panel = operator.page("/clients/2/panel").text
     assert "Ivy Chen" in panel
     ivy = next(c for c in manage_of(console_sandbox).contacts.list(where="company/id = 2") if c.first_name == "Ivy")
-    assert operator.change(f"/contacts/{ivy.id}/primary").json()["ok"]
+    assert confirmed_primary(operator, ivy.id).json()["ok"]
     panel = operator.page("/clients/2/panel").text
     # The primary contact is listed first, with the only PRIMARY badge.
     first = panel.index('<strong class="contact-name">')

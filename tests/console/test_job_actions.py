@@ -13,6 +13,7 @@ from fastapi import FastAPI
 
 from cwdesk.sandbox import Sandbox
 from cwdesk.store.jobs import jobs
+from tests.console.confirming import confirmed_onboarding, confirmed_rollback
 from tests.console.test_panels import PLAN, sse_events
 
 
@@ -20,7 +21,7 @@ def _onboard(operator: Any, console_sandbox: Sandbox, *, fail_agreement: bool) -
     if fail_agreement:
         # A 400 is not retried: the agreement step fails and the job stops there.
         console_sandbox.faults.fail_next(method="POST", path_contains="/finance/agreements", status=400, count=1)
-    job_id = operator.change("/onboarding", json={"plan": PLAN}).json()["job_id"]
+    job_id = confirmed_onboarding(operator, PLAN).json()["job_id"]
     end = next(data for name, data in sse_events(operator, job_id) if name == "end")
     return job_id, end["state"]
 
@@ -84,7 +85,7 @@ def test_rollback_of_a_rolled_back_job_is_refused_with_409(
 ) -> None:
     operator = sign_in("operator")
     job_id, _state = _onboard(operator, console_sandbox, fail_agreement=True)
-    assert operator.change(f"/jobs/{job_id}/rollback", json={"confirm": "yes"}).status_code == 200
+    assert confirmed_rollback(operator, job_id).status_code == 200
     end = next(data for name, data in sse_events(operator, job_id) if name == "end")
     assert end["state"] == "rolled_back"
     answer = operator.change(f"/jobs/{job_id}/rollback", json={"confirm": "yes"})

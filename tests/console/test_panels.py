@@ -15,6 +15,7 @@ from cwdesk.manage.client import ManageClient
 from cwdesk.sandbox import Sandbox
 from cwdesk.store import open_database
 
+from .confirming import confirmed_bulk, confirmed_onboarding, confirmed_primary, confirmed_rollback
 from .conftest import PASSWORD, Browser, login_csrf
 
 SECRETS = (b"sandbox-private", b"sandbox-password")
@@ -145,7 +146,7 @@ def test_add_contact_and_set_primary_leave_exactly_one_primary(sign_in: Any, con
     assert added.status_code == 200, added.text
     cw = manage_of(console_sandbox)
     ivy = next(c for c in cw.contacts.list(where="company/id = 2") if c.first_name == "Ivy")
-    assert operator.change(f"/contacts/{ivy.id}/primary").json()["ok"]
+    assert confirmed_primary(operator, ivy.id).json()["ok"]
     primaries = [c.id for c in cw.contacts.list(where="company/id = 2") if c.default_flag]
     assert primaries == [ivy.id]
     assert operator.change(f"/contacts/{ivy.id}", data={"first_name": "Ivy", "last_name": "Chen-Li", "title": "CTO",
@@ -156,9 +157,8 @@ def test_add_contact_and_set_primary_leave_exactly_one_primary(sign_in: Any, con
 
 def test_bulk_update_runs_as_a_job_and_streams_each_record(console: FastAPI, sign_in: Any) -> None:
     operator = sign_in("operator")
-    started = operator.change(
-        "/bulk",
-        json={"company_ids": [1, 2], "contact_filter": "all", "field": "disablePortalLoginFlag", "value": "true"},
+    started = confirmed_bulk(
+        operator, {"company_ids": [1, 2], "contact_filter": "all", "field": "disablePortalLoginFlag", "value": "true"}
     )
     assert started.status_code == 200, started.text
     job_id = started.json()["job_id"]
@@ -201,7 +201,7 @@ def test_onboarding_review_lists_every_call_and_submit_runs_the_job(sign_in: Any
     paths = [(c["method"], c["path"]) for c in review.json()["calls"]]
     assert paths[0] == ("POST", "/company/companies") and ("POST", "/service/tickets") in paths
     assert ("POST", "/finance/agreements") in paths
-    submitted = operator.change("/onboarding", json={"plan": PLAN})
+    submitted = confirmed_onboarding(operator, PLAN)
     job_id = submitted.json()["job_id"]
     end = next(data for name, data in sse_events(operator, job_id) if name == "end")
     assert end["state"] == "succeeded", end
@@ -237,7 +237,7 @@ def test_a_failed_onboarding_offers_resume_and_roll_back(sign_in: Any, console_s
     operator = sign_in("operator")
     # A 400 is not retried: the agreement step fails and the job stops there.
     console_sandbox.faults.fail_next(method="POST", path_contains="/finance/agreements", status=400, count=1)
-    job_id = operator.change("/onboarding", json={"plan": PLAN}).json()["job_id"]
+    job_id = confirmed_onboarding(operator, PLAN).json()["job_id"]
     end = next(data for name, data in sse_events(operator, job_id) if name == "end")
     assert end["state"] == "failed"
     page = operator.page(f"/jobs/{job_id}").text
@@ -252,7 +252,7 @@ def test_a_failed_onboarding_offers_resume_and_roll_back(sign_in: Any, console_s
     assert deleted.endswith("<li>Company Quartz Labs (QuartzLabs)</li>")
     assert f"Deletes {deleted.count('<li>')} record(s) the job created" in preview
     assert "Company&#39;s default contact" in preview.split('id="rollback-covered"')[1]
-    assert operator.change(f"/jobs/{job_id}/rollback", json={"confirm": "yes"}).json()["ok"]
+    assert confirmed_rollback(operator, job_id).json()["ok"]
     end = next(data for name, data in sse_events(operator, job_id) if name == "end")
     assert end["state"] == "rolled_back", end
     # A deleted company still answers, marked deleted (docs/connectwise.md, "Companies").
@@ -262,7 +262,7 @@ def test_a_failed_onboarding_offers_resume_and_roll_back(sign_in: Any, console_s
 def _bulk_job(operator: Browser, field: str, value: str) -> int:
     """Run a bulk job on company 1's contacts through the console and wait for it to end."""
     body = {"company_ids": [1], "contact_filter": "all", "field": field, "value": value}
-    started = operator.change("/bulk", json=body)
+    started = confirmed_bulk(operator, body)
     assert started.status_code == 200, started.text
     job_id = int(started.json()["job_id"])
     end = next(data for name, data in sse_events(operator, job_id) if name == "end")
@@ -290,7 +290,7 @@ def test_a_bulk_job_rollback_previews_before_and_after_and_puts_values_back(
         "<td>disablePortalLoginFlag = false</td>" in row or "<td>disablePortalLoginFlag = (empty)</td>" in row
         for row in rows
     )
-    assert operator.change(f"/jobs/{job_id}/rollback", json={"confirm": "yes"}).json()["ok"]
+    assert confirmed_rollback(operator, job_id).json()["ok"]
     end = next(data for name, data in sse_events(operator, job_id) if name == "end")
     assert end["state"] == "rolled_back", end
     assert {c.id: bool(c.disable_portal_login_flag) for c in cw.contacts.list(where="company/id = 1")} == before
@@ -328,8 +328,7 @@ def test_a_console_job_records_its_target_and_creator_and_is_not_resumed_elsewhe
     assert summary.target == f"{manage.base_url} ({manage.credentials.company})"
     with engine.begin() as conn:
         conn.execute(sa.update(jobs).where(jobs.c.id == job_id).values(target="https://other.example (acme)"))
-    for action in ("resume", "rollback"):
-        refused = operator.change(f"/jobs/{job_id}/{action}", json={"confirm": "yes"})
+    for refused in (operator.change(f"/jobs/{job_id}/resume"), confirmed_rollback(operator, job_id)):
         assert refused.status_code == 409, refused.text
         assert "was made against https://other.example (acme)" in refused.json()["message"]
     assert get_job(engine, job_id).summary.state is summary.state

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from cwdesk.console.security import Accounts
 from cwdesk.store.accounts import console_sessions, console_signin_tokens, console_users
 
+from .confirming import confirmed_form
 from .conftest import PASSWORD, Browser, login_csrf, use_signin_link
 
 
@@ -156,10 +157,10 @@ def test_disabling_a_user_ends_their_sessions_and_the_last_admin_stays(console: 
     viewer = sign_in("viewer")
     assert viewer.page("/").status_code == 200
     viewer_name = next(u.username for u in console.state.accounts.list_users() if u.role == "viewer")
-    assert admin.change(f"/users/{viewer_name}/disabled", data={"disabled": "true"}).status_code == 200
+    assert confirmed_form(admin, f"/users/{viewer_name}/disabled", {"disabled": "true"}).status_code == 200
     assert viewer.get("/api/clients").status_code == 401
     admin_name = next(u.username for u in console.state.accounts.list_users() if u.role == "admin")
-    refused = admin.change(f"/users/{admin_name}/disabled", data={"disabled": "true"})
+    refused = confirmed_form(admin, f"/users/{admin_name}/disabled", {"disabled": "true"})
     assert refused.status_code == 400 and "last active admin" in refused.text
 
 

@@ -16,6 +16,7 @@ from cwdesk.console.app import ConsoleSettings, create_app
 from cwdesk.console.connections import Connections
 from cwdesk.sandbox import Sandbox
 from cwdesk.store import open_database
+from tests.console.confirming import confirmed_bulk
 from tests.console.conftest import PASSWORD, Browser, login_csrf
 
 
@@ -72,8 +73,8 @@ def test_a_job_started_in_one_console_shows_and_resumes_in_the_other(
     failing = int(contacts[0][0])
     console_sandbox.faults.fail_next(method="PATCH", path_contains=f"/company/contacts/{failing}", status=400, count=50)
 
-    started = in_first.change(
-        "/bulk", json={"company_ids": [1], "contact_filter": "active", "field": "inactiveFlag", "value": "true"}
+    started = confirmed_bulk(
+        in_first, {"company_ids": [1], "contact_filter": "active", "field": "inactiveFlag", "value": "true"}
     )
     assert started.status_code == 200, started.text
     job_id = int(started.json()["job_id"])

@@ -1,6 +1,7 @@
 """``cwdesk console``: start the web console on this machine.
 
-``--demo`` runs it on the embedded sandbox (``--seed N`` for N generated companies, e.g. 10000); otherwise it
+``--demo`` runs it on the embedded sandbox (``--seed N`` for N generated companies, e.g. 10000; ``--demo-db PATH``
+keeps its data in a file, so it survives restarts); otherwise it
 connects to the ConnectWise given by ``--profile`` or the ``CWM_*`` / ``CWA_*`` variables (the same rule as every
 command, ``cli/connection.py``). On first start it prints a one-time sign-in link for the ``admin`` user.
 Not for: the console itself (``cwdesk.console``).
@@ -11,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import sqlite3
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -86,6 +89,31 @@ def _port_is_free(host: str, port: int) -> bool:
     return True
 
 
+def _demo_db(path: Path | None) -> str | None:
+    """The sandbox's database file for ``--demo-db`` (its folder must exist), or None (in memory), said aloud."""
+    if path is None:
+        typer.echo("Starting the sandbox in memory: its data resets at every start (--demo-db PATH keeps it)…",
+                   err=True)  # fmt: skip
+        return None
+    target = path.expanduser()
+    if not target.parent.is_dir():
+        connection.fail(f"--demo-db {path}: the folder {target.parent} does not exist; create it first.",
+                        code=EXIT_USAGE)  # fmt: skip
+    if target.is_dir():
+        connection.fail(f"--demo-db {path} is a folder: give a file name, e.g. {target / 'demo.sqlite'}.",
+                        code=EXIT_USAGE)  # fmt: skip
+    existed = target.exists()
+    # A new file is the sandbox's own, readable by this user only (as cwdesk's other data files: private_files.py).
+    if not existed:
+        target.touch(mode=0o600)
+    if existed and target.stat().st_size > 0:
+        typer.echo(f"Reopening the sandbox in {target} (its data as it was left; --seed applies to a new file)…",
+                   err=True)  # fmt: skip
+    else:
+        typer.echo(f"Creating and seeding the sandbox in {target} (its data is kept across restarts)…", err=True)
+    return str(target)
+
+
 def _seed(value: str) -> str | int:
     if value == "demo":
         return "demo"
@@ -102,6 +130,11 @@ def _seed(value: str) -> str | int:
 def console(
     demo: bool = typer.Option(False, "--demo", help="Run on the embedded sandbox (no ConnectWise account needed)."),
     seed: str = typer.Option("demo", "--seed", help="With --demo: 'demo' (8 clients) or a number of companies."),
+    demo_db: Path | None = typer.Option(
+        None,
+        "--demo-db",
+        help="With --demo: keep the sandbox's data in this SQLite file, so it survives restarts (seeded once).",
+    ),
     profile: str | None = typer.Option(None, "--profile", help="Saved connection profile (default: env vars)."),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (loopback unless behind HTTPS)."),
     port: int = typer.Option(8765, "--port", help="Port to listen on."),
@@ -126,9 +159,15 @@ def console(
     from cwdesk.console.connections import Connections, automate_summary, manage_summary
     from cwdesk.store import open_database
 
+    if demo_db is not None and not demo:
+        connection.fail("--demo-db keeps the sandbox's data: use it with --demo.", code=EXIT_USAGE)
     if demo:
-        typer.echo(f"Starting the sandbox with seed {seed!r}…", err=True)
-        connections = Connections.demo(_seed(seed))
+        db_path = _demo_db(demo_db)
+        try:
+            connections = Connections.demo(_seed(seed), db_path=db_path)
+        except sqlite3.DatabaseError as error:
+            connection.fail(f"--demo-db {demo_db} is not a sandbox database ({error}): give a new file name.",
+                            code=EXIT_USAGE)  # fmt: skip
     else:
         with connection.reporting_errors():
             connection.audit_cli_writes(False)  # the console audits its own users' changes (console.security.audit)
@@ -152,7 +191,8 @@ def console(
     app.state.public_base = base
     token = accounts.ensure_first_admin()
     if token is None and demo and not new_signin_link:
-        # The demo's data is fresh on every start, its users are not: every start lets the newcomer in again.
+        # The demo's data is fresh on every start (unless --demo-db), its users are not: every start lets the
+        # newcomer in again.
         accounts.restore_admin("admin")
         token = accounts.issue_signin_token("admin")
     if token is None and new_signin_link:

@@ -89,6 +89,8 @@ class ClientDetail:
     contacts: list[ContactView]
     sites: list[dict[str, str]]
     agreements: list[dict[str, str]]
+    #: How many of ``agreements`` are active (``is_active_agreement``): the hero's count and the section's.
+    active_agreements: int = 0
 
 
 # Communication types that hold a phone number (ConnectWise names them by use, not by medium).
@@ -131,6 +133,16 @@ def _company_type(company: Any) -> str:
     return _ref_name(_get(company, "type"))
 
 
+def is_active_agreement(agreement: Any) -> bool:
+    """The one definition the hero's "Agreements" count, its MRR and the Agreements section share: not cancelled,
+    and not in a status other than Active (ConnectWise's ``agreementStatus``: Active, Cancelled, Expired, Inactive,
+    ...; an agreement without one counts by its ``cancelledFlag`` alone)."""
+    if _get(agreement, "cancelled_flag"):
+        return False
+    status = _get(agreement, "agreement_status")
+    return status is None or str(status).lower() == "active"
+
+
 def load_client_detail(manage: Any, company_id: int) -> ClientDetail:
     """Read the company, its contacts, sites and agreements (four calls at once) and shape them for the page."""
     by_company = C("company/id") == company_id
@@ -160,7 +172,7 @@ def load_client_detail(manage: Any, company_id: int) -> ClientDetail:
     ]
     contact_views.sort(key=lambda c: (not c.primary, c.inactive, c.last_name.lower(), c.first_name.lower()))
 
-    live_agreements = [a for a in agreements if not _get(a, "cancelled_flag")]
+    live_agreements = [a for a in agreements if is_active_agreement(a)]
     mrr = sum((_money(_get(a, "bill_amount")) for a in live_agreements), Decimal(0))
     status = _ref_name(_get(company, "status"))
     employees = _get(company, "number_of_employees")
@@ -207,11 +219,18 @@ def load_client_detail(manage: Any, company_id: int) -> ClientDetail:
                 "type": _ref_name(_get(a, "type")),
                 "start": str(_get(a, "start_date") or "")[:10],
                 "mrr": f"${_money(_get(a, 'bill_amount')):,.2f}",
-                "state": "cancelled" if _get(a, "cancelled_flag") else "active",
+                "state": _agreement_state(a),
             }
             for a in agreements
         ],
+        active_agreements=len(live_agreements),
     )
+
+
+def _agreement_state(agreement: Any) -> str:
+    if _get(agreement, "cancelled_flag"):
+        return "cancelled"
+    return "active" if is_active_agreement(agreement) else str(_get(agreement, "agreement_status")).lower()
 
 
 class ClientPanels:

@@ -40,6 +40,22 @@ def connections_of(request: Request) -> Connections:
     return connections
 
 
+def demo_resets(request: Request) -> bool:
+    """Whether this console runs on a sandbox held in memory (``--demo`` without ``--demo-db``): its data is new at
+    every start while users, jobs and the audit log persist, and every page says so. Worked out once per app."""
+    known = getattr(request.app.state, "demo_resets", None)
+    if known is None:
+        sandbox = connections_of(request).sandbox
+        if sandbox is None:
+            known = False
+        else:
+            with sandbox.lock:
+                # SQLite names no file for an in-memory database (PRAGMA database_list: seq, name, file).
+                known = not sandbox.db.execute("PRAGMA database_list").fetchone()[2]
+        request.app.state.demo_resets = known
+    return bool(known)
+
+
 def render(
     request: Request,
     template: str,
@@ -59,6 +75,7 @@ def render(
         "automate_configured": connections.automate is not None,
         "path": request.url.path,
         "status_code": status_code,
+        "demo_resets": demo_resets(request),
         **context,
     }
     return templates.TemplateResponse(request, template, page, status_code=status_code)

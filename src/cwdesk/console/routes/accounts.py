@@ -10,7 +10,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
+from cwdesk.console.confirmations import Preview, given_token, is_confirmed
 from cwdesk.console.pages import connections_of, render
 from cwdesk.console.security import (
     CSRF_FIELD,
@@ -19,6 +21,7 @@ from cwdesk.console.security import (
     AccountError,
     Principal,
     SignInDeferred,
+    UserSummary,
     accounts_of,
     audit,
     check_origin,
@@ -246,13 +249,67 @@ def add_user(
     return _users_page(request, principal, message=f"User {username} added as {role}.")
 
 
+# What each role may do, in the words of the Users page (for the confirm page of a role change).
+_ROLE_POWERS = {
+    "viewer": "reads everything",
+    "operator": "reads, edits records and runs jobs",
+    "admin": "reads, edits, runs jobs and manages users",
+}
+
+
+def _current_user(request: Request, username: str) -> UserSummary | None:
+    return next((user for user in accounts_of(request).list_users() if user.username == username), None)
+
+
+def _confirm_page(
+    request: Request, principal: Principal, preview: Preview, action: str, fields: dict[str, str]
+) -> Response:
+    """The page that asks before a users-page change; the change itself waits for its form's token."""
+    return render(request, "confirm.html", principal, preview=preview, action=action, fields=fields, back="/users",
+                  confirmation=preview.token(principal))  # fmt: skip
+
+
+def role_change_preview(user: UserSummary, role: str) -> Preview:
+    """Changing a role: what the user could do, and will be able to do."""
+    lines = [
+        f"{user.username} is {user.role} now: {_ROLE_POWERS.get(user.role, user.role)}.",
+        f"As {role}, {user.username} {_ROLE_POWERS.get(role, role)}.",
+        "The change applies at the user's next request.",
+    ]
+    return Preview(action="change role", subject=user.username, title=f"Make {user.username} {role}",
+                   facts={"user": user.username, "from": user.role, "to": role}, lines=lines,
+                   confirm_label=f"Make {user.username} {role}")  # fmt: skip
+
+
+def disable_preview(user: UserSummary) -> Preview:
+    """Disabling a user: signed out at once, no sign-in until enabled."""
+    lines = [
+        f"{user.username} ({user.role}) is signed out of every session at once.",
+        f"{user.username} cannot sign in (password or link) until an admin enables the account again.",
+        "Jobs the user started keep running; the audit log keeps their changes.",
+    ]
+    return Preview(action="disable user", subject=user.username, title=f"Disable {user.username}",
+                   facts={"user": user.username, "disabled": True}, lines=lines,
+                   confirm_label=f"Disable {user.username}")  # fmt: skip
+
+
 @router.post("/users/{username}/role", response_class=HTMLResponse)
-def change_role(
+async def change_role(
     request: Request,
     username: str,
     principal: Annotated[Principal, Depends(require("admin"))],
     role: Annotated[str, Form()],
 ) -> Response:
+    """Change a user's role, once confirmed on the page this POST shows without a token (or a stale one)."""
+    user = await run_in_threadpool(_current_user, request, username)
+    if user is not None and user.role != role and role in ROLES:
+        preview = role_change_preview(user, role)
+        if not is_confirmed(preview, principal, await given_token(request)):
+            return _confirm_page(request, principal, preview, str(request.url.path), {"role": role})
+    return await run_in_threadpool(_set_role, request, username, principal, role)
+
+
+def _set_role(request: Request, username: str, principal: Principal, role: str) -> Response:
     accounts = accounts_of(request)
     before = next((user.role for user in accounts.list_users() if user.username == username), None)
     try:
@@ -267,13 +324,23 @@ def change_role(
 
 
 @router.post("/users/{username}/disabled", response_class=HTMLResponse)
-def change_disabled(
+async def change_disabled(
     request: Request,
     username: str,
     principal: Annotated[Principal, Depends(require("admin"))],
     disabled: Annotated[str, Form()],
 ) -> Response:
+    """Disable (once confirmed on the page this POST shows without a token) or enable a user."""
     flag = disabled == "true"
+    user = await run_in_threadpool(_current_user, request, username)
+    if flag and user is not None and not user.disabled:
+        preview = disable_preview(user)
+        if not is_confirmed(preview, principal, await given_token(request)):
+            return _confirm_page(request, principal, preview, str(request.url.path), {"disabled": "true"})
+    return await run_in_threadpool(_set_disabled, request, username, principal, flag)
+
+
+def _set_disabled(request: Request, username: str, principal: Principal, flag: bool) -> Response:
     try:
         accounts_of(request).set_disabled(username, flag)
     except AccountError as problem:

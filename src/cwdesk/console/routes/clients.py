@@ -16,10 +16,12 @@ from starlette.concurrency import run_in_threadpool
 
 from cwdesk.console.answers import failure, ok, refused
 from cwdesk.console.client_list import ClientList
+from cwdesk.console.confirmations import Preview, given_token, unconfirmed
 from cwdesk.console.pages import RecordId, connections_of, render
 from cwdesk.console.security import Principal, audit, require
 from cwdesk.errors import CWDeskError, NotFoundError
 from cwdesk.workflows import client_records as records
+from cwdesk.workflows import jobs
 from cwdesk.workflows import primary_contact as primary
 
 router = APIRouter()
@@ -199,18 +201,58 @@ async def edit_contact(
     )
 
 
+def primary_preview_of(plan: jobs.Plan) -> Preview:
+    """What "Set as primary" will do (each step of the plan, in order); its facts are the steps, so a primary
+    changed by someone else between the dialog and the confirm refuses the confirm."""
+    return Preview(
+        action="set primary contact",
+        subject=f"contact {plan.params.get('contact_id')}",
+        title=str(plan.title),
+        facts=[[step.key, step.action] for step in plan.steps],
+        lines=[step.label for step in plan.steps],
+        confirm_label="Set as primary",
+    )
+
+
+@router.get("/contacts/{contact_id}/primary/preview")
+async def set_primary_preview(
+    request: Request, contact_id: RecordId, principal: Annotated[Principal, Depends(require("operator"))]
+) -> Response:
+    """What "Set as primary" will change (reads only), with the token its confirm button sends."""
+    manage = connections_of(request).manage
+    try:
+        plan = await run_in_threadpool(primary.plan_set_primary, manage, contact_id)
+    except CWDeskError as error:
+        return failure(error)
+    preview = primary_preview_of(plan)
+    return ok(preview.title, preview=preview.as_dict(principal))
+
+
 @router.post("/contacts/{contact_id}/primary")
 async def set_primary(
     request: Request, contact_id: RecordId, principal: Annotated[Principal, Depends(require("operator"))]
 ) -> Response:
-    """Set as primary (C3, W3): the new primary first, then the old one(s) cleared, by the workflow."""
+    """Set as primary (C3, W3), once confirmed: the new primary first, then the old one(s) cleared, by the workflow."""
     manage, engine = connections_of(request).manage, request.app.state.engine
     target = f"contact {contact_id}"
+    given = await given_token(request)
     try:
-        # A short job (clear the old primaries, set the new one, point the company at it, verify), run here.
-        result = await run_in_threadpool(
-            lambda: primary.set_primary_contact(engine, manage, contact_id, created_by=principal.username)
-        )
+        plan = await run_in_threadpool(primary.plan_set_primary, manage, contact_id)
+    except CWDeskError as error:
+        audit(request, principal, "set primary contact", target=target, result="error", message=str(error)[:500])
+        return failure(error)
+    refusal = unconfirmed(primary_preview_of(plan), principal, given)
+    if refusal is not None:
+        return refusal
+
+    def run() -> primary.PrimaryResult:
+        # A short job (clear the old primaries, set the new one, point the company at it, verify), run here:
+        # the plan just checked against the confirmed preview.
+        job_id = jobs.start_job(engine, plan, client=manage, created_by=principal.username)
+        return primary.PrimaryResult(plan=plan, job_id=job_id, summary=jobs.run_job(engine, job_id, client=manage))
+
+    try:
+        result = await run_in_threadpool(run)
     except CWDeskError as error:
         audit(request, principal, "set primary contact", target=target, result="error", message=str(error)[:500])
         return failure(error)

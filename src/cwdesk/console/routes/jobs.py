@@ -26,6 +26,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
+from cwdesk.console.confirmations import Preview, given_token, unconfirmed
 from cwdesk.console.pages import RecordId, connections_of, render
 from cwdesk.console.security import Principal, accounts_of, audit, require, session_id_of
 from cwdesk.workflows import jobs as job_runner
@@ -37,7 +38,15 @@ STREAM_MAX_SECONDS = 30 * 60.0
 STREAMS_PER_USER = 8
 
 # Outcome of a step as the per-record log shows it.
-_OUTCOME_OF_EVENT = {"step_ok": "ok", "step_error": "error", "step_skipped": "skipped", "step_rolled_back": "skipped"}
+_OUTCOME_OF_EVENT = {"step_ok": "ok", "step_error": "error", "step_skipped": "skipped",
+                     "step_rolled_back": "rolled_back"}  # fmt: skip
+# The state a journal entry leaves its step in (the steps table follows it live); entries not listed leave the
+# state as it was and only say something about the step (a rollback that left it as it is, or cannot undo it).
+_STEP_STATE_OF_EVENT = {"step_started": "running", "step_ok": "ok", "step_skipped": "skipped", "step_error": "error",
+                        "step_rolled_back": "rolled_back"}  # fmt: skip
+# Journal entries a rollback writes about each step (the job page's "Rollback" section lists them).
+ROLLBACK_EVENTS = {"step_rolled_back": "undone", "step_rollback_skipped": "left as it is",
+                   "step_not_undone": "not undone", "step_error": "failed"}  # fmt: skip
 
 
 def _engine(request: Request) -> Any:
@@ -85,14 +94,149 @@ def job_page(
     detail = _detail_or_404(request, job_id)
     if detail is None:
         return render(request, "error.html", principal, status_code=404, message=f"There is no job {job_id}.")
+    view = job_view(_engine(request), detail)
+    gone = companies_gone(connections_of(request).manage, companies_of(detail))
     return render(
         request,
         "job.html",
         principal,
         job=detail.summary,
-        steps=detail.steps,
+        steps=view["steps"],
+        rollback_report=view["rollback"],
         params=detail.params,
         rollback=_rollback_plan(detail),
+        cancel_confirmation=cancel_preview_of(detail.summary).token(principal),
+        gone=[gone[company_id] for company_id in sorted(gone)],
+    )
+
+
+#: At most this many of a job's companies are checked when its page is drawn (one ConnectWise call).
+GONE_CHECK_LIMIT = 100
+
+
+def companies_of(detail: job_runner.JobDetail) -> list[int]:
+    """The companies a job is about: those it was given (``company_ids``, ``company_id``), the ones its steps
+    name, and the ones it created (an onboarding's ``create_company`` outcome)."""
+    found: list[int] = []
+
+    def add(value: Any) -> None:
+        if isinstance(value, int) and not isinstance(value, bool) and value not in found:
+            found.append(value)
+
+    for value in detail.params.get("company_ids") or []:
+        add(value)
+    add(detail.params.get("company_id"))
+    for step in detail.steps:
+        add(step.params.get("company_id"))
+        if step.action == "create_company":
+            add((step.outcome or {}).get("id"))
+    return found[:GONE_CHECK_LIMIT]
+
+
+def companies_gone(manage: Any, company_ids: list[int]) -> dict[int, str]:
+    """For each of ``company_ids`` that no longer exists in ConnectWise (deleted: ConnectWise keeps it with
+    ``deletedFlag``; or not found at all), the sentence the page shows. One call; nothing when it cannot be read."""
+    if not company_ids:
+        return {}
+    from cwdesk.conditions import C
+    from cwdesk.errors import CWDeskError
+
+    try:
+        found = {
+            int(company.id): company
+            for company in manage.companies.list(where=C("id").in_(company_ids), fields=["id", "name", "deletedFlag"])
+        }
+    except CWDeskError:
+        return {}
+    gone: dict[int, str] = {}
+    for company_id in company_ids:
+        company = found.get(company_id)
+        if company is None:
+            gone[company_id] = f"Company {company_id} no longer exists in ConnectWise."
+        elif getattr(company, "deleted_flag", False):
+            gone[company_id] = f"Company {company_id} ({company.name}) no longer exists in ConnectWise: it was deleted."
+    return gone
+
+
+@router.get("/api/jobs/{job_id}")
+def job_json(
+    request: Request, job_id: RecordId, _principal: Annotated[Principal, Depends(require("viewer"))]
+) -> JSONResponse:
+    """The job as its page shows it: state, message, every step's state and latest message, the rollback report
+    (the page reads it when the job ends, so the table and the message are the stored truth)."""
+    detail = _detail_or_404(request, job_id)
+    if detail is None:
+        return JSONResponse({"ok": False, "message": f"There is no job {job_id}."}, status_code=404)
+    view = job_view(_engine(request), detail)
+    return JSONResponse(
+        {
+            "ok": True,
+            "id": job_id,
+            "state": detail.summary.state.value,
+            "message": detail.summary.message or "",
+            "counts": detail.summary.counts.as_dict(),
+            "steps": view["steps"],
+            "rollback": view["rollback"],
+        }
+    )
+
+
+def _all_events(engine: Any, job_id: int) -> list[job_runner.JobEvent]:
+    events: list[job_runner.JobEvent] = []
+    while True:
+        page = job_runner.read_events(engine, job_id, after_id=events[-1].id if events else 0)
+        events.extend(page)
+        if len(page) < 1000:
+            return events
+
+
+def job_view(engine: Any, detail: job_runner.JobDetail) -> dict[str, Any]:
+    """Each step (position, key, label, state, and the latest thing the journal said about it) and the last
+    rollback's report: what it undid, left as it was (changed since the job), could not undo, and where it failed.
+
+    One definition for the page as first drawn, for ``/api/jobs/{id}``, and (entry by entry) for the live stream:
+    a step's message is its latest journal entry, so after a rollback it says what the rollback did to it.
+    """
+    latest: dict[str, str] = {}
+    report: list[dict[str, str]] = []
+    rolling_back = False
+    for event in _all_events(engine, detail.summary.id):
+        if event.type == "rollback_started":
+            rolling_back, report = True, []
+        elif event.type in ("job_started", "job_resumed"):
+            rolling_back = False
+        if event.step_key:
+            latest[event.step_key] = event.message
+            if rolling_back and event.type in ROLLBACK_EVENTS:
+                report.append({"key": event.step_key, "what": ROLLBACK_EVENTS[event.type], "message": event.message})
+    steps = [
+        {
+            "position": step.position,
+            "key": step.key,
+            "label": step.label or step.key,
+            "state": step.state.value,
+            "message": latest.get(step.key, step.message or ""),
+        }
+        for step in detail.steps
+    ]
+    return {"steps": steps, "rollback": report}
+
+
+def cancel_preview_of(summary: job_runner.JobSummary) -> Preview:
+    """What cancelling does: steps done stay done, the rest do not run (until resumed). Its facts are the job
+    alone: a running job moves on every second, and ``cancel_job`` itself refuses a job that has ended."""
+    counts = summary.counts
+    return Preview(
+        action="cancel job",
+        subject=f"job {summary.id}",
+        title=f"Cancel job {summary.id}",
+        facts={"job": summary.id},
+        lines=[
+            f"{summary.title}: {counts.done} of {counts.total} step(s) done when this page was drawn.",
+            "The job stops before its next step. Steps already done stay done (Roll back undoes them); "
+            "the others do not run unless you resume the job.",
+        ],
+        confirm_label="Cancel the job",
     )
 
 
@@ -116,7 +260,22 @@ def rollback_preview(
     if plan is None:
         message = f"Job {job_id} is of a kind this console does not know: it cannot be rolled back here."
         return render(request, "error.html", principal, status_code=409, message=message)
-    return render(request, "rollback.html", principal, job=detail.summary, plan=plan)
+    confirmation = rollback_preview_of(plan).token(principal)
+    return render(request, "rollback.html", principal, job=detail.summary, plan=plan, confirmation=confirmation)
+
+
+def rollback_preview_of(plan: job_runner.RollbackPlan) -> Preview:
+    """The rollback preview's facts: every step it deletes, puts back, leaves or cannot undo, with its outcome (a
+    resume or another rollback between the preview and the confirm changes them, and the confirm is refused)."""
+    changes = len(plan.delete) + len(plan.restore)
+    return Preview(
+        action="roll back job",
+        subject=f"job {plan.job_id}",
+        title=f"Roll back job {plan.job_id}",
+        facts=plan.as_dict(),
+        lines=[f"Deletes {len(plan.delete)} record(s) and puts back {len(plan.restore)} value(s)."],
+        confirm_label=f"Roll back {changes} change(s)",
+    )
 
 
 def _sse(event: str, data: dict[str, Any]) -> str:
@@ -132,6 +291,7 @@ def _snapshot(state: str, total: int, outcomes: dict[str, str]) -> dict[str, Any
         "ok": values.count("ok"),
         "error": values.count("error"),
         "skipped": values.count("skipped"),
+        "rolled_back": values.count("rolled_back"),
     }
 
 
@@ -204,6 +364,7 @@ async def job_events(
     async def stream() -> AsyncIterator[str]:
         outcomes: dict[str, str] = {}
         state = "planned"
+        rolling_back = False
         queue: asyncio.Queue[job_runner.JobEvent | None] = asyncio.Queue(maxsize=100)
         follower = asyncio.create_task(follow(queue))
         loop = asyncio.get_running_loop()
@@ -233,10 +394,20 @@ async def job_events(
                     continue
                 if event is None:
                     break
-                if event.type == "job_started" or event.type == "rollback_started":
+                if event.type in ("job_started", "job_resumed", "rollback_started"):
                     state = "running"
                 elif event.type == "job_finished" and event.data:
                     state = str(event.data.get("state", state))
+                if event.type == "rollback_started":
+                    rolling_back = True
+                elif event.type in ("job_started", "job_resumed"):
+                    rolling_back = False
+                if event.step_key:
+                    # The steps table follows every entry; a failed undo leaves its step as it was.
+                    step_state = None if rolling_back and event.type == "step_error" else (
+                        _STEP_STATE_OF_EVENT.get(event.type))  # fmt: skip
+                    yield _sse("step", {"seq": event.id, "key": event.step_key, "state": step_state,
+                                        "message": event.message})  # fmt: skip
                 outcome = _OUTCOME_OF_EVENT.get(event.type)
                 if outcome is not None and event.step_key:
                     outcomes[event.step_key] = outcome
@@ -291,10 +462,18 @@ def _job_action(request: Request, principal: Principal, job_id: int, action: str
 
 
 @router.post("/jobs/{job_id}/cancel")
-def cancel(
+async def cancel(
     request: Request, job_id: RecordId, principal: Annotated[Principal, Depends(require("operator"))]
 ) -> Response:
-    return _job_action(request, principal, job_id, "cancel")
+    """Cancel, once confirmed in the job page's dialog (its ``confirmation`` token)."""
+    given = await given_token(request)
+    detail = _detail_or_404(request, job_id)
+    if detail is None:
+        return JSONResponse({"ok": False, "message": f"There is no job {job_id}."}, status_code=404)
+    refusal = unconfirmed(cancel_preview_of(detail.summary), principal, given)
+    if refusal is not None:
+        return refusal
+    return await run_in_threadpool(_job_action, request, principal, job_id, "cancel")
 
 
 @router.post("/jobs/{job_id}/resume")
@@ -308,25 +487,15 @@ def resume(
 async def rollback(
     request: Request, job_id: RecordId, principal: Annotated[Principal, Depends(require("operator"))]
 ) -> Response:
-    """Roll back, once confirmed on the preview page (``confirm=yes``); a rollback that can undo nothing is refused."""
-    confirmed = await _confirmed(request)
+    """Roll back, once confirmed on the preview page (its ``confirmation`` token, made for the plan it showed)."""
+    given = await given_token(request)
     detail = _detail_or_404(request, job_id)
     if detail is None:
         return JSONResponse({"ok": False, "message": f"There is no job {job_id}."}, status_code=404)
-    if not confirmed:
-        message = f"Nothing changed: review what the rollback will do at /jobs/{job_id}/rollback and confirm it there."
-        return JSONResponse({"ok": False, "message": message, "preview": f"/jobs/{job_id}/rollback"}, status_code=400)
+    plan = _rollback_plan(detail)
+    if plan is not None and plan.undoable:
+        refusal = unconfirmed(rollback_preview_of(plan), principal, given, {"preview_url": f"/jobs/{job_id}/rollback"})
+        if refusal is not None:
+            return refusal
     # A rollback that can undo nothing is refused by the runner (409, audited "refused").
     return await run_in_threadpool(_job_action, request, principal, job_id, "roll back")
-
-
-async def _confirmed(request: Request) -> bool:
-    """Whether the request carries ``confirm=yes`` (form field or JSON member)."""
-    if (request.headers.get("content-type") or "").startswith("application/json"):
-        try:
-            body = await request.json()
-        except ValueError:
-            return False
-        return isinstance(body, dict) and str(body.get("confirm", "")).lower() == "yes"
-    form = await request.form()
-    return str(form.get("confirm", "")).lower() == "yes"

@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from cwdesk.console.answers import failure, ok, refused
+from cwdesk.console.confirmations import CONFIRMATION_FIELD, Preview, is_confirmed
 from cwdesk.console.pages import connections_of, render
 from cwdesk.console.routes.jobs import run_in_background
 from cwdesk.console.security import Principal, RequestRefused, audit, check_sizes, read_json_body, require
@@ -90,7 +91,18 @@ async def review(request: Request, principal: Annotated[Principal, Depends(requi
     except CWDeskError as error:
         return failure(error)
     calls = [{"method": c.method, "path": c.path, "body": dict(c.body), "step": c.step_key} for c in result.calls]
-    return ok(f"{len(calls)} calls will be made.", calls=calls, notes=list(result.notes))
+    preview = onboarding_preview_of(plan, len(calls))
+    return ok(f"{len(calls)} calls will be made.", calls=calls, notes=list(result.notes),
+              confirmation=preview.token(principal))  # fmt: skip
+
+
+def onboarding_preview_of(plan: dict[str, Any], calls: int = 0) -> Preview:
+    """The review's facts are the plan as reviewed: the Onboard button sends its token, and a plan edited after the
+    review (the company name fixed in step 1, say) is refused until it is reviewed again."""
+    company = plan.get("company") if isinstance(plan.get("company"), dict) else {}
+    name = str((company or {}).get("name") or "the client")
+    return Preview(action="onboard client", subject=name, title=f"Onboard {name}", facts=plan,
+                   lines=[f"{calls} calls will be made."], confirm_label="Onboard")  # fmt: skip
 
 
 @router.post("/onboarding")
@@ -103,6 +115,14 @@ async def submit(request: Request, principal: Annotated[Principal, Depends(requi
     company_section = plan.get("company")
     company: dict[str, Any] = company_section if isinstance(company_section, dict) else {}
     target = f"{company.get('name', '')} ({company.get('identifier', '')})"
+    body = await read_json_body(request, what="The onboarding plan")  # (read and checked by _plan_from)
+    given = body.get(CONFIRMATION_FIELD) if isinstance(body, dict) else None
+    if not is_confirmed(onboarding_preview_of(plan), principal, given if isinstance(given, str) else None):
+        # The wizard's Review step hands out the token: without it, or for another plan, back to Review.
+        if given:
+            message = "Nothing was sent: the plan changed since the Review step. Check the review again, then Onboard."
+            return refused(message, status_code=409)
+        return refused("Nothing was sent: review the plan first (the Review step lists every call), then Onboard.")
 
     def create() -> int:
         checked = onboarding.check_onboarding(manage, plan)

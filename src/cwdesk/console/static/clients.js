@@ -46,6 +46,7 @@
     spacer.style.height = visible.length * ROW_HEIGHT + "px";
     rowsBox.scrollTop = 0;
     renderWindow();
+    selectionChanged();
   }
 
   function makeRow(index, top) {
@@ -92,13 +93,27 @@
     spacer.replaceChildren(fragment);
   }
 
+  // Selected companies the list's filter or search hides now: shown as such, and clearable (issue 15 §5).
+  function hiddenSelection() {
+    const shown = new Set(state.visible.map((i) => column(state.rows[i], "id")));
+    return Array.from(state.selected).filter((id) => !shown.has(id));
+  }
+
   function selectionChanged() {
     const n = state.selected.size;
-    $("selected-count").textContent = n + " selected";
+    const hidden = hiddenSelection();
+    $("selected-count").textContent = n + " selected" + (hidden.length ? ", " + hidden.length + " hidden by the filter" : "");
+    $("clear-hidden").hidden = hidden.length === 0;
+    $("clear-selection").hidden = n === 0;
     $("bulk-open").disabled = n === 0;
     $("bulk-selected").textContent = String(n);
+    $("bulk-hidden-note").textContent = hidden.length ? " (" + hidden.length + " of them hidden by the list's filter)" : "";
     const all = $("select-all");
     all.checked = n > 0 && state.visible.every((i) => state.selected.has(column(state.rows[i], "id")));
+    // A preview is of one selection: another selection needs its own.
+    if (preview && (preview.request.company_ids.length !== n || !preview.request.company_ids.every((id) => state.selected.has(id)))) {
+      forgetPreview();
+    }
     updateBulkButton();
   }
 
@@ -229,36 +244,121 @@
     button.disabled = !(state.selected.size > 0 && $("bulk-field").value && $("bulk-value").value.trim());
   }
 
+  // ---- bulk: Execute previews (POST /bulk/preview, reads only); only Confirm starts the job ------------------
+  let preview = null;  // the preview on show: {request, confirmation, offset, pageSize}
+
+  function bulkRequest() {
+    return {
+      company_ids: Array.from(state.selected),
+      contact_filter: $("bulk-filter").value,
+      field: $("bulk-field").value,
+      value: $("bulk-value").value.trim(),
+    };
+  }
+
+  function forgetPreview() {
+    preview = null;
+    const box = $("bulk-preview");
+    if (box) box.hidden = true;
+  }
+
+  function showPreview(request, result) {
+    const box = $("bulk-preview");
+    preview = { request, confirmation: result.preview.confirmation, offset: result.offset, pageSize: result.page_size };
+    $("bulk-preview-summary").textContent = result.preview.lines[0] || "";
+    const lines = $("bulk-preview-lines");
+    lines.replaceChildren();
+    for (const text of result.preview.lines.slice(1)) {
+      const item = document.createElement("li");
+      item.textContent = text;
+      lines.appendChild(item);
+    }
+    const body = $("bulk-preview-table").querySelector("tbody");
+    body.replaceChildren();
+    for (const row of result.rows) {
+      const tr = document.createElement("tr");
+      tr.dataset.contactId = row.contact_id;
+      for (const text of [row.company, row.contact + " (" + row.contact_id + ")", row.before, row.after]) {
+        const td = document.createElement("td");
+        td.textContent = text;
+        tr.appendChild(td);
+      }
+      body.appendChild(tr);
+    }
+    $("bulk-preview-table").hidden = result.rows.length === 0;
+    const first = result.rows.length ? result.offset + 1 : 0;
+    const last = result.offset + result.rows.length;
+    const total = result.counts.will_change;
+    $("bulk-preview-more").textContent = total ? "Contacts " + first + "–" + last + " of " + total + " that will change." : "";
+    $("bulk-preview-prev").hidden = result.offset === 0;
+    $("bulk-preview-next").hidden = result.more === 0;
+    const confirm = $("bulk-confirm");
+    confirm.textContent = result.preview.confirm_label;
+    confirm.disabled = total === 0;
+    box.hidden = false;
+  }
+
+  async function loadPreview(request, offset) {
+    const result = await cw.send("/bulk/preview", { json: { ...request, offset } });
+    cw.showResult($("bulk-form"), result);
+    if (!result.ok) {
+      forgetPreview();
+      return;
+    }
+    showPreview(request, result);
+  }
+
+  async function confirmPreview() {
+    if (!preview) return;
+    const button = $("bulk-confirm");
+    button.disabled = true;
+    const result = await cw.send("/bulk", { json: { ...preview.request, confirmation: preview.confirmation } });
+    const message = $("bulk-preview-message");
+    message.textContent = result.message || "";
+    message.className = "form-message " + (result.ok ? "ok" : "error");
+    if (!result.ok) {
+      // The data changed since the preview: the answer carries the new one, to check and confirm again.
+      if (result.needs_confirmation && result.preview) showPreview(preview.request, result);
+      else button.disabled = false;
+      return;
+    }
+    $("bulk-preview").hidden = true;
+    preview = null;
+    const box = $("bulk-job");
+    box.hidden = false;
+    $("bulk-job-link").href = "/jobs/" + result.job_id;
+    box.querySelector(".job-log").replaceChildren();
+    cw.followJob(box, result.job_id);
+    cw.showResult($("bulk-form"), result);
+  }
+
   function wireBulk() {
     const form = $("bulk-form");
     const field = $("bulk-field");
     field.addEventListener("change", () => {
       const option = field.selectedOptions[0];
       $("bulk-hint").textContent = option ? option.getAttribute("data-hint") || "" : "";
+      forgetPreview();
       updateBulkButton();
     });
-    $("bulk-value").addEventListener("input", updateBulkButton);
+    $("bulk-value").addEventListener("input", () => { forgetPreview(); updateBulkButton(); });
+    $("bulk-filter").addEventListener("change", forgetPreview);
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       const button = $("bulk-execute");
       if (button) button.disabled = true;
-      const result = await cw.send("/bulk", {
-        json: {
-          company_ids: Array.from(state.selected),
-          contact_filter: $("bulk-filter").value,
-          field: field.value,
-          value: $("bulk-value").value.trim(),
-        },
-      });
-      cw.showResult(form, result);
+      $("bulk-preview-message").textContent = "";
+      await loadPreview(bulkRequest(), 0);
       updateBulkButton();
-      if (!result.ok) return;
-      const box = $("bulk-job");
-      box.hidden = false;
-      $("bulk-job-link").href = "/jobs/" + result.job_id;
-      box.querySelector(".job-log").replaceChildren();
-      cw.followJob(box, result.job_id);
     });
+    $("bulk-preview-next").addEventListener("click", () => {
+      if (preview) loadPreview(preview.request, preview.offset + preview.pageSize);
+    });
+    $("bulk-preview-prev").addEventListener("click", () => {
+      if (preview) loadPreview(preview.request, Math.max(0, preview.offset - preview.pageSize));
+    });
+    $("bulk-cancel").addEventListener("click", forgetPreview);
+    $("bulk-confirm").addEventListener("click", confirmPreview);
   }
 
   // The bulk panel's value offers ConnectWise's own names when the field is a pick list (issue 15 §6): contact
@@ -313,6 +413,16 @@
         const id = column(state.rows[i], "id");
         if (event.target.checked) state.selected.add(id); else state.selected.delete(id);
       }
+      renderWindow();
+      selectionChanged();
+    });
+    $("clear-hidden").addEventListener("click", () => {
+      for (const id of hiddenSelection()) state.selected.delete(id);
+      renderWindow();
+      selectionChanged();
+    });
+    $("clear-selection").addEventListener("click", () => {
+      state.selected.clear();
       renderWindow();
       selectionChanged();
     });

@@ -80,15 +80,93 @@ const cw = (() => {
   }
 
   // A form with class js-form posts its fields (FormData) and calls onDone(result) when the server says ok.
+  // With data-preview="URL" it asks first: the server's preview of the change in a dialog, and only its
+  // Confirm button sends the form, with the preview's confirmation token (the server refuses it without).
   function wireForm(form, onDone) {
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
+      const body = new FormData(form);
+      const previewUrl = form.getAttribute("data-preview");
+      if (previewUrl) {
+        const confirmation = await askFirst(previewUrl, form);
+        if (!confirmation) return;
+        body.set("confirmation", confirmation);
+      }
       const button = form.querySelector('button[type="submit"]');
       if (button) button.disabled = true;
-      const result = await send(form.getAttribute("action"), { body: new FormData(form) });
+      const result = await send(form.getAttribute("action"), { body });
       if (button) button.disabled = false;
       showResult(form, result);
       if (result.ok && onDone) onDone(result);
+    });
+  }
+
+  // ---- ask first (issue 15 §2): the preview {title, lines, confirm_label, confirmation} in one shared dialog
+  function confirmDialog() {
+    let dialog = document.getElementById("confirm-dialog");
+    if (dialog) return dialog;
+    dialog = document.createElement("dialog");
+    dialog.id = "confirm-dialog";
+    const title = document.createElement("h2");
+    const lines = document.createElement("ul");
+    lines.className = "confirm-lines";
+    const buttons = document.createElement("div");
+    buttons.className = "buttons";
+    const cancel = document.createElement("button");
+    cancel.type = "button";
+    cancel.id = "confirm-cancel";
+    cancel.textContent = "Cancel";
+    const confirm = document.createElement("button");
+    confirm.type = "button";
+    confirm.id = "confirm-ok";
+    confirm.className = "danger";
+    buttons.append(cancel, confirm);
+    dialog.append(title, lines, buttons);
+    document.body.appendChild(dialog);
+    return dialog;
+  }
+
+  async function askFirst(previewUrl, form) {
+    let answer;
+    try {
+      // Not getJSON: a refused preview (e.g. an inactive contact) answers 400 with the reason to show.
+      const response = await fetch(previewUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+      if (response.status === 401) {
+        window.location.href = "/signin";
+        return null;
+      }
+      answer = await response.json();
+    } catch (error) {
+      showResult(form, { ok: false, message: "The preview could not be read: " + error.message, errors: {} });
+      return null;
+    }
+    if (!answer.ok || !answer.preview) {
+      showResult(form, answer);
+      return null;
+    }
+    const dialog = confirmDialog();
+    dialog.querySelector("h2").textContent = answer.preview.title;
+    const list = dialog.querySelector(".confirm-lines");
+    list.replaceChildren();
+    for (const text of answer.preview.lines) {
+      const item = document.createElement("li");
+      item.textContent = text;
+      list.appendChild(item);
+    }
+    const ok = dialog.querySelector("#confirm-ok");
+    ok.textContent = answer.preview.confirm_label;
+    return new Promise((resolve) => {
+      const done = (value) => {
+        ok.onclick = null;
+        dialog.querySelector("#confirm-cancel").onclick = null;
+        dialog.onclose = null;
+        if (dialog.open) dialog.close();
+        resolve(value);
+      };
+      ok.onclick = () => done(answer.preview.confirmation);
+      dialog.querySelector("#confirm-cancel").onclick = () => done(null);
+      dialog.onclose = () => done(null);
+      dialog.showModal();
     });
   }
 
@@ -105,7 +183,7 @@ const cw = (() => {
       const done = snapshot.done, total = snapshot.total;
       if (counter) {
         counter.textContent = done + " / " + total + "  ·  ok " + snapshot.ok + "  ·  error " + snapshot.error +
-          "  ·  skipped " + snapshot.skipped;
+          "  ·  skipped " + snapshot.skipped + (snapshot.rolled_back ? "  ·  rolled back " + snapshot.rolled_back : "");
       }
       if (bar) bar.style.width = (total ? Math.round((100 * done) / total) : 0) + "%";
       if (state) {
@@ -125,15 +203,22 @@ const cw = (() => {
       if (!log) return;
       const row = document.createElement("div");
       row.className = line.outcome;
-      const mark = line.outcome === "ok" ? "✓" : line.outcome === "error" ? "✕" : "○";
-      row.textContent = mark + " " + line.outcome + "  " + line.label + (line.message ? "  — " + line.message : "");
+      const mark = line.outcome === "ok" ? "✓" : line.outcome === "error" ? "✕" : line.outcome === "rolled_back" ? "↶" : "○";
+      const said = line.outcome === "rolled_back" ? "rolled back" : line.outcome;
+      row.textContent = mark + " " + said + "  " + line.label + (line.message ? "  — " + line.message : "");
       log.appendChild(row);
       log.scrollTop = log.scrollHeight;
     });
     source.addEventListener("progress", (event) => update(JSON.parse(event.data)));
+    // ---- job page (issue 15 §5): the steps table follows the journal live, and is read again when the job ends
+    const steps = document.querySelector('[data-job-steps="' + CSS.escape(String(jobId)) + '"]');
+    source.addEventListener("step", (event) => {
+      if (steps) setStep(steps, JSON.parse(event.data));
+    });
     source.addEventListener("end", (event) => {
       update(JSON.parse(event.data));
       source.close();
+      if (steps) refreshJob(jobId, steps);
       if (onFinished) onFinished(JSON.parse(event.data));
     });
     return source;
@@ -189,10 +274,71 @@ const cw = (() => {
     }).observe(document.body, { childList: true, subtree: true });
   }
 
+  function setStep(table, step) {
+    const row = table.querySelector('tr[data-step-key="' + CSS.escape(step.key) + '"]');
+    if (!row) return;
+    if (step.state) {
+      const badge = row.querySelector(".step-state");
+      badge.textContent = step.state;
+      badge.className = "badge badge-" + step.state + " step-state";
+    }
+    if (step.message !== undefined && step.message !== null) row.querySelector(".step-message").textContent = step.message;
+  }
+
+  // The stored truth once the job has ended: every step, the job's message, and what a rollback did.
+  async function refreshJob(jobId, table) {
+    let job;
+    try {
+      job = await getJSON("/api/jobs/" + encodeURIComponent(jobId));
+    } catch (_error) {
+      return;
+    }
+    for (const step of job.steps) setStep(table, step);
+    const message = document.getElementById("job-message");
+    if (message) {
+      message.textContent = job.message;
+      message.hidden = !job.message;
+    }
+    const report = document.getElementById("rollback-report");
+    if (report) {
+      const body = report.querySelector("tbody");
+      body.replaceChildren();
+      for (const line of job.rollback) {
+        const tr = document.createElement("tr");
+        for (const text of [line.key, line.what, line.message]) {
+          const td = document.createElement("td");
+          td.textContent = text;
+          tr.appendChild(td);
+        }
+        body.appendChild(tr);
+      }
+      report.hidden = job.rollback.length === 0;
+    }
+    const hint = document.getElementById("job-console-hint");
+    if (hint) hint.hidden = !["failed", "partial"].includes(job.state);
+    table.dataset.final = job.state;
+  }
+
+  // ---- confirm dialogs: a button with data-confirm-dialog="ID" opens <dialog id="ID"> (its form carries the
+  // server's confirmation token); data-confirm-close closes it. Delegated, so panels loaded later work too.
+  function wireConfirmDialogs() {
+    document.addEventListener("click", (event) => {
+      const opener = event.target.closest("[data-confirm-dialog]");
+      if (opener) {
+        const dialog = document.getElementById(opener.getAttribute("data-confirm-dialog"));
+        if (dialog && !dialog.open) dialog.showModal();
+        return;
+      }
+      const closer = event.target.closest("[data-confirm-close]");
+      if (closer) closer.closest("dialog").close();
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
     startClock();
     wireMenu();
     keepTablesLabelled();
+    wireConfirmDialogs();
     document.querySelectorAll("[data-follow-job]").forEach((node) => {
       followJob(node, node.getAttribute("data-follow-job"));
     });

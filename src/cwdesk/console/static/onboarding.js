@@ -1,14 +1,25 @@
-// The onboarding wizard (C5): six steps, auto-fill as the seed describes (site from the company's address, ticket
-// summary "Onboarding — {name}", agreement start today, first contact primary), a review that lists every call
-// (the server's dry run), and a submit that starts the job and opens its page.
+// The onboarding wizard (C5): six steps, auto-fill as the seed describes (site phone from the company's, ticket
+// summary "Onboarding — {name}", agreement "{name} Managed Services", start today, first contact primary), a
+// review that lists every call (the server's dry run), and a submit that starts the job and opens its page.
+// What is true on screen (issue 15 §5): an auto-filled value follows its source until the user edits it (fixing
+// a typo in step 1 fixes the agreement's name too); each step is checked by the server's validation (the same dry
+// run) when the user leaves it forward; leaving the page with unsaved input asks first; Onboard sends the
+// review's confirmation token, so what runs is what was reviewed.
 "use strict";
 
 (() => {
   const $ = (id) => document.getElementById(id);
   let step = 1;
   const LAST = 6;
-  let summaryTouched = false;
-  let siteTouched = false;
+  let reviewToken = "";
+  let submitted = false;
+  // Filled from another field until the user types in them: target path -> value from the sources.
+  const FOLLOWS = {
+    "site.phone": () => value("company.phone"),
+    "ticket.summary": () => (value("company.name") ? "Onboarding — " + value("company.name") : ""),
+    "agreement.name": () => (value("company.name") ? value("company.name") + " Managed Services" : ""),
+  };
+  const edited = new Set();  // targets the user has typed in (emptying one makes it follow again)
 
   function setPath(target, path, value) {
     const parts = path.split(".");
@@ -62,19 +73,58 @@
     return input ? input.value.trim() : "";
   }
 
-  function setValue(path, text) {
-    const input = document.querySelector('[data-path="' + path + '"]');
-    if (input && !input.value) input.value = text;
+  // Every target the user has not edited shows what its source says now.
+  function follow() {
+    for (const [path, from] of Object.entries(FOLLOWS)) {
+      if (edited.has(path)) continue;
+      const input = document.querySelector('[data-path="' + path + '"]');
+      if (input) {
+        input.value = from();
+        input.dataset.filled = "auto";
+      }
+    }
   }
 
-  // Leaving step 1 fills what the seed's wizard fills.
-  function autoFill() {
-    const name = value("company.name");
-    if (name && !summaryTouched) {
-      document.querySelector('[data-path="ticket.summary"]').value = "Onboarding — " + name;
+  function wireFollowing() {
+    for (const path of Object.keys(FOLLOWS)) {
+      const input = document.querySelector('[data-path="' + path + '"]');
+      if (!input) continue;
+      input.addEventListener("input", () => {
+        if (input.value.trim() === "") edited.delete(path); else edited.add(path);
+        input.dataset.filled = edited.has(path) ? "user" : "auto";
+        if (!edited.has(path)) follow();
+      });
     }
-    if (!siteTouched) setValue("site.phone", value("company.phone"));
-    if (name) setValue("agreement.name", name + " Managed Services");
+    for (const source of ["company.name", "company.phone"]) {
+      const input = document.querySelector('[data-path="' + source + '"]');
+      if (input) input.addEventListener("input", follow);
+    }
+  }
+
+  // ---- leaving a step forward: the server's checks (the review's dry run), this step's problems only
+  function canSubmit() { return $("wizard").dataset.canSubmit === "true"; }
+
+  async function stepIsValid(current) {
+    if (!canSubmit()) return true;  // a viewer cannot ask for the dry run; the notice at step 1 says why
+    const result = await cw.send("/onboarding/review", { json: { plan: readPlan() } });
+    const mine = {};
+    for (const [field, text] of Object.entries(result.errors || {})) {
+      if (stepOfField(field) === current) mine[field] = text;
+    }
+    const wizard = $("wizard");
+    if (Object.keys(mine).length === 0) {
+      cw.clearErrors(wizard);
+      return true;
+    }
+    const count = Object.keys(mine).length;
+    cw.showResult(wizard, { ok: false, message: count + " problem" + (count === 1 ? "" : "s") + " to fix on this step.", errors: mine });
+    return false;
+  }
+
+  // ---- leaving the page with unsaved input asks first: the plan differs from the one the page started with
+  let initialPlan = "";
+  function isDirty() {
+    return !submitted && JSON.stringify(readPlan()) !== initialPlan;
   }
 
   function show(next) {
@@ -109,11 +159,17 @@
     const list = $("review-calls");
     list.replaceChildren();
     $("review-notes").replaceChildren();
+    reviewToken = "";
+    if (!canSubmit()) {
+      cw.showResult($("wizard"), { ok: false, message: "Your role (viewer) cannot submit the wizard: an operator or admin can.", errors: {} });
+      return;
+    }
     const result = await cw.send("/onboarding/review", { json: { plan: readPlan() } });
     if (!result.ok) {
       showProblems(result);
       return;
     }
+    reviewToken = result.confirmation;
     cw.showResult($("wizard"), result);
     for (const call of result.calls) {
       const item = document.createElement("li");
@@ -130,27 +186,37 @@
   async function submit() {
     const button = $("wizard-submit");
     button.disabled = true;
-    const result = await cw.send("/onboarding", { json: { plan: readPlan() } });
+    const result = await cw.send("/onboarding", { json: { plan: readPlan(), confirmation: reviewToken } });
     if (!result.ok) {
       button.disabled = false;
       showProblems(result);
       return;
     }
+    submitted = true;
     window.location.href = result.url;
   }
 
   document.addEventListener("DOMContentLoaded", () => {
     addContactBlock();
     $("add-contact-block").addEventListener("click", addContactBlock);
-    $("wizard-next").addEventListener("click", () => {
-      if (step === 1) autoFill();
-      show(Math.min(LAST, step + 1));
+    wireFollowing();
+    follow();
+    initialPlan = JSON.stringify(readPlan());
+    $("wizard-next").addEventListener("click", async () => {
+      const next = $("wizard-next");
+      next.disabled = true;
+      const valid = await stepIsValid(step);
+      next.disabled = false;
+      if (valid) show(Math.min(LAST, step + 1));
+    });
+    window.addEventListener("beforeunload", (event) => {
+      if (!isDirty()) return;
+      event.preventDefault();
+      event.returnValue = "";  // Chromium still wants it set to ask
     });
     $("wizard-back").addEventListener("click", () => show(Math.max(1, step - 1)));
     const submitButton = $("wizard-submit");
     if (submitButton) submitButton.addEventListener("click", submit);
-    document.querySelector('[data-path="ticket.summary"]').addEventListener("input", () => (summaryTouched = true));
-    document.querySelector('[data-path="site.phone"]').addEventListener("input", () => (siteTouched = true));
     $("skip-agreement").addEventListener("change", (e) => ($("agreement-fields").hidden = e.target.checked));
     $("skip-ticket").addEventListener("change", (e) => ($("ticket-fields").hidden = e.target.checked));
     show(1);

@@ -34,6 +34,9 @@ def test_an_admin_makes_a_token_sees_the_secret_once_and_revokes_it(signed_in_pa
     assert "operator" in row.inner_text() and "active" in row.inner_text()
 
     row.locator('button:has-text("Revoke")').click()
+    page.wait_for_selector("#confirm-page")  # asks first, saying what stops working
+    assert tokens.verify(secret, "api") is not None
+    page.click("#confirm-submit")
     page.wait_for_selector("#tokens-message")
     assert "revoked" in page.locator(f'tr[data-token="{found.id}"]').inner_text()
     assert tokens.verify(secret, "api") is None

@@ -12,6 +12,8 @@ from fastapi import FastAPI
 from cwdesk.store.tokens import SECRET_PREFIX, Tokens
 from tests.console.conftest import Browser
 
+from .confirming import confirmed_form
+
 _SECRET = re.compile(r'id="token-secret" readonly value="([^"]+)"')
 
 
@@ -47,7 +49,10 @@ def test_making_and_revoking_are_audited_without_the_secret(
     secret = _SECRET.search(_make(admin, name="okta", role="admin", purpose="scim")[1])
     assert secret
     (token,) = Tokens(console.state.engine).list()
-    revoked = admin.post(f"/settings/tokens/{token.id}/revoke", data={"csrf_token": admin.csrf})
+    asked = admin.post(f"/settings/tokens/{token.id}/revoke", data={"csrf_token": admin.csrf})
+    assert asked.status_code == 200 and "Revoke token okta?" in asked.text  # asks first: nothing revoked yet
+    assert Tokens(console.state.engine).verify(secret.group(1), "scim") is not None
+    revoked = confirmed_form(admin, f"/settings/tokens/{token.id}/revoke", {})
     assert revoked.status_code == 200 and "okta is revoked" in revoked.text
     assert Tokens(console.state.engine).verify(secret.group(1), "scim") is None
     entries = console.state.accounts.audit_entries()
@@ -68,7 +73,7 @@ def test_revoking_twice_says_it_was_already_revoked(sign_in: Callable[[str], Bro
     admin = sign_in("admin")
     _make(admin, name="bot", role="viewer")
     (token,) = Tokens(console.state.engine).list()
-    admin.post(f"/settings/tokens/{token.id}/revoke", data={"csrf_token": admin.csrf})
+    confirmed_form(admin, f"/settings/tokens/{token.id}/revoke", {})
     again = admin.post(f"/settings/tokens/{token.id}/revoke", data={"csrf_token": admin.csrf})
     assert again.status_code == 400 and "already revoked" in again.text
 

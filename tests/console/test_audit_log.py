@@ -27,6 +27,8 @@ from cwdesk.store.audit import AuditFilter, audit_entries, record_audit
 from tests.cli.conftest import ENV_PREFIXES
 from tests.console.conftest import Browser, login_csrf
 
+from .confirming import confirmed_form
+
 _ROW = re.compile(r'<tr class="result-[a-z]+">(.*?)</tr>', re.S)
 
 
@@ -196,9 +198,8 @@ def test_store_filter_reads_only_the_matching_rows(console: FastAPI, three_days:
 def test_a_role_change_is_audited_with_the_role_before_and_after(sign_in: Callable[[str], Browser]) -> None:
     admin = sign_in("admin")
     sign_in("viewer")  # the user "viewer1"
-    page = admin.post(
-        "/users/viewer1/role", data={"role": "operator", "csrf_token": admin.csrf}, headers={"accept": "text/html"}
-    ).text
+    # A role change asks first (issue 15 §2): the confirm page, then its button.
+    page = confirmed_form(admin, "/users/viewer1/role", {"role": "operator"}).text
     assert "viewer1 is now operator (was viewer)." in page
     (change,) = [row for row in rows(admin.page("/audit?action=change+role").text)]
     assert "role : viewer → operator" in change

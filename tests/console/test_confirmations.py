@@ -32,6 +32,12 @@ ASKS_FIRST = {
     "/contacts/{contact_id}/primary": "changes primaries and the company's default contact: its dialog",
     "/users/{username}/disabled": "locks a user out (enabling does not ask): a confirm page",
     "/users/{username}/role": "changes what a user may do: a confirm page",
+    "/settings/tokens/{token_id}/revoke": "stops whatever uses the token: a confirm page",
+    "/automate/clients/{client_id}": "edits an Automate client: the dry run's before -> after dialog (confirm=yes)",
+    "/automate/clients/{client_id}/locations": "adds a location: the dry run's dialog (confirm=yes)",
+    "/automate/clients/{client_id}/extra-fields": "sets EDFs: the dry run's before -> after dialog (confirm=yes)",
+    "/automate/clients/{client_id}/groups/add": "moves computers into a group: the dry run's dialog (confirm=yes)",
+    "/automate/clients/{client_id}/groups/remove": "takes computers out of a group: the dry run's dialog (confirm=yes)",
 }
 DOES_NOT_ASK = {
     "/signin": "signing in", "/signin/link": "signing in (the link's own page asks)", "/signout": "signing out",
@@ -42,6 +48,7 @@ DOES_NOT_ASK = {
     "/contacts/{contact_id}": "the edit dialog's Save is the confirmation of a single-record edit it shows",
     "/jobs/{job_id}/resume": "runs the rest of a job whose plan was confirmed when it started",
     "/bulk/preview": "reads only", "/onboarding/review": "reads only (the dry run)",
+    "/settings/tokens": "makes a token (nothing is removed; its secret is shown once)",
 }  # fmt: skip
 
 

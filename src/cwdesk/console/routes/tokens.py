@@ -12,11 +12,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
+from cwdesk.console.confirmations import Preview, given_token, is_confirmed
 from cwdesk.console.pages import render
 from cwdesk.console.security import ROLES, Principal, audit, require
-from cwdesk.store.tokens import PURPOSES, TokenError, Tokens
+from cwdesk.store.tokens import PURPOSES, TokenError, TokenInfo, Tokens
 
 router = APIRouter()
 
@@ -76,10 +78,36 @@ def create_token(
     )
 
 
+def revoke_preview(token: TokenInfo) -> Preview:
+    """Revoking a token: what stops working (an identity provider or an assistant that uses it)."""
+    used = f"last used {token.last_used_at:%Y-%m-%d %H:%M} UTC" if token.last_used_at else "never used"
+    lines = [
+        f"Token {token.name} ({token.purpose}, {token.role}) is refused from the moment it is revoked; {used}.",
+        "Whatever uses it (an identity provider, an AI assistant, a script) stops working until it gets a new one.",
+        "A revoked token cannot be brought back.",
+    ]
+    return Preview(action="revoke API token", subject=str(token.id), title=f"Revoke token {token.name}",
+                   facts={"token": token.id, "active": token.active}, lines=lines,
+                   confirm_label=f"Revoke {token.name}")  # fmt: skip
+
+
 @router.post("/settings/tokens/{token_id}/revoke", response_class=HTMLResponse)
-def revoke_token(
+async def revoke_token(
     request: Request, token_id: int, principal: Annotated[Principal, Depends(require("admin"))]
 ) -> Response:
+    """Revoke a token, once confirmed on the page this POST shows without a token (or a stale one)."""
+    try:
+        token = await run_in_threadpool(_tokens(request).revocable, token_id)
+    except TokenError as problem:
+        return _page(request, principal, error=str(problem), status=400)
+    preview = revoke_preview(token)
+    if not is_confirmed(preview, principal, await given_token(request)):
+        return render(request, "confirm.html", principal, preview=preview, action=str(request.url.path), fields={},
+                      back="/settings/tokens", confirmation=preview.token(principal))  # fmt: skip
+    return await run_in_threadpool(_revoke, request, token_id, principal)
+
+
+def _revoke(request: Request, token_id: int, principal: Principal) -> Response:
     try:
         revoked = _tokens(request).revoke(token_id, revoked_by=principal.username)
     except TokenError as problem:

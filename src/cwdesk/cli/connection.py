@@ -19,7 +19,8 @@ callback signing key). Every client built here has its private key or password r
 ``cwdesk.logs.register_secret``, so no log line can carry it.
 Every Manage client built here also records each change it sends in the audit log as ``cli:<login name>``
 (``cli.write_audit``, through its transport; Automate's commands record their own writes);
-``audit_cli_writes(False)`` turns that off for the console and the worker, which audit (or act for) someone else.
+``audit_cli_writes(False)`` turns that off for the console, the worker and the MCP server, which audit (or act
+for) someone else.
 
 Not for: parsing profiles or environment variables (``cwdesk.config`` does that), printing records
 (``cli/output.py``) or business rules (``cwdesk.workflows``).
@@ -61,7 +62,7 @@ class _Selection:
     profile: str | None = None
     sandbox: Any = None
     # Every write of a Manage client built here goes into the audit log as ``cli:<login name>`` (``cli.write_audit``);
-    # the console and the worker turn it off (they audit, or act for, someone else).
+    # the console, the worker and the MCP server turn it off (they audit, or act for, someone else).
     audit_writes: bool = True
 
 

@@ -46,6 +46,7 @@ def mcp(
         manage, automate = demo_connections.manage, demo_connections.automate
     else:
         with connection.reporting_errors():
+            connection.audit_cli_writes(False)  # each plan it runs is audited naming its caller, and is a job
             manage = connection.manage_client(profile)
             automate = connection.automate_client(profile) if connection.automate_configured(profile) else None
     with connection.reporting_errors():

@@ -18,9 +18,10 @@ Automate's writes are recorded by the Automate commands themselves, with the bef
 report (``cli/automate``, as ``cwdesk tokens`` does), so its clients do not go through this hook (no write is
 recorded twice).
 
-A 429 answer is not recorded (the SDK waits and sends the same change again; that attempt is). The console and the
-worker turn the hook off (``connection.audit_cli_writes(False)``): the console audits its own users' changes, and a
-worker runs jobs on behalf of whoever created them (the job keeps ``created_by`` and a journal of every change).
+A 429 answer is not recorded (the SDK waits and sends the same change again; that attempt is). The console, the
+worker and the MCP server turn the hook off (``connection.audit_cli_writes(False)``): the console audits its own
+users' changes, a worker runs jobs on behalf of whoever created them (the job keeps ``created_by`` and a journal of
+every change), and the MCP server audits each plan it runs, naming its caller.
 If the audit log cannot be written, the change still stands: a warning says so; the command is not failed.
 Not for: the console's own audit rows (``console.security.audit``) or how rows are stored (``store.audit``).
 """

@@ -1,0 +1,131 @@
+"""What the SCIM bridge publishes: the User and Group models, the resource types and the service's capabilities.
+
+The User model is RFC 7643's core User cut down to what a ConnectWise member holds (``/Schemas`` then tells an
+identity provider exactly what is kept, instead of announcing ``addresses`` or ``x509Certificates`` that would be
+dropped): ``userName``, ``name.givenName``/``familyName``, ``displayName`` (read-only: first and last name),
+``title``, ``active``, ``emails`` and ``phoneNumbers`` with the types ConnectWise has a slot for, ``groups``
+(read-only: the member's security role) and ``externalId``. The Group model is the RFC's, one group per security
+role. The mapping itself is ``mapping.py``.
+Not for: reading or writing ConnectWise (``storage.py``) or HTTP (``server.py``).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, ClassVar
+
+from pydantic import EmailStr
+from scim2_models import (
+    URN,
+    AuthenticationScheme,
+    Bulk,
+    ChangePassword,
+    ComplexAttribute,
+    ETag,
+    ExtensibleStringEnum,
+    Filter,
+    Group,
+    GroupMembership,
+    Mutability,
+    Patch,
+    Reference,
+    Required,
+    Resource,
+    ResourceType,
+    ScimProvider,
+    ServiceProviderConfig,
+    Sort,
+    Uniqueness,
+)
+from scim2_models import External as ExternalReference
+
+__all__ = ["MAX_RESULTS", "Email", "Group", "Name", "PhoneNumber", "User", "provider"]
+
+#: The largest page ``/Users`` answers (``count`` above it is lowered): ConnectWise's own largest page.
+MAX_RESULTS = 1000
+
+
+class Name(ComplexAttribute):
+    """A member's first and last name (ConnectWise keeps no middle name nor honorifics)."""
+
+    formatted: Annotated[str | None, Mutability.read_only] = None
+    family_name: str | None = None
+    given_name: str | None = None
+
+
+class Email(ComplexAttribute):
+    """One of the three email slots of a member: ``work`` = officeEmail, ``home`` = homeEmail, ``other`` =
+    mobileEmail; ``primary`` is the slot named by ``defaultEmail``."""
+
+    class Type(ExtensibleStringEnum):
+        work = "work"
+        home = "home"
+        other = "other"
+
+    value: EmailStr | None = None
+    type: Type | None = None
+    primary: bool | None = None
+
+
+class PhoneNumber(ComplexAttribute):
+    """One of the three phone slots: ``work`` = officePhone, ``mobile`` = mobilePhone, ``home`` = homePhone;
+    ``primary`` is the slot named by ``defaultPhone``."""
+
+    class Type(ExtensibleStringEnum):
+        work = "work"
+        mobile = "mobile"
+        home = "home"
+
+    value: str | None = None
+    type: Type | None = None
+    primary: bool | None = None
+
+
+class User(Resource[Any]):
+    """RFC 7643 §4.1's User, limited to what a ConnectWise member keeps."""
+
+    __schema__ = URN("urn:ietf:params:scim:schemas:core:2.0:User")
+
+    user_name: Annotated[str | None, Uniqueness.server, Required.true] = None
+    name: Name | None = None
+    Name: ClassVar[type[ComplexAttribute]] = Name
+    display_name: Annotated[str | None, Mutability.read_only] = None
+    title: str | None = None
+    active: bool | None = None
+    emails: list[Email] | None = None
+    Emails: ClassVar[type[ComplexAttribute]] = Email
+    phone_numbers: list[PhoneNumber] | None = None
+    PhoneNumbers: ClassVar[type[ComplexAttribute]] = PhoneNumber
+    groups: Annotated[list[GroupMembership] | None, Mutability.read_only] = None
+    Groups: ClassVar[type[ComplexAttribute]] = GroupMembership
+
+
+BEARER = AuthenticationScheme(
+    type=AuthenticationScheme.Type.oauthbearertoken,
+    name="Bearer token",
+    description="A token made by `cwdesk scim token create --name NAME`, sent as Authorization: Bearer <token>.",
+    spec_uri=Reference[ExternalReference]("https://datatracker.ietf.org/doc/html/rfc6750"),
+    primary=True,
+)
+
+
+def service_config() -> ServiceProviderConfig:
+    """What the bridge supports: PATCH and filters; no bulk, sort, ETag or password change (ConnectWise passwords
+    are not set through its API by cwdesk)."""
+    return ServiceProviderConfig(
+        patch=Patch(supported=True),
+        bulk=Bulk(supported=False, max_operations=0, max_payload_size=0),
+        filter=Filter(supported=True, max_results=MAX_RESULTS),
+        change_password=ChangePassword(supported=False),
+        sort=Sort(supported=False),
+        etag=ETag(supported=False),
+        authentication_schemes=[BEARER],
+    )
+
+
+def provider() -> ScimProvider:
+    """The service: Users and Groups, with the configuration above."""
+    return ScimProvider(
+        models=[User, Group],
+        resource_types=[ResourceType.from_resource(User), ResourceType.from_resource(Group)],
+        config=service_config(),
+    )

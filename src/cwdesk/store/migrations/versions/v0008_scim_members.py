@@ -1,0 +1,32 @@
+"""``scim_members``: what the SCIM bridge keeps that ConnectWise cannot (issue 19): a member's externalId and
+whether an identity provider deleted it. A new table, nothing else changes: an older cwdesk never reads it.
+
+It follows ``0007`` (api tokens).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0008"
+down_revision: str | None = "0007"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "scim_members",
+        sa.Column("member_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("external_id", sa.String(length=200), nullable=True),
+        sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("member_id"),
+    )
+    op.create_index(op.f("ix_scim_members_external_id"), "scim_members", ["external_id"], unique=False)
+
+
+def downgrade() -> None:
+    op.drop_index(op.f("ix_scim_members_external_id"), table_name="scim_members")
+    op.drop_table("scim_members")

@@ -5,7 +5,7 @@
 | ``id`` | ``id`` (as text) |
 | ``userName`` | ``identifier`` (at most 15 characters, letters, digits, ``.``, ``_``, ``-``) |
 | ``name.givenName`` / ``name.familyName`` | ``firstName`` / ``lastName`` (at most 30 each) |
-| ``displayName``, ``name.formatted`` | read-only: first and last name |
+| ``displayName`` | read-only: first and last name |
 | ``emails`` work / home / other | ``officeEmail`` / ``homeEmail`` / ``mobileEmail``; primary = ``defaultEmail`` |
 | ``phoneNumbers`` work / mobile / home | ``officePhone`` / ``mobilePhone`` / ``homePhone``; primary: ``defaultPhone`` |
 | ``title`` | ``title`` |
@@ -27,16 +27,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from scim2_models import (
-    GroupMember,
     GroupMembership,
     InvalidValueException,
     Meta,
     Reference,
 )
 
-from cwdesk.scim.models import Email, Group, Name, PhoneNumber, User
+from cwdesk.scim.models import Email, Group, GroupMember, Name, PhoneNumber, User
+from cwdesk.store.scim_records import ScimLink
 from cwdesk.workflows.members import IDENTIFIER_MAX, MEMBER_NAME_MAX
-from cwdesk.workflows.validation import email_problem, name_problem, phone_problem
+from cwdesk.workflows.validation import email_problem, name_problem, phone_problem, spec_max_length
 
 __all__ = [
     "EMAIL_SLOTS",
@@ -51,6 +51,9 @@ __all__ = [
 EMAIL_SLOTS = {"work": "Office", "home": "Home", "other": "Mobile"}
 PHONE_SLOTS = {"work": "Office", "mobile": "Mobile", "home": "Home"}
 _IDENTIFIER_CHARACTERS = "letters, digits, '.', '_' or '-'"
+EMAIL_MAX = spec_max_length("Member", "officeEmail")  # 250; the other slots have the same limit (manage-core.json)
+PHONE_MAX = spec_max_length("Member", "officePhone")  # 15
+ROLE_NAME_MAX = spec_max_length("SecurityRole", "name")  # 30
 
 
 def _meta(record: Mapping[str, Any], resource_type: str) -> Meta:
@@ -83,12 +86,23 @@ def _text(value: object) -> str | None:
     return str(value) if value not in (None, "") else None
 
 
-def user_of_member(member: Mapping[str, Any], *, external_id: str | None = None) -> User:
+NO_PRIMARY = "none"
+
+
+def _primary(default: str, remembered: str | None) -> str:
+    """The slot to show as primary: the provider's last word when ConnectWise still agrees, else the default."""
+    if remembered in (NO_PRIMARY, default):
+        return str(remembered)
+    return default
+
+
+def user_of_member(member: Mapping[str, Any], link: ScimLink | None = None) -> User:
     """The SCIM User of a ConnectWise member (a dict of API field names, as the SDK's ``record_dict`` gives)."""
+    link = link or ScimLink()
     first, last = _text(member.get("firstName")), _text(member.get("lastName"))
     full = " ".join(part for part in (first, last) if part) or None
-    default_email = str(member.get("defaultEmail") or "Office")
-    default_phone = str(member.get("defaultPhone") or "Office")
+    default_email = _primary(str(member.get("defaultEmail") or "Office"), link.email_primary)
+    default_phone = _primary(str(member.get("defaultPhone") or "Office"), link.phone_primary)
     emails = [
         Email(value=address, type=Email.Type(kind), primary=slot == default_email)
         for kind, slot in EMAIL_SLOTS.items()
@@ -112,9 +126,9 @@ def user_of_member(member: Mapping[str, Any], *, external_id: str | None = None)
         ]
     return User(
         id=str(member["id"]),
-        external_id=external_id,
+        external_id=link.external_id,
         user_name=_text(member.get("identifier")),
-        name=Name(given_name=first, family_name=last, formatted=full),
+        name=Name(given_name=first, family_name=last),
         display_name=full,
         title=_text(member.get("title")),
         active=member.get("inactiveFlag") is not True,
@@ -125,20 +139,13 @@ def user_of_member(member: Mapping[str, Any], *, external_id: str | None = None)
     )
 
 
-def group_of_role(role: Mapping[str, Any], members: Sequence[Mapping[str, Any]]) -> Group:
+def group_of_role(role: Mapping[str, Any], members: Sequence[Mapping[str, Any]], link: ScimLink | None = None) -> Group:
     """The SCIM Group of a security role, with the members that have it."""
     return Group(
         id=str(role["id"]),
+        external_id=(link or ScimLink()).external_id,
         display_name=_text(role.get("name")),
-        members=[
-            GroupMember(
-                value=str(m["id"]),
-                ref=Reference(f"Users/{m['id']}"),
-                type="User",
-                display=_text(m.get("identifier")),
-            )
-            for m in members
-        ]
+        members=[GroupMember(value=str(m["id"]), ref=Reference(f"Users/{m['id']}"), type="User") for m in members]
         or None,
         meta=_meta(role, "Group"),
     )
@@ -176,6 +183,8 @@ class MemberFields:
     phone: str | None
     phone_slot: str
     inactive: bool
+    email_primary: str  # the slot the provider marked primary, or NO_PRIMARY (kept in store.scim_records)
+    phone_primary: str
 
 
 def _slots(
@@ -216,14 +225,22 @@ def member_fields(user: User) -> MemberFields:
         fields[field] = str(value).strip()
     emails, email_primary = _slots(user.emails, EMAIL_SLOTS, "emails")
     for address in emails.values():
-        problem = email_problem(address)
+        problem = email_problem(address) or (
+            f"{address!r} is longer than the {EMAIL_MAX} characters ConnectWise keeps"
+            if len(address) > EMAIL_MAX
+            else None
+        )
         if problem:
             raise _invalid("emails.value", problem)
     if not emails:
         raise _invalid("emails", "a ConnectWise member needs an email address (a work email is kept as officeEmail)")
     phones, phone_primary = _slots(user.phone_numbers, PHONE_SLOTS, "phoneNumbers")
     for number in phones.values():
-        problem = phone_problem(number)
+        problem = phone_problem(number) or (
+            f"{number!r} is longer than the {PHONE_MAX} characters ConnectWise keeps"
+            if len(number) > PHONE_MAX
+            else None
+        )
         if problem:
             raise _invalid("phoneNumbers.value", problem)
     email_slot = email_primary or next(iter(emails))
@@ -246,6 +263,8 @@ def member_fields(user: User) -> MemberFields:
         phone=phones.get(phone_slot),
         phone_slot=phone_slot,
         inactive=inactive,
+        email_primary=email_primary or NO_PRIMARY,
+        phone_primary=phone_primary or NO_PRIMARY,
     )
 
 

@@ -13,17 +13,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar
 
-from pydantic import EmailStr
+from pydantic import EmailStr, Field
 from scim2_models import (
     URN,
     AuthenticationScheme,
     Bulk,
+    CaseExact,
     ChangePassword,
     ComplexAttribute,
     ETag,
     ExtensibleStringEnum,
     Filter,
-    Group,
     GroupMembership,
     Mutability,
     Patch,
@@ -38,18 +38,18 @@ from scim2_models import (
 )
 from scim2_models import External as ExternalReference
 
-__all__ = ["MAX_RESULTS", "Email", "Group", "Name", "PhoneNumber", "User", "provider"]
+__all__ = ["MAX_RESULTS", "Email", "Group", "GroupMember", "Name", "PhoneNumber", "User", "provider"]
 
 #: The largest page ``/Users`` answers (``count`` above it is lowered): ConnectWise's own largest page.
 MAX_RESULTS = 1000
 
 
 class Name(ComplexAttribute):
-    """A member's first and last name (ConnectWise keeps no middle name nor honorifics)."""
+    """A member's first and last name (ConnectWise keeps no middle name nor honorifics; the whole name is the
+    User's ``displayName``)."""
 
-    formatted: Annotated[str | None, Mutability.read_only] = None
-    family_name: str | None = None
-    given_name: str | None = None
+    family_name: Annotated[str | None, Required.true] = None
+    given_name: Annotated[str | None, Required.true] = None
 
 
 class Email(ComplexAttribute):
@@ -61,7 +61,7 @@ class Email(ComplexAttribute):
         home = "home"
         other = "other"
 
-    value: EmailStr | None = None
+    value: Annotated[EmailStr | None, Required.true] = None
     type: Type | None = None
     primary: bool | None = None
 
@@ -75,7 +75,7 @@ class PhoneNumber(ComplexAttribute):
         mobile = "mobile"
         home = "home"
 
-    value: str | None = None
+    value: Annotated[str | None, Required.true] = None
     type: Type | None = None
     primary: bool | None = None
 
@@ -86,17 +86,40 @@ class User(Resource[Any]):
     __schema__ = URN("urn:ietf:params:scim:schemas:core:2.0:User")
 
     user_name: Annotated[str | None, Uniqueness.server, Required.true] = None
-    name: Name | None = None
+    # Required: ConnectWise needs a member's first and last name and an email address.
+    name: Annotated[Name | None, Required.true] = None
     Name: ClassVar[type[ComplexAttribute]] = Name
     display_name: Annotated[str | None, Mutability.read_only] = None
     title: str | None = None
-    active: bool | None = None
-    emails: list[Email] | None = None
+    # Required: a member is always active or not (inactiveFlag); there is no "unknown" to remove it to.
+    active: Annotated[bool | None, Required.true] = None
+    emails: Annotated[list[Email] | None, Required.true] = None
     Emails: ClassVar[type[ComplexAttribute]] = Email
     phone_numbers: list[PhoneNumber] | None = None
     PhoneNumbers: ClassVar[type[ComplexAttribute]] = PhoneNumber
     groups: Annotated[list[GroupMembership] | None, Mutability.read_only] = None
     Groups: ClassVar[type[ComplexAttribute]] = GroupMembership
+
+
+class GroupMember(ComplexAttribute):
+    """A user in a group (groups hold users only: ConnectWise roles do not nest)."""
+
+    value: Annotated[str | None, Mutability.immutable, CaseExact.true] = None
+    ref: Annotated[Reference["User"] | None, Mutability.immutable] = Field(  # noqa: UP037 (the resource type)
+        None, serialization_alias="$ref", validation_alias="$ref"
+    )
+    type: Annotated[str | None, Mutability.immutable] = Field(None, examples=["User"])
+
+
+class Group(Resource[Any]):
+    """RFC 7643 §4.2's Group, one per ConnectWise security role; its ``displayName`` (the role's name) is set when
+    the group is made and cannot change: ConnectWise has no update of a security role in its API."""
+
+    __schema__ = URN("urn:ietf:params:scim:schemas:core:2.0:Group")
+
+    display_name: Annotated[str | None, Mutability.immutable, Required.true] = None
+    members: list[GroupMember] | None = None
+    Members: ClassVar[type[ComplexAttribute]] = GroupMember
 
 
 BEARER = AuthenticationScheme(

@@ -42,13 +42,20 @@ from scim2_models import (
 from scim2_server.storage import AsyncScimStorage, ScimStorage
 
 from cwdesk.conditions import C, Condition, all_of, render
-from cwdesk.errors import ConflictError, NotFoundError
+from cwdesk.errors import APIConnectionError, APIStatusError, ConflictError, CWDeskError, NotFoundError
 from cwdesk.manage.client import ManageClient
 from cwdesk.scim import changes
 from cwdesk.scim.filters import translate
-from cwdesk.scim.mapping import changes_for, group_of_role, member_fields, user_of_member
+from cwdesk.scim.mapping import (
+    ROLE_NAME_MAX,
+    MemberFields,
+    changes_for,
+    group_of_role,
+    member_fields,
+    user_of_member,
+)
 from cwdesk.scim.models import MAX_RESULTS, Group, User
-from cwdesk.store.scim_members import ScimMembers
+from cwdesk.store.scim_records import ScimRecords
 from cwdesk.workflows import client_records as records
 from cwdesk.workflows import members as w4
 from cwdesk.workflows.validation import InvalidInput, Lookup, record_dict
@@ -79,6 +86,27 @@ def _refusal(error: changes.ChangeFailed) -> SCIMException:
     return _Refused(detail=f"{error.message} (cwdesk job {error.job_id})")
 
 
+class _Unavailable(SCIMException):
+    status = 503
+    _default_detail = "ConnectWise cannot be reached"
+
+
+def scim_error_of(error: CWDeskError) -> SCIMException:
+    """The SCIM error of an SDK error that reached the storage: ConnectWise's own message, never a key or URL."""
+    if isinstance(error, APIStatusError):
+        said = error.message or error.code or "no message"
+        if error.status_code == 404:
+            return NotFoundException(detail=f"ConnectWise: {said}")
+        if error.status_code == 409:
+            return ConflictException(detail=f"ConnectWise refused the change: {said}")
+        if error.status_code == 400:
+            return InvalidValueException(detail=f"ConnectWise refused the value: {said}")
+        return _Unavailable(detail=f"ConnectWise answered {error.status_code}: {said}; try again later.")
+    if isinstance(error, APIConnectionError):
+        return _Unavailable(detail="ConnectWise cannot be reached right now; try again later.")
+    return _Unavailable(detail=f"The bridge could not complete the request: {type(error).__name__}.")
+
+
 class ConnectWiseStorage(ScimStorage):
     """Users and Groups on ConnectWise members and security roles (synchronous: the SDK client is)."""
 
@@ -88,7 +116,8 @@ class ConnectWiseStorage(ScimStorage):
         self.cw = cw
         self.engine = engine
         self.settings = settings or ScimSettings()
-        self.links = ScimMembers(engine)
+        self.links = ScimRecords(engine, "member")
+        self.role_links = ScimRecords(engine, "role")
 
     # -- reading -------------------------------------------------------------------------------------------
     def _member(self, resource_id: str) -> dict[str, Any]:
@@ -98,13 +127,16 @@ class ConnectWiseStorage(ScimStorage):
             member = records.get(self.cw.members, int(resource_id))
         except NotFoundError:
             raise NotFoundException(detail=f"There is no user {resource_id!r}.") from None
-        if self.links.is_deleted(int(member["id"])):
+        if self.links.link(int(member["id"])).deleted:
             raise NotFoundException(detail=f"User {resource_id} was deleted.")
         return member
 
     def _user(self, member: Mapping[str, Any]) -> User:
-        external = self.links.external_ids([int(member["id"])]).get(int(member["id"]))
-        return user_of_member(member, external_id=external)
+        return user_of_member(member, self.links.link(int(member["id"])))
+
+    def _users(self, members: list[dict[str, Any]]) -> list[User]:
+        links = self.links.links(int(m["id"]) for m in members)
+        return [user_of_member(m, links.get(int(m["id"]))) for m in members]
 
     def _role(self, resource_id: str) -> dict[str, Any]:
         if not resource_id.isdigit() or len(resource_id) > 18:
@@ -123,7 +155,7 @@ class ConnectWiseStorage(ScimStorage):
         return [record_dict(m) for m in self.cw.members.list(where=where, order_by="id asc", page_size=1000)]
 
     def _group(self, role: Mapping[str, Any]) -> Group:
-        return group_of_role(role, self._members_of_role(int(role["id"])))
+        return group_of_role(role, self._members_of_role(int(role["id"])), self.role_links.link(int(role["id"])))
 
     def get(
         self,
@@ -163,20 +195,16 @@ class ConnectWiseStorage(ScimStorage):
             total = self.cw.members.count(where=where)
             if count == 0 or start > total:
                 return total, []
-            return total, [self._user_list_item(m) for m in self._page_of_members(where, start, count)]
+            return total, list(self._users(self._page_of_members(where, start, count)))
         # A filter ConnectWise cannot say exactly: read the wider set and let scim2-models decide each member.
         scim_filter = search.filter
         assert scim_filter is not None
         bound = ScimFilter[User](str(scim_filter))
-        candidates = [
-            self._user_list_item(record_dict(m))
-            for m in self.cw.members.list(where=where, order_by="id asc", page_size=1000)
-        ]
+        candidates = self._users(
+            [record_dict(m) for m in self.cw.members.list(where=where, order_by="id asc", page_size=1000)]
+        )
         matching = [user for user in candidates if bound.match(user)]
         return len(matching), list(matching[start - 1 : start - 1 + count])
-
-    def _user_list_item(self, member: Mapping[str, Any]) -> User:
-        return self._user(member)
 
     def _search_groups(self, search: SearchRequest[Any]) -> tuple[int, list[Resource[Any]]]:
         roles = [record_dict(r) for r in self.cw.security_roles.list(order_by="id asc", page_size=1000)]
@@ -187,7 +215,8 @@ class ConnectWiseStorage(ScimStorage):
             role = item.get("securityRole")
             if isinstance(role, Mapping) and isinstance(role.get("id"), int) and role["id"] in by_role:
                 by_role[role["id"]].append(item)
-        groups = [group_of_role(role, by_role[int(role["id"])]) for role in roles]
+        links = self.role_links.links(by_role)
+        groups = [group_of_role(role, by_role[int(role["id"])], links.get(int(role["id"]))) for role in roles]
         if search.filter is not None:
             bound = ScimFilter[Group](str(search.filter))
             groups = [group for group in groups if bound.match(group)]
@@ -226,7 +255,7 @@ class ConnectWiseStorage(ScimStorage):
         if taken is not None:
             deleted = (
                 " (deleted through SCIM earlier: it is inactive in ConnectWise)"
-                if self.links.is_deleted(int(taken["id"]))
+                if self.links.link(int(taken["id"])).deleted
                 else ""
             )
             raise UniquenessException(
@@ -266,13 +295,24 @@ class ConnectWiseStorage(ScimStorage):
         member = w4.find_member(self.cw, wanted.identifier)
         if member is None:
             raise NotFoundException(detail=f"Member {wanted.identifier} was created but cannot be read back.")
-        self.links.set_external_id(int(member["id"]), resource.external_id)
+        self._remember(int(member["id"]), resource, wanted)
         changes.audit(self.engine, actor, "create user", wanted.identifier, result="ok", job_id=summary.id)
         # What W4's provisioning does not set (more emails or phones, active: false) is a second, small job.
         rest = changes_for(member, wanted)
         if rest:
             member = self._apply(member, rest, actor, "create user (rest)")
         return self._user(member)
+
+    def _remember(self, member_id: int, user: User, wanted: MemberFields) -> None:
+        """Keep what ConnectWise cannot: the provider's externalId and which email and phone it marked primary."""
+        kept = self.links.link(member_id)
+        values = {
+            "external_id": user.external_id,
+            "email_primary": wanted.email_primary,
+            "phone_primary": wanted.phone_primary,
+        }
+        if (kept.external_id, kept.email_primary, kept.phone_primary) != tuple(values.values()):
+            self.links.save(member_id, **values)
 
     def _apply(self, member: dict[str, Any], wanted: dict[str, Any], actor: str, what: str) -> dict[str, Any]:
         """Change ``member`` as ``wanted`` says: deactivation through W4's deprovision, the rest as one update."""
@@ -314,9 +354,7 @@ class ConnectWiseStorage(ScimStorage):
                 raise UniquenessException(
                     detail=f"userName {wanted.identifier!r} is already the identifier of member {taken['id']}."
                 )
-        current_external = self.links.external_ids([int(member["id"])]).get(int(member["id"]))
-        if resource.external_id != current_external:
-            self.links.set_external_id(int(member["id"]), resource.external_id)
+        self._remember(int(member["id"]), resource, wanted)
         # Two ways of saying "inactive": W4's deprovision handles True; False re-activates in the update.
         delta = changes_for(member, wanted)
         if "inactiveFlag" in delta and delta["inactiveFlag"] is False:
@@ -390,6 +428,11 @@ class ConnectWiseStorage(ScimStorage):
         name = (resource.display_name or "").strip()
         if not name:
             raise InvalidValueException(detail="displayName: is required (the security role's name)")
+        if len(name) > ROLE_NAME_MAX:
+            raise InvalidValueException(
+                detail=f"displayName: {name!r} is {len(name)} characters long; a ConnectWise security role name "
+                f"holds at most {ROLE_NAME_MAX}."
+            )
         existing = records.first(self.cw.security_roles, C("name") == name)
         if existing is not None:
             raise UniquenessException(
@@ -399,6 +442,8 @@ class ConnectWiseStorage(ScimStorage):
         role = records.create(self.cw.security_roles, {"name": name, "roleType": "Corporate"})
         changes.audit(self.engine, current_actor.get(), "create group", name, result="ok",
                       message=f"security role {role['id']}")  # fmt: skip
+        if resource.external_id:
+            self.role_links.save(int(role["id"]), external_id=resource.external_id)
         self._set_members(role, resource)
         return self._group(role)
 
@@ -409,6 +454,8 @@ class ConnectWiseStorage(ScimStorage):
             raise MutabilityException(
                 detail="displayName: ConnectWise cannot rename a security role through its API; create a new group."
             )
+        if resource.external_id != self.role_links.link(int(role["id"])).external_id:
+            self.role_links.save(int(role["id"]), external_id=resource.external_id)
         self._set_members(role, resource)
         return self._group(role)
 
@@ -437,7 +484,10 @@ class ThreadedStorage(AsyncScimStorage):
 
     async def _call(self, function: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
         context = contextvars.copy_context()
-        return await anyio.to_thread.run_sync(functools.partial(context.run, function, *args, **kwargs))
+        try:
+            return await anyio.to_thread.run_sync(functools.partial(context.run, function, *args, **kwargs))
+        except CWDeskError as error:
+            raise scim_error_of(error) from None
 
     async def get(self, resource_type: ResourceType, resource_id: str, *, response_parameters: Any = None) -> Any:
         return await self._call(self.storage.get, resource_type, resource_id)

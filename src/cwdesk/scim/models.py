@@ -31,6 +31,7 @@ from scim2_models import (
     Required,
     Resource,
     ResourceType,
+    ScimPolicy,
     ScimProvider,
     ServiceProviderConfig,
     Sort,
@@ -145,10 +146,26 @@ def service_config() -> ServiceProviderConfig:
     )
 
 
+#: What the bridge tolerates from identity providers (scim2-models' policy; the strict reading otherwise):
+#: - attributes it does not keep are dropped, not refused: Okta's create carries ``locale`` and ``password``, Entra
+#:   ID's ``addresses``, ``preferredLanguage`` and the enterprise extension (their documented requests, docs/scim.md);
+#: - a ``remove`` carrying a ``value`` removes that value: Entra ID's default group-member removal,
+#:   ``{"op":"Remove","path":"members","value":[{"value":"<id>"}]}`` (Microsoft's "Known issues ... SCIM 2.0
+#:   protocol compliance", MicrosoftDocs/azure-docs application-provisioning-config-problem-scim-compatibility.md);
+#: - a ``replace`` of ``emails[type eq "work"].value`` on a user with no work email adds it, as Entra expects.
+#: Entra's capitalised ops (``Replace``) and string booleans (``"False"``) are read by scim2-models as they are.
+POLICY = ScimPolicy(
+    unknown=ScimPolicy.Unknown.ignore,
+    remove_value_as_filter=ScimPolicy.RemoveValue.apply,
+    unmatched_path_filter=ScimPolicy.UnmatchedPathFilter.create,
+)
+
+
 def provider() -> ScimProvider:
-    """The service: Users and Groups, with the configuration above."""
+    """The service: Users and Groups, with the configuration and the policy above."""
     return ScimProvider(
         models=[User, Group],
         resource_types=[ResourceType.from_resource(User), ResourceType.from_resource(Group)],
         config=service_config(),
+        policy=POLICY,
     )

@@ -315,20 +315,19 @@ class ConnectWiseStorage(ScimStorage):
             self.links.save(member_id, **values)
 
     def _apply(self, member: dict[str, Any], wanted: dict[str, Any], actor: str, what: str) -> dict[str, Any]:
-        """Change ``member`` as ``wanted`` says: deactivation through W4's deprovision, the rest as one update."""
+        """Change ``member`` as ``wanted`` says (API fields that differ): ``inactiveFlag: true`` through W4's
+        deprovision job, everything else (re-activation included) as one ``scim.update_member`` job."""
         identifier = str(member.get("identifier"))
-        deactivate = wanted.pop("inactiveFlag", None) is True
-        if wanted.get("inactiveFlag") is False:
-            pass
-        reactivate = member.get("inactiveFlag") is True and not deactivate
+        rest = dict(wanted)
+        deactivate = rest.get("inactiveFlag") is True
+        if deactivate:
+            rest.pop("inactiveFlag")
         try:
-            if wanted or reactivate:
-                if reactivate:
-                    wanted["inactiveFlag"] = False
-                summary = changes.update_member(self.engine, self.cw, member, wanted, actor)
+            if rest:
+                summary = changes.update_member(self.engine, self.cw, member, rest, actor)
                 if summary is not None:
                     changes.audit(self.engine, actor, what, identifier, result="ok", job_id=summary.id,
-                                  message=f"changed {', '.join(wanted)}")  # fmt: skip
+                                  message=f"changed {', '.join(rest)}")  # fmt: skip
             if deactivate and member.get("inactiveFlag") is not True:
                 made = w4.deprovision_member(self.engine, self.cw, int(member["id"]), created_by=actor)
                 summary = changes.checked(made.summary)
@@ -355,11 +354,7 @@ class ConnectWiseStorage(ScimStorage):
                     detail=f"userName {wanted.identifier!r} is already the identifier of member {taken['id']}."
                 )
         self._remember(int(member["id"]), resource, wanted)
-        # Two ways of saying "inactive": W4's deprovision handles True; False re-activates in the update.
-        delta = changes_for(member, wanted)
-        if "inactiveFlag" in delta and delta["inactiveFlag"] is False:
-            delta.pop("inactiveFlag")
-        member = self._apply(member, delta, actor, "update user")
+        member = self._apply(member, changes_for(member, wanted), actor, "update user")
         return self._user(member)
 
     def delete(self, resource_type: ResourceType, resource_id: str, *, expected_version: str | None = None) -> None:

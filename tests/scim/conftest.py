@@ -13,6 +13,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
+from cwdesk._http.throttle import Throttle, reset_throttles
 from cwdesk.manage.client import ManageClient
 from cwdesk.sandbox import Sandbox
 from cwdesk.scim.server import ScimApp, create_scim_app
@@ -27,6 +28,15 @@ SCIM_JSON = "application/scim+json"
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
 GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
 PATCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+
+
+@pytest.fixture(autouse=True)
+def fresh_throttles() -> Iterator[None]:
+    """Each test starts with the SDK's default pacing: the sandbox's credential is the same in every test, and a
+    throttle learns (tests/reliability/conftest.py does the same)."""
+    reset_throttles()
+    yield
+    reset_throttles()
 
 
 @pytest.fixture
@@ -72,9 +82,11 @@ class Bridge:
         return [f"{r.method} {r.path}" for r in self.sandbox.requests if r.method in ("POST", "PATCH", "PUT", "DELETE")]
 
 
-def make_bridge(sandbox: Sandbox, *, settings: ScimSettings | None = None, rate: int = 10_000) -> Bridge:
+def make_bridge(
+    sandbox: Sandbox, *, settings: ScimSettings | None = None, rate: int = 10_000, throttle: Throttle | None = None
+) -> Bridge:
     engine = open_database()
-    cw = ManageClient(**sandbox.manage_credentials, transport=sandbox.transport())
+    cw = ManageClient(**sandbox.manage_credentials, transport=sandbox.transport(), throttle=throttle)
     _info, secret = Tokens(engine).create("okta", "scim", "operator", created_by="test")
     app = create_scim_app(cw, engine, verify=token_check(engine), settings=settings, requests_per_minute=rate)
     return Bridge(sandbox=sandbox, engine=engine, cw=cw, app=app, secret=secret)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from cwdesk._http.throttle import Throttle
 from cwdesk.sandbox import Sandbox
 from cwdesk.scim.storage import ScimSettings
 from cwdesk.store.accounts import console_audit_log
@@ -66,15 +67,18 @@ async def test_a_token_over_its_rate_limit_gets_429_with_retry_after(sandbox: Sa
 
 
 async def test_a_burst_under_connectwise_rate_limit_paces_instead_of_failing(sandbox: Sandbox, scim_home: Path) -> None:
-    # 100 SCIM calls at once against a sandbox that allows a burst of 5 and 1,200 requests a minute: ConnectWise
-    # answers 429 to the excess, the SDK's throttle waits as told (Retry-After) and every SCIM call succeeds.
-    sandbox.faults.set(rate_limit_per_min=1200, rate_limit_burst=5)
-    bridge = make_bridge(sandbox)
+    # 100 SCIM calls at once against a sandbox that allows a burst of 5 and 3,000 requests a minute, with a
+    # throttle that starts faster than that (6,000 a minute, bursts of 10): ConnectWise answers 429 to the excess,
+    # the throttle waits as told (Retry-After) and slows down, and every SCIM call succeeds.
+    sandbox.faults.set(rate_limit_per_min=3000, rate_limit_burst=5)
+    bridge = make_bridge(sandbox, throttle=Throttle(rate_per_minute=6000, burst=10))
     member_ids = [str(bridge.member(name)["id"]) for name in ("jsmith", "akhan", "mlopez", "readonly")]
     async with bridge.client() as client:
         reads = [client.get(f"/Users/{member_ids[i % 4]}") for i in range(90)]
         writes = [client.post("/Users", json=new_user(f"burst{i:02d}")) for i in range(10)]
         answers = await asyncio.gather(*reads, *writes)
+    failed = [(a.status_code, a.text[:300]) for a in answers if a.status_code not in (200, 201)]
+    assert not failed
     assert [a.status_code for a in answers] == [200] * 90 + [201] * 10
     refused = [r for r in sandbox.requests if r.status == 429]
     assert refused, "the sandbox's rate limit was never reached: the test did not test pacing"

@@ -33,10 +33,6 @@ app.add_typer(token_app, name="token")
 SCIM_PATH = "/scim/v2"
 
 
-def _env_flag(name: str) -> bool:
-    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
-
-
 @app.command("serve")
 def serve(
     demo: bool = typer.Option(False, "--demo", help="Run on the embedded sandbox (no ConnectWise account needed)."),
@@ -57,31 +53,31 @@ def serve(
     ),
 ) -> None:
     """Serve the SCIM 2.0 bridge (Users = members, Groups = security roles) at /scim/v2."""
+    from dataclasses import replace
+
     import uvicorn
     from starlette.applications import Starlette
     from starlette.routing import Mount
 
     from cwdesk.cli.console import _port_is_free, _read_timeout_protocol
-    from cwdesk.scim.server import DEFAULT_REQUESTS_PER_MINUTE, create_scim_app
+    from cwdesk.scim.server import create_scim_app, requests_per_minute_from_env
     from cwdesk.scim.storage import ScimSettings
     from cwdesk.scim.tokens import token_check
     from cwdesk.store import open_database
     from cwdesk.workflows.members import LICENSE_CLASSES
     from cwdesk.workflows.validation import is_loopback
 
-    settings = ScimSettings(
-        security_role=(role or os.environ.get("CWDESK_SCIM_ROLE") or "Technician").strip(),
-        license_class=(license_class or os.environ.get("CWDESK_SCIM_LICENSE_CLASS") or "F").strip().upper(),
-        hard_delete=hard_delete or _env_flag("CWDESK_SCIM_HARD_DELETE"),
+    with connection.reporting_errors():  # a bad CWDESK_SCIM_* value: the message names it and the choices
+        settings = ScimSettings.from_env()
+        per_minute = rate or requests_per_minute_from_env()
+    if license_class is not None and license_class.strip().upper() not in LICENSE_CLASSES:
+        connection.fail(f"--license-class {license_class!r} is not valid: use F, A, C or X.", code=EXIT_USAGE)
+    settings = replace(
+        settings,
+        security_role=(role or settings.security_role).strip(),
+        license_class=(license_class or settings.license_class).strip().upper(),
+        hard_delete=hard_delete or settings.hard_delete,
     )
-    if settings.license_class not in LICENSE_CLASSES:
-        connection.fail(f"--license-class {settings.license_class!r} is not valid: use F, A, C or X.", code=EXIT_USAGE)
-    try:
-        per_minute = rate or int(os.environ.get("CWDESK_SCIM_RATE") or DEFAULT_REQUESTS_PER_MINUTE)
-    except ValueError:
-        connection.fail("CWDESK_SCIM_RATE must be a whole number of requests a minute, e.g. 600.", code=EXIT_USAGE)
-    if per_minute < 1:
-        connection.fail("The rate must be at least 1 request a minute.", code=EXIT_USAGE)
     if not _port_is_free(host, port):
         connection.fail(f"Port {port} on {host} is in use: stop what uses it, or pass --port N.", code=EXIT_USAGE)
     keep_alive: Any = None  # demo: the in-process sandbox lives as long as the server

@@ -18,8 +18,9 @@ Not for: the mapping (``mapping.py``) or the calls (``storage.py``).
 
 from __future__ import annotations
 
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -32,14 +33,25 @@ from scim2_server.requests import ScimRequest
 from scim2_server.responses import ScimResponse
 from scim2_server.service import ScimService
 
+from cwdesk.errors import ConfigurationError
 from cwdesk.manage.client import ManageClient
 from cwdesk.scim.models import provider
 from cwdesk.scim.storage import ConnectWiseStorage, ScimSettings, ThreadedStorage, current_actor
 
 __all__ = ["DEFAULT_REQUESTS_PER_MINUTE", "ScimApp", "TokenCheck", "create_scim_app"]
 
-#: A token's requests per minute by default: Entra ID's provisioning runs about 3 requests per user (docs/scim.md).
+#: A token's requests per minute by default (``CWDESK_SCIM_RATE`` or ``--rate`` changes it).
 DEFAULT_REQUESTS_PER_MINUTE = 600
+
+
+def requests_per_minute_from_env(environ: Mapping[str, str] | None = None) -> int:
+    """``CWDESK_SCIM_RATE`` (requests a minute per token, at least 1), else the default."""
+    text = (os.environ if environ is None else environ).get("CWDESK_SCIM_RATE", "").strip()
+    if not text:
+        return DEFAULT_REQUESTS_PER_MINUTE
+    if not text.isdigit() or int(text) < 1:
+        raise ConfigurationError(f"CWDESK_SCIM_RATE={text!r} must be a whole number of requests a minute, e.g. 600.")
+    return int(text)
 
 #: ``verify(secret) -> token name`` (``None``: refused).
 TokenCheck = Callable[[str | None], str | None]
@@ -128,8 +140,10 @@ def create_scim_app(
     *,
     verify: TokenCheck,
     settings: ScimSettings | None = None,
-    requests_per_minute: int = DEFAULT_REQUESTS_PER_MINUTE,
+    requests_per_minute: int | None = None,
 ) -> ScimApp:
-    """The SCIM app over ConnectWise ``cw`` and the app's database ``engine``."""
-    storage = ThreadedStorage(ConnectWiseStorage(cw, engine, settings))
-    return ScimApp(storage, verify=verify, requests_per_minute=requests_per_minute)
+    """The SCIM app over ConnectWise ``cw`` and the app's database ``engine``; settings and the rate default to the
+    ``CWDESK_SCIM_*`` variables (``ScimSettings.from_env``, ``requests_per_minute_from_env``)."""
+    storage = ThreadedStorage(ConnectWiseStorage(cw, engine, settings or ScimSettings.from_env()))
+    rate = requests_per_minute if requests_per_minute is not None else requests_per_minute_from_env()
+    return ScimApp(storage, verify=verify, requests_per_minute=rate)

@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import anyio
 import anyio.to_thread
 import sqlalchemy as sa
 from scim2_models import (
@@ -42,7 +44,14 @@ from scim2_models import (
 from scim2_server.storage import AsyncScimStorage, ScimStorage
 
 from cwdesk.conditions import C, Condition, all_of, render
-from cwdesk.errors import APIConnectionError, APIStatusError, ConflictError, CWDeskError, NotFoundError
+from cwdesk.errors import (
+    APIConnectionError,
+    APIStatusError,
+    ConfigurationError,
+    ConflictError,
+    CWDeskError,
+    NotFoundError,
+)
 from cwdesk.manage.client import ManageClient
 from cwdesk.scim import changes
 from cwdesk.scim.filters import translate
@@ -75,6 +84,22 @@ class ScimSettings:
     security_role: str = "Technician"  # the role of a new member, and of one removed from a group
     license_class: str = "F"
     hard_delete: bool = False  # DELETE deletes the member (after deactivating it) instead of only deactivating
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> ScimSettings:
+        """``CWDESK_SCIM_ROLE``, ``CWDESK_SCIM_LICENSE_CLASS``, ``CWDESK_SCIM_HARD_DELETE`` (1/true/yes/on), else the
+        defaults; a licence class ConnectWise does not have is a ``ConfigurationError`` naming the choices."""
+        env = os.environ if environ is None else environ
+        license_class = (env.get("CWDESK_SCIM_LICENSE_CLASS") or "F").strip().upper()
+        if license_class not in w4.LICENSE_CLASSES:
+            raise ConfigurationError(
+                f"CWDESK_SCIM_LICENSE_CLASS={license_class!r} is not a licence class: use F (full), A (API), C or X."
+            )
+        return cls(
+            security_role=(env.get("CWDESK_SCIM_ROLE") or "Technician").strip(),
+            license_class=license_class,
+            hard_delete=env.get("CWDESK_SCIM_HARD_DELETE", "").strip().lower() in ("1", "true", "yes", "on"),
+        )
 
 
 class _Refused(SCIMException):
@@ -468,19 +493,27 @@ class ConnectWiseStorage(ScimStorage):
         changes.audit(self.engine, current_actor.get(), "delete group", str(role.get("name")), result="ok")
 
 
+#: SCIM operations that reach ConnectWise at the same time; more wait their turn. Kept below the burst ConnectWise
+#: allows, so that after a 429 and its Retry-After every waiting operation's next call finds room: an identity
+#: provider's burst is paced, not answered with errors (tests/scim/test_safety.py, the 100-call burst).
+CONCURRENT_OPERATIONS = 4
+
+
 class ThreadedStorage(AsyncScimStorage):
     """scim2-server's asynchronous storage over ``ConnectWiseStorage``: each call runs in a worker thread (the SDK
-    client is synchronous), with the request's context (its ``current_actor``)."""
+    client is synchronous), with the request's context (its ``current_actor``), at most ``concurrency`` at once."""
 
     supports_cursors = False
 
-    def __init__(self, storage: ConnectWiseStorage) -> None:
+    def __init__(self, storage: ConnectWiseStorage, *, concurrency: int = CONCURRENT_OPERATIONS) -> None:
         self.storage = storage
+        self.limiter = anyio.CapacityLimiter(concurrency)
 
     async def _call(self, function: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
         context = contextvars.copy_context()
         try:
-            return await anyio.to_thread.run_sync(functools.partial(context.run, function, *args, **kwargs))
+            call = functools.partial(context.run, function, *args, **kwargs)
+            return await anyio.to_thread.run_sync(call, limiter=self.limiter)
         except CWDeskError as error:
             raise scim_error_of(error) from None
 

@@ -229,3 +229,25 @@ async def test_deleting_a_group_with_members_is_409(bridge: Bridge) -> None:
     async with bridge.client() as client:
         answer = await client.delete(f"/Groups/{role_id}")
     assert answer.status_code == 409
+
+
+async def test_provisioning_a_deleted_user_again_brings_the_member_back(bridge: Bridge) -> None:
+    async with bridge.client() as client:
+        first = ok(await client.post("/Users", json=_okta_user("rvega")), 201)
+        ok(await client.delete(f"/Users/{first['id']}"), 204)
+        assert bridge.member("rvega")["inactiveFlag"] is True
+        again = ok(await client.post("/Users", json=_okta_user("rvega", title="Returning tech")), 201)
+    assert again["id"] == first["id"] and again["active"] is True
+    member = bridge.member("rvega")
+    assert member["inactiveFlag"] is False and member["title"] == "Returning tech"
+
+
+def _okta_user(user_name: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "schemas": [USER_SCHEMA],
+        "userName": user_name,
+        "name": {"givenName": "Rosa", "familyName": "Vega"},
+        "emails": [{"primary": True, "value": f"{user_name}@acme.example", "type": "work"}],
+        "active": True,
+        **extra,
+    }

@@ -74,3 +74,9 @@ def test_serve_demo_answers_scim_with_a_token_made_by_the_cli(scim_home: Path) -
     assert config.status_code == 200
     assert users.status_code == 200 and users.json()["totalResults"] == 5  # the demo sandbox's members
     assert refused.status_code == 401
+
+
+def test_serve_refuses_a_default_role_connectwise_does_not_have(scim_home: Path) -> None:
+    answer = CliRunner().invoke(app, ["scim", "serve", "--demo", "--role", "Technicain"])
+    assert answer.exit_code == 2
+    assert "default security role" in answer.output and "Technician" in answer.output  # the suggestion

@@ -61,7 +61,7 @@ def serve(
 
     from cwdesk.cli.console import _port_is_free, _read_timeout_protocol
     from cwdesk.scim.server import create_scim_app, requests_per_minute_from_env
-    from cwdesk.scim.storage import ScimSettings
+    from cwdesk.scim.storage import ScimSettings, settings_problem
     from cwdesk.scim.tokens import token_check
     from cwdesk.store import open_database
     from cwdesk.workflows.members import LICENSE_CLASSES
@@ -92,7 +92,10 @@ def serve(
         with connection.reporting_errors():
             manage = connection.manage_client(profile)
     with connection.reporting_errors():
+        problem = settings_problem(manage, settings)
         engine = open_database()
+    if problem:
+        connection.fail(f"cwdesk scim serve: {problem}", code=EXIT_USAGE)
     scim = create_scim_app(
         manage, engine, verify=token_check(engine), settings=settings, requests_per_minute=per_minute
     )

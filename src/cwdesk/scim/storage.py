@@ -69,7 +69,7 @@ from cwdesk.workflows import client_records as records
 from cwdesk.workflows import members as w4
 from cwdesk.workflows.validation import InvalidInput, Lookup, record_dict
 
-__all__ = ["ConnectWiseStorage", "ScimSettings", "ThreadedStorage", "current_actor"]
+__all__ = ["ConnectWiseStorage", "ScimSettings", "ThreadedStorage", "current_actor", "settings_problem"]
 
 #: Who makes the changes of the request being served: ``scim:<token name>`` (set by the server per request).
 current_actor: contextvars.ContextVar[str] = contextvars.ContextVar("cwdesk_scim_actor", default="scim")
@@ -100,6 +100,13 @@ class ScimSettings:
             license_class=license_class,
             hard_delete=env.get("CWDESK_SCIM_HARD_DELETE", "").strip().lower() in ("1", "true", "yes", "on"),
         )
+
+
+def settings_problem(cw: ManageClient, settings: ScimSettings) -> str | None:
+    """What is wrong with ``settings`` on this ConnectWise (the default role must exist), or None: asked once at
+    start, so a mistyped role is found by whoever starts the bridge, not by the first user provisioned."""
+    problem = Lookup.from_resource("security role", cw.security_roles).problem(settings.security_role)
+    return f"the default security role (--role, CWDESK_SCIM_ROLE): {problem}" if problem else None
 
 
 class _Refused(SCIMException):
@@ -277,15 +284,15 @@ class ConnectWiseStorage(ScimStorage):
         wanted = member_fields(resource)
         actor = current_actor.get()
         taken = w4.find_member(self.cw, wanted.identifier)
+        if taken is not None and self.links.link(int(taken["id"])).deleted:
+            # The bridge itself deleted (deactivated) this member earlier, and an identity provider provisions the
+            # same userName again (a user restored in Entra ID, re-assigned in Okta): bring the member back rather
+            # than refuse a name nobody else can take.
+            return self._revive(taken, resource, wanted, actor)
         if taken is not None:
-            deleted = (
-                " (deleted through SCIM earlier: it is inactive in ConnectWise)"
-                if self.links.link(int(taken["id"])).deleted
-                else ""
-            )
             raise UniquenessException(
                 detail=f"userName {wanted.identifier!r} is already the identifier of ConnectWise member "
-                f"{taken['id']}{deleted}; choose another userName."
+                f"{taken['id']}; choose another userName."
             )
         new = w4.NewMember(
             identifier=wanted.identifier,
@@ -327,6 +334,13 @@ class ConnectWiseStorage(ScimStorage):
         if rest:
             member = self._apply(member, rest, actor, "create user (rest)")
         return self._user(member)
+
+    def _revive(self, member: dict[str, Any], user: User, wanted: MemberFields, actor: str) -> User:
+        self.links.save(int(member["id"]), deleted_at=None)
+        self._remember(int(member["id"]), user, wanted)
+        changes.audit(self.engine, actor, "create user (revive)", wanted.identifier, result="ok",
+                      message=f"member {member['id']} was deleted through SCIM; provisioned again")  # fmt: skip
+        return self._user(self._apply(member, changes_for(member, wanted), actor, "create user (revive)"))
 
     def _remember(self, member_id: int, user: User, wanted: MemberFields) -> None:
         """Keep what ConnectWise cannot: the provider's externalId and which email and phone it marked primary."""

@@ -14,7 +14,7 @@ from cwdesk.sandbox import Sandbox
 from cwdesk.scim.storage import ScimSettings
 from cwdesk.store.accounts import console_audit_log
 from cwdesk.store.jobs import job_events, jobs
-from tests.scim.conftest import PATCH_SCHEMA, Bridge, make_bridge
+from tests.scim.conftest import GROUP_SCHEMA, PATCH_SCHEMA, Bridge, make_bridge
 from tests.scim.test_users import new_user
 
 
@@ -33,7 +33,7 @@ async def test_jobs_and_audit_name_the_token_never_its_secret(bridge: Bridge) ->
         everything = json.dumps([list(map(str, row)) for row in rows])
     assert [tuple(row) for row in made] == [
         ("members.provision", "scim:okta"),
-        ("scim.update_member", "scim:okta"),
+        ("scim", "scim:okta"),
         ("members.deprovision", "scim:okta"),
     ]
     assert ("scim:okta", "SCIM create user") in [tuple(row) for row in audit]
@@ -52,7 +52,7 @@ async def test_update_job_can_be_rolled_back_to_the_values_it_replaced(bridge: B
         )
     assert bridge.member("akhan")["title"] == "Lead"
     with bridge.engine.connect() as conn:
-        job_id = conn.execute(sa.select(jobs.c.id).where(jobs.c.kind == "scim.update_member")).scalar_one()
+        job_id = conn.execute(sa.select(jobs.c.id).where(jobs.c.kind == "scim")).scalar_one()
     rollback_job(bridge.engine, job_id, client=bridge.cw)
     assert not bridge.member("akhan").get("title")
 
@@ -111,3 +111,16 @@ async def test_hard_delete_of_a_member_who_owns_tickets_is_409_and_keeps_them_in
     assert "409 Conflict" in answer.json()["detail"] and "inactive" in answer.json()["detail"]
     assert bridge.member(owner)["inactiveFlag"] is True
     assert again.status_code == 200  # not deleted: still a (deactivated) user
+
+
+async def test_a_group_is_made_and_deleted_as_jobs_of_the_token(bridge: Bridge) -> None:
+    async with bridge.client() as client:
+        group = (await client.post("/Groups", json={"schemas": [GROUP_SCHEMA], "displayName": "On Call"})).json()
+        deleted = await client.delete(f"/Groups/{group['id']}")
+    assert deleted.status_code == 204
+    with bridge.engine.connect() as conn:
+        made = conn.execute(sa.select(jobs.c.kind, jobs.c.title, jobs.c.created_by).order_by(jobs.c.id)).all()
+    assert [tuple(row) for row in made] == [
+        ("scim", "SCIM: create security role On Call", "scim:okta"),
+        ("scim", "SCIM: delete security role On Call", "scim:okta"),
+    ]

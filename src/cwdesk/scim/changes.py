@@ -5,9 +5,11 @@
   the same update as below.
 - deactivate (``active: false``) and DELETE: ``members.deprovision_member`` (kind ``members.deprovision``),
   with ``delete=True`` only when the bridge is configured to delete (``ScimSettings.hard_delete``).
-- any other change (names, emails, phones, title, re-activation, security role): kind ``scim.update_member``,
-  one step that sends only the fields that change as one PATCH, reads the member back to verify, and on rollback
-  puts back the values it replaced unless someone changed the member since.
+- any other change (names, emails, phones, title, re-activation, security role): kind ``scim``, action
+  ``update_member``: one step that sends only the fields that change as one PATCH, reads the member back to
+  verify, and on rollback puts back the values it replaced unless someone changed the member since.
+- a group made or deleted: kind ``scim``, actions ``create_role`` (found by name on resume; rollback deletes it)
+  and ``delete_role`` (ConnectWise's 409 stops the job with an explanation).
 
 Every job is created by ``scim:<token name>`` (the journal and ``cwdesk jobs list`` show it), and each change is
 written to the audit log under that name, never the token's secret. The calls go through the SDK client the
@@ -22,7 +24,8 @@ from typing import Any, Literal
 
 import sqlalchemy as sa
 
-from cwdesk.errors import NotFoundError
+from cwdesk.conditions import C
+from cwdesk.errors import ConflictError, NotFoundError
 from cwdesk.manage.client import ManageClient
 from cwdesk.workflows import client_records as records
 from cwdesk.workflows.jobs import (
@@ -36,14 +39,15 @@ from cwdesk.workflows.jobs import (
     Step,
     StepContext,
     StepFailed,
+    get_job,
     register_kind,
     run_job,
     start_job,
 )
 
-__all__ = ["UPDATE", "ChangeFailed", "audit", "update_member"]
+__all__ = ["KIND", "ChangeFailed", "audit", "create_role", "delete_role", "update_member"]
 
-UPDATE = "scim.update_member"
+KIND = "scim"
 
 
 class ChangeFailed(Exception):
@@ -104,12 +108,59 @@ def _restore(ctx: StepContext[ManageClient]) -> str:
     return f"put back {', '.join(ctx.params['before'])} of member {ctx.params['identifier']}"
 
 
+def _role_named(ctx: StepContext[ManageClient]) -> dict[str, Any] | None:
+    return records.first(ctx.client.security_roles, C("name") == ctx.params["name"])
+
+
+def _find_role(ctx: StepContext[ManageClient]) -> Outcome | None:
+    found = _role_named(ctx)
+    if found is None:
+        return None
+    return Outcome.skipped(f"security role {ctx.params['name']} already exists (id {found['id']})", id=int(found["id"]))
+
+
+def _create_role(ctx: StepContext[ManageClient]) -> Outcome:
+    made = records.create(ctx.client.security_roles, {"name": ctx.params["name"], "roleType": "Corporate"})
+    return Outcome.made(f"created security role {ctx.params['name']} (id {made['id']})", id=int(made["id"]))
+
+
+def _undo_role(ctx: StepContext[ManageClient]) -> str:
+    return records.delete(ctx.client.security_roles, int((ctx.step.outcome or {})["id"]), "security role")
+
+
+def _find_role_gone(ctx: StepContext[ManageClient]) -> Outcome | None:
+    try:
+        records.get(ctx.client.security_roles, int(ctx.params["id"]))
+    except NotFoundError:
+        return Outcome.done(f"security role {ctx.params['name']} is deleted", id=int(ctx.params["id"]))
+    return None
+
+
+def _delete_role(ctx: StepContext[ManageClient]) -> Outcome:
+    try:
+        ctx.client.security_roles.delete(int(ctx.params["id"]))
+    except ConflictError as error:
+        raise StepFailed(
+            f"ConnectWise refused to delete security role {ctx.params['name']} (409 Conflict: "
+            f"{error.message or 'in use'}); move its members to another role first."
+        ) from None
+    return Outcome.done(f"deleted security role {ctx.params['name']}", id=int(ctx.params["id"]))
+
+
+# One kind for every change the bridge makes that W4 has no job for (`BUILTIN_KINDS` names this module, so
+# `cwdesk jobs resume` finds it in a fresh process).
 register_kind(
     JobKind(
-        name=UPDATE,
-        description="X3: change a member for an identity provider (SCIM)",
+        name=KIND,
+        description="X3: a change an identity provider asked for through SCIM",
         stop_on_error=True,
-        actions={"update_member": Action(_update, _find_updated, find_first=True, restore=_restore)},
+        actions={
+            "update_member": Action(_update, _find_updated, find_first=True, restore=_restore),
+            "create_role": Action(_create_role, _find_role, _undo_role, find_first=True, creates=True),
+            "delete_role": Action(
+                _delete_role, _find_role_gone, not_undoable="a deleted security role cannot be brought back"
+            ),
+        },
     )
 )
 
@@ -132,7 +183,7 @@ def checked(summary: JobSummary | None) -> JobSummary:
 def update_member(
     engine: sa.Engine, cw: ManageClient, member: Mapping[str, Any], changes: Mapping[str, Any], actor: str
 ) -> JobSummary | None:
-    """Apply ``changes`` (API field names) to ``member`` as a ``scim.update_member`` job; None when nothing changes."""
+    """Apply ``changes`` (API field names) to ``member`` as a ``scim`` job; None when nothing changes."""
     wanted = {field: value for field, value in changes.items() if not _same(member.get(field), value)}
     if not wanted:
         return None
@@ -142,7 +193,7 @@ def update_member(
         if isinstance(value, Mapping) and "id" in value:
             before[field] = {"id": value["id"]}
     plan = Plan(
-        kind=UPDATE,
+        kind=KIND,
         title=f"SCIM: update member {identifier}",
         params={"id": int(member["id"]), "identifier": identifier},
         steps=[
@@ -154,6 +205,34 @@ def update_member(
             )
         ],
     )
+    return run_plan(engine, cw, plan, actor)
+
+
+def create_role(engine: sa.Engine, cw: ManageClient, name: str, actor: str) -> int:
+    """Create the security role ``name`` as a ``scim`` job; its id."""
+    plan = Plan(
+        kind=KIND,
+        title=f"SCIM: create security role {name}",
+        params={"name": name},
+        steps=[Step(key=f"role:{name.lower()}", action="create_role", params={"name": name},
+                    label=f"POST /system/securityroles ({name})")],
+    )  # fmt: skip
+    summary = run_plan(engine, cw, plan, actor)
+    outcome = get_job(engine, summary.id).steps[0].outcome or {}
+    return int(outcome["id"])
+
+
+def delete_role(engine: sa.Engine, cw: ManageClient, role: Mapping[str, Any], actor: str) -> JobSummary:
+    """Delete the security role ``role`` as a ``scim`` job (ConnectWise's 409 stops it with an explanation)."""
+    name = str(role.get("name") or role["id"])
+    params = {"id": int(role["id"]), "name": name}
+    plan = Plan(
+        kind=KIND,
+        title=f"SCIM: delete security role {name}",
+        params=params,
+        steps=[Step(key=f"role:{name.lower()}:delete", action="delete_role", params=params,
+                    label=f"DELETE /system/securityroles/{int(role['id'])}")],
+    )  # fmt: skip
     return run_plan(engine, cw, plan, actor)
 
 

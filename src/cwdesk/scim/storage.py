@@ -48,7 +48,6 @@ from cwdesk.errors import (
     APIConnectionError,
     APIStatusError,
     ConfigurationError,
-    ConflictError,
     CWDeskError,
     NotFoundError,
 )
@@ -355,7 +354,7 @@ class ConnectWiseStorage(ScimStorage):
 
     def _apply(self, member: dict[str, Any], wanted: dict[str, Any], actor: str, what: str) -> dict[str, Any]:
         """Change ``member`` as ``wanted`` says (API fields that differ): ``inactiveFlag: true`` through W4's
-        deprovision job, everything else (re-activation included) as one ``scim.update_member`` job."""
+        deprovision job, everything else (re-activation included) as one ``scim`` job (action ``update_member``)."""
         identifier = str(member.get("identifier"))
         rest = dict(wanted)
         deactivate = rest.get("inactiveFlag") is True
@@ -473,9 +472,15 @@ class ConnectWiseStorage(ScimStorage):
                 detail=f"There is already a security role named {name!r} (group {existing['id']})."
             )
         self._member_ids(resource)
-        role = records.create(self.cw.security_roles, {"name": name, "roleType": "Corporate"})
-        changes.audit(self.engine, current_actor.get(), "create group", name, result="ok",
-                      message=f"security role {role['id']}")  # fmt: skip
+        actor = current_actor.get()
+        try:
+            role_id = changes.create_role(self.engine, self.cw, name, actor)
+        except changes.ChangeFailed as error:
+            changes.audit(self.engine, actor, "create group", name, result="error", message=error.message,
+                          job_id=error.job_id)  # fmt: skip
+            raise _refusal(error) from None
+        changes.audit(self.engine, actor, "create group", name, result="ok", message=f"security role {role_id}")
+        role = records.get(self.cw.security_roles, role_id)
         if resource.external_id:
             self.role_links.save(int(role["id"]), external_id=resource.external_id)
         self._set_members(role, resource)
@@ -499,12 +504,14 @@ class ConnectWiseStorage(ScimStorage):
             raise ConflictException(
                 detail=f"Security role {role.get('name')} still has members; move them to another group first."
             )
+        actor = current_actor.get()
         try:
-            self.cw.security_roles.delete(int(role["id"]))
-        except ConflictError as error:
-            raise ConflictException(detail=f"ConnectWise refused to delete security role {role.get('name')}: "
-                                    f"{error.message or 'in use'}") from None  # fmt: skip
-        changes.audit(self.engine, current_actor.get(), "delete group", str(role.get("name")), result="ok")
+            summary = changes.delete_role(self.engine, self.cw, role, actor)
+        except changes.ChangeFailed as error:
+            changes.audit(self.engine, actor, "delete group", str(role.get("name")), result="error",
+                          message=error.message, job_id=error.job_id)  # fmt: skip
+            raise _refusal(error) from None
+        changes.audit(self.engine, actor, "delete group", str(role.get("name")), result="ok", job_id=summary.id)
 
 
 #: SCIM operations that reach ConnectWise at the same time; more wait their turn. Kept below the burst ConnectWise

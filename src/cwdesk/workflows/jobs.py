@@ -482,6 +482,7 @@ BUILTIN_KINDS: Mapping[str, str] = {
     "members.provision": "cwdesk.workflows.members",
     "members.deprovision": "cwdesk.workflows.members",
     "automate_clients.onboard": "cwdesk.workflows.automate_clients",
+    "scim": "cwdesk.scim.changes",  # X3: what an identity provider asks for that W4 has no job for
 }
 # Kinds from other packages: an entry point in this group named after the kind, pointing at a ``JobKind`` or at the
 # module that registers it, e.g. in that package's pyproject.toml:

@@ -124,3 +124,28 @@ async def test_a_group_is_made_and_deleted_as_jobs_of_the_token(bridge: Bridge) 
         ("scim", "SCIM: create security role On Call", "scim:okta"),
         ("scim", "SCIM: delete security role On Call", "scim:okta"),
     ]
+
+
+async def test_connectwise_down_during_a_change_is_503_so_the_provider_retries(bridge: Bridge) -> None:
+    member = bridge.member("akhan")
+    bridge.sandbox.faults.fail_next(method="PATCH", path_contains="/system/members", status=503, count=20)
+    async with bridge.client() as client:
+        answer = await client.patch(
+            f"/Users/{member['id']}",
+            json={"schemas": [PATCH_SCHEMA], "Operations": [{"op": "replace", "path": "title", "value": "Lead"}]},
+        )
+    assert answer.status_code == 503, answer.text
+    assert "try again later" in answer.json()["detail"] and "cwdesk job" in answer.json()["detail"]
+    assert "sandbox.local" not in answer.text  # ConnectWise's URL stays in the job
+
+
+async def test_a_value_connectwise_refuses_during_a_change_is_400(bridge: Bridge) -> None:
+    member = bridge.member("akhan")
+    bridge.sandbox.faults.fail_next(method="PATCH", path_contains="/system/members", status=400)
+    async with bridge.client() as client:
+        answer = await client.patch(
+            f"/Users/{member['id']}",
+            json={"schemas": [PATCH_SCHEMA], "Operations": [{"op": "replace", "path": "title", "value": "Lead"}]},
+        )
+    assert answer.status_code == 400 and answer.json()["scimType"] == "invalidValue", answer.text
+    assert "Injected fault" in answer.json()["detail"] and "sandbox.local" not in answer.text

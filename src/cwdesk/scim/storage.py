@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextvars
 import functools
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -47,6 +48,7 @@ from cwdesk.conditions import C, Condition, all_of, render
 from cwdesk.errors import (
     APIConnectionError,
     APIStatusError,
+    APITimeoutError,
     ConfigurationError,
     CWDeskError,
     NotFoundError,
@@ -108,18 +110,40 @@ def settings_problem(cw: ManageClient, settings: ScimSettings) -> str | None:
     return f"the default security role (--role, CWDESK_SCIM_ROLE): {problem}" if problem else None
 
 
+class _Unavailable(SCIMException):
+    status = 503
+    _default_detail = "ConnectWise cannot be reached"
+
+
 class _Refused(SCIMException):
     status = 409
     _default_detail = "ConnectWise refused the change"
 
 
+# How the job runner writes an SDK error into a job's message: ``APIStatusError``'s one line, "<status> <Code>:
+# <what ConnectWise said> [<field errors>] (<METHOD> <url>)" (cwdesk/errors.py, ``_one_line``).
+_STATUS_LINE = re.compile(
+    r"\b(?P<status>[1-5]\d\d)(?: [A-Za-z]+)?: (?P<said>.*?) \((?:GET|POST|PUT|PATCH|DELETE) [^)\s]*\)"
+)
+_UNREACHABLE = tuple(cls.__name__ for cls in (APIConnectionError, APITimeoutError))
+
+
 def _refusal(error: changes.ChangeFailed) -> SCIMException:
-    return _Refused(detail=f"{error.message} (cwdesk job {error.job_id})")
-
-
-class _Unavailable(SCIMException):
-    status = 503
-    _default_detail = "ConnectWise cannot be reached"
+    """The SCIM error of a job that did not succeed, by what stopped it: ConnectWise unreachable, a 5xx or still
+    rate limiting is ``503`` (an identity provider retries later), a value it refused ``400 invalidValue``, any
+    other refusal ``409``. What ConnectWise said is passed on; its URL is not (the job keeps it)."""
+    where = f"cwdesk job {error.job_id} (`cwdesk jobs show {error.job_id}`)"
+    found = _STATUS_LINE.search(error.message)
+    if found is None and not any(name in error.message for name in _UNREACHABLE):
+        return _Refused(detail=f"{error.message} ({where})")  # a refusal the workflow worded for the user
+    status = int(found["status"]) if found else 503
+    said = found["said"] if found else "no answer"
+    if status == 400:
+        return InvalidValueException(detail=f"ConnectWise refused a value: {said} ({where})")
+    if status == 429 or status >= 500 or found is None:
+        return _Unavailable(detail=f"ConnectWise could not take the change now ({status}: {said}); try again later. "
+                            f"{where}")  # fmt: skip
+    return _Refused(detail=f"ConnectWise refused the change ({status}: {said}) ({where})")
 
 
 def scim_error_of(error: CWDeskError) -> SCIMException:

@@ -73,12 +73,17 @@ class ScimRecords:
     def save(self, record_id: int, **values: object) -> None:
         """Write these columns of the record's row (made when missing)."""
         now = self._clock()
-        with self._engine.begin() as conn:
-            updated = conn.execute(scim_records.update().where(self._where(record_id)).values(updated_at=now, **values))
-            if updated.rowcount == 0:
-                conn.execute(
-                    scim_records.insert().values(kind=self._kind, record_id=record_id, updated_at=now, **values)
-                )
+        change = scim_records.update().where(self._where(record_id)).values(updated_at=now, **values)
+        try:
+            with self._engine.begin() as conn:
+                if conn.execute(change).rowcount == 0:
+                    conn.execute(
+                        scim_records.insert().values(kind=self._kind, record_id=record_id, updated_at=now, **values)
+                    )
+        except sa.exc.IntegrityError:
+            # Another request made the row between our update and insert: it exists now, so update it.
+            with self._engine.begin() as conn:
+                conn.execute(change)
 
     def links(self, record_ids: Iterable[int]) -> dict[int, ScimLink]:
         """The rows of these records (records without one are left out)."""

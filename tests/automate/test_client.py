@@ -53,20 +53,20 @@ def test_token_refreshed_before_expiry(client: AutomateClient, cwa: Any) -> None
     assert client.auth.refreshes == 1 and client.auth.sign_ins == 1
     assert "POST /cwa/api/v1/apitoken/refresh" in cwa.paths()
     cwa.clock.now += timedelta(minutes=30)
-    assert len(client.clients.list()) == 5  # the refreshed token still works
+    assert len(client.clients.list()) == 6  # the refreshed token still works (the demo has 6 Automate clients)
 
 
 def test_expired_token_past_refresh_window_signs_in_again(client: AutomateClient, cwa: Any) -> None:
     client.clients.list()
     cwa.clock.now += timedelta(days=2)  # past AbsoluteExpirationDate: refresh refused, fresh sign-in
-    assert len(client.clients.list()) == 5
+    assert len(client.clients.list()) == 6
     assert client.auth.sign_ins == 2
 
 
 def test_revoked_token_gets_one_new_sign_in_on_401(client: AutomateClient, cwa: Any) -> None:
     client.clients.list()
     cwa.api.db.execute("DELETE FROM cwa_tokens")
-    assert len(client.clients.list()) == 5
+    assert len(client.clients.list()) == 6
     assert client.auth.sign_ins == 2
 
 
@@ -103,7 +103,7 @@ def test_server_forms_map_to_the_cwa_root() -> None:
 
 def test_clients_list_pages_until_an_empty_page(client: AutomateClient, cwa: Any) -> None:
     names = [c.name for c in client.clients.iter(page_size=2)]
-    assert names == cwa.client_names() and len(names) == 5
+    assert names == cwa.client_names() and len(names) == 6
     pages = [r.url.params.get("page") for r in cwa.requests if r.url.path.endswith("/Clients")]
     assert pages == ["1", "2", "3", "4"]  # 2 + 2 + 1, then the empty page ends the list
 

@@ -33,6 +33,8 @@ PLAN_TOOLS = {
     "plan_bulk_contact_update",
     "plan_onboarding",
     "plan_set_primary_contact",
+    "plan_company_edit",
+    "plan_contact_edit",
     "plan_job_rollback",
     "plan_job_cancel",
 }
@@ -103,6 +105,14 @@ async def test_every_tool_over_stdio_has_a_schema_answers_once_and_a_plan_runs_a
         not_primary = next(c for c in contacts if not c["primary"])
         primary_plan = await call(client, "plan_set_primary_contact", {"contact_id": not_primary["id"]})
         assert primary_plan.structured_content["valid"] is True  # type: ignore[index]
+        company_edit = await call(
+            client, "plan_company_edit", {"company_id": company["id"], "changes": {"phoneNumber": "8135550199"}}
+        )
+        assert company_edit.structured_content["patch"][0]["path"] == "phoneNumber"  # type: ignore[index]
+        contact_edit = await call(
+            client, "plan_contact_edit", {"contact_id": not_primary["id"], "changes": {"title": "Front Desk Lead"}}
+        )
+        assert contact_edit.structured_content["valid"] is True, contact_edit.structured_content  # type: ignore[index]
         onboarding_plan = await call(
             client,
             "plan_onboarding",

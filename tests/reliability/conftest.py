@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from cwdesk._http.throttle import reset_throttles
 from cwdesk.store import open_database
-from cwdesk.workflows import jobs
+from cwdesk.workflows.jobs import runner as job_runner
 from tests.loopback import Served, serve
 
 from .harness import Cli
@@ -19,7 +19,7 @@ from .harness import Cli
 
 @pytest.fixture(autouse=True)
 def instant_step_retries(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setattr(jobs, "_sleep", lambda _seconds: None)
+    monkeypatch.setattr(job_runner, "_sleep", lambda _seconds: None)
     reset_throttles()
     yield
     reset_throttles()

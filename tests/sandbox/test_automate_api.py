@@ -396,3 +396,71 @@ def test_groups_and_group_computers_crud(cwa: Emulator) -> None:
     assert [r["Id"] for r in rows] == [member["Id"]]
     assert cwa.call("DELETE", f"/Groups/{group['Id']}")[0] == 204
     assert cwa.call("GET", f"/GroupComputers/{member['Id']}")[0] == 404
+
+
+# ------------------------------------------------------------------- the paths of the automate commands (issue 18)
+
+
+def test_client_patch_answers_the_spec_client_and_refuses_unknown_paths_and_types(
+    cwa: Emulator, spec: dict[str, Any]
+) -> None:
+    ops = [{"Op": "replace", "Path": "PhoneNumber", "Value": "312-555-0199"},
+           {"Op": "replace", "Path": "UsesInHouseSupportStaff", "Value": True}]  # fmt: skip
+    status, patched = cwa.call("PATCH", "/Clients/1", body=ops)
+    assert status == 200 and (patched["PhoneNumber"], patched["UsesInHouseSupportStaff"]) == ("312-555-0199", True)
+    validate(spec, patched, "LabTech.Models.Client")
+    status, body = cwa.call("PATCH", "/Clients/1", body=[{"Op": "replace", "Path": "Phnoe", "Value": "1"}])
+    assert status == 400 and body == {"Message": "'Phnoe' is not a property of Client that can be changed."}
+    status, body = cwa.call("PATCH", "/Clients/1", body=[{"Op": "replace", "Path": "Locations", "Value": []}])
+    assert status == 400
+    status, body = cwa.call(
+        "PATCH", "/Clients/1", body=[{"Op": "replace", "Path": "UsesInHouseSupportStaff", "Value": "yes"}]
+    )
+    assert status == 400 and "must be bool" in body["Message"]
+    assert cwa.call("GET", "/Clients/1")[1]["PhoneNumber"] == "312-555-0199"
+
+
+def test_location_post_and_patch_answer_the_spec_location(cwa: Emulator, spec: dict[str, Any]) -> None:
+    body = {"Name": "Annex", "Client": {"Id": "1"}, "City": "Chicago", "ScriptExtra1": "rack 2"}
+    status, made = cwa.call("POST", "/Locations", body=body)
+    assert status == 200 and (made["Client"]["Id"], made["City"], made["ScriptExtra1"]) == ("1", "Chicago", "rack 2")
+    validate(spec, made, "LabTech.Models.Location")
+    ops = [{"Op": "replace", "Path": "ZipCode", "Value": "60601"}, {"Op": "replace", "Path": "RouterPort", "Value": 81}]
+    status, patched = cwa.call("PATCH", f"/Locations/{made['Id']}", body=ops)
+    assert status == 200 and (patched["ZipCode"], patched["RouterPort"]) == ("60601", 81)
+    validate(spec, patched, "LabTech.Models.Location")
+    status, body = cwa.call("PATCH", f"/Locations/{made['Id']}", body=[{"Op": "replace", "Path": "Client", "Value": 2}])
+    assert status == 400
+    _, listed = cwa.call("GET", "/Locations", query=[("condition", "Client.Id = 1")])
+    validate(spec, listed, "Automate.Api.Domain.Contracts.Clients.Location", array=True)
+    assert "Annex" in {loc["Name"] for loc in listed}
+
+
+def test_group_computer_post_and_delete_answer_the_spec_shapes(cwa: Emulator, spec: dict[str, Any]) -> None:
+    status, member = cwa.call("POST", "/GroupComputers", body={"GroupId": "5", "ComputerId": "1"})
+    assert status == 200
+    validate(spec, member, "LabTech.Models.GroupComputer")
+    assert set(member) == {"Id", "GroupId", "ComputerId"} and all(isinstance(v, str) for v in member.values())
+    assert cwa.call("DELETE", f"/GroupComputers/{member['Id']}") == (204, None)
+    assert cwa.call("DELETE", f"/GroupComputers/{member['Id']}")[0] == 404
+
+
+def test_a_client_specific_group_keeps_its_client_through_a_patch(spec: dict[str, Any]) -> None:
+    emulator = Emulator.__new__(Emulator)
+    emulator.clock = Clock()
+    emulator.api = AutomateAPI(sqlite3.connect(":memory:"), emulator.clock)
+    AutomateDemoSeeder(emulator.api.backend).seed_clients(
+        [ROWS[0], {**ROWS[1], "groups": ["Servers Only"]}], random.Random(7)
+    )
+    emulator.token = ""
+    emulator.login()
+    _, groups = emulator.call("GET", "/Groups")
+    validate(spec, groups, "LabTech.Models.Group", array=True)
+    (own,) = [g for g in groups if g.get("ClientToSync")]
+    assert own["Name"] == "Beta Dental - Servers Only" and own["ClientToSync"]["Name"] == "Beta Dental"
+    _, members = emulator.call("GET", "/GroupComputers", query=[("condition", f"GroupId = {own['Id']}")])
+    _, theirs = emulator.call("GET", "/Computers", query=[("condition", f"Client.Id = {own['ClientToSync']['Id']}")])
+    assert theirs and sorted(m["ComputerId"] for m in members) == sorted(c["Id"] for c in theirs)
+    status, patched = emulator.call("PATCH", f"/Groups/{own['Id']}", body=[{"Op": "replace", "Path": "Comments",
+                                                                              "Value": "x"}])  # fmt: skip
+    assert status == 200 and patched["ClientToSync"] == own["ClientToSync"] and patched["Comments"] == "x"

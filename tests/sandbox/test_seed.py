@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 
 import httpx
 
@@ -35,13 +36,40 @@ def test_demo_includes_matching_automate_clients(sandbox: Sandbox) -> None:
             "/apitoken", json={"UserName": "sandbox", "Password": "sandbox-password"}, headers=headers
         ).json()["AccessToken"]
         clients = client.get("/Clients", headers={**headers, "Authorization": f"Bearer {token}"}).json()
+    # Every Manage client, Active or Inactive, has its Automate twin; the prospects have none.
     assert {c["Name"] for c in clients} == {
         "Acme Dental Group",
         "BrightPath Logistics",
         "Cedar & Finch Law",
         "Delta Precision Manufacturing",
         "Evergreen Veterinary Clinic",
+        "Fulton Street CPAs",
     }
+
+
+def test_demo_automate_clients_without_agents_say_why(sandbox: Sandbox) -> None:
+    rows = sandbox.db.execute(
+        "SELECT c.name, c.data, (SELECT count(*) FROM cwa_computers m WHERE m.client_id = c.id) FROM cwa_clients c"
+    ).fetchall()
+    without = {name: json.loads(data)["Comment"] for name, data, count in rows if count == 0}
+    assert set(without) == {"Cedar & Finch Law", "Fulton Street CPAs"}
+    assert all("agents" in note for note in without.values())
+    assert all(count > 0 for name, _, count in rows if name not in without)
+
+
+def test_demo_automate_groups_are_global_and_client_specific(sandbox: Sandbox) -> None:
+    groups = {name: json.loads(data) for name, data in sandbox.db.execute("SELECT name, data FROM cwa_groups")}
+    specific = {name: data["ClientToSync"]["Name"] for name, data in groups.items() if data.get("ClientToSync")}
+    assert specific == {
+        "Acme Dental Group - Imaging Workstations": "Acme Dental Group",
+        "Delta Precision Manufacturing - Plant Floor": "Delta Precision Manufacturing",
+    }
+    assert {"Servers", "Workstations", "Service Plans", "Managed 24x7", "Patching - Pilot"} <= set(groups)
+
+
+def test_demo_automate_extra_fields_include_text_dropdown_and_checkbox(sandbox: Sandbox) -> None:
+    kinds = {k for (k,) in sandbox.db.execute("SELECT display_format FROM cwa_extra_field_definitions")}
+    assert kinds == {"Text", "Dropdown", "Checkbox"}
 
 
 def test_same_random_seed_gives_the_same_data_and_another_differs() -> None:

@@ -30,6 +30,7 @@ from cwdesk.workflows.jobs import (
     run_job,
     start_job,
 )
+from cwdesk.workflows.jobs import kinds as job_kinds
 from cwdesk.workflows.primary_contact import plan_set_primary
 
 
@@ -60,7 +61,7 @@ def test_every_builtin_kind_is_found_in_a_fresh_process() -> None:
 def test_the_table_lists_every_kind_cwdesk_registers() -> None:
     for module in set(BUILTIN_KINDS.values()):
         importlib.import_module(module)
-    shipped = {name for name, kind in runner._KINDS.items() if kind.actions and _defined_in_cwdesk(kind)}
+    shipped = {name for name, kind in job_kinds._KINDS.items() if kind.actions and _defined_in_cwdesk(kind)}
     assert shipped <= set(BUILTIN_KINDS), f"kinds missing from BUILTIN_KINDS: {shipped - set(BUILTIN_KINDS)}"
 
 

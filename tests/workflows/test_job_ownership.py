@@ -12,7 +12,6 @@ import pytest
 import sqlalchemy as sa
 
 from cwdesk.store.jobs import jobs
-from cwdesk.workflows import jobs as job_runner
 from cwdesk.workflows.jobs import (
     Action,
     JobKind,
@@ -24,6 +23,7 @@ from cwdesk.workflows.jobs import (
     StepContext,
     create_job,
     get_job,
+    ownership,
     read_events,
     register_kind,
     run_job,
@@ -82,7 +82,7 @@ def test_a_runner_whose_job_was_taken_over_stops_before_its_next_write(engine: s
 
 
 def test_the_heartbeat_beats_while_a_long_step_runs(engine: sa.Engine, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(job_runner, "HEARTBEAT_EVERY", timedelta(milliseconds=50))
+    monkeypatch.setattr(ownership, "HEARTBEAT_EVERY", timedelta(milliseconds=50))
     job_id = create_job(
         engine, Plan(kind="test_long_step", title="one long step", params={}, steps=[Step("slow:1", "slow", {})])
     )

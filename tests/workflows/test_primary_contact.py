@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from cwdesk import ManageClient
 from cwdesk.conditions import C
 from cwdesk.sandbox import Sandbox
-from cwdesk.workflows import jobs
 from cwdesk.workflows.jobs import JobState, run_job
+from cwdesk.workflows.jobs import runner as job_runner
 from cwdesk.workflows.primary_contact import (
     find_several_primaries,
     primaries_of,
@@ -28,7 +28,7 @@ def cw(sandbox: Sandbox) -> ManageClient:
 
 @pytest.fixture(autouse=True)
 def no_backoff_wait(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(jobs, "_sleep", lambda _seconds: None)
+    monkeypatch.setattr(job_runner, "_sleep", lambda _seconds: None)
 
 
 def company_with_contacts(cw: ManageClient) -> tuple[int, list[dict[str, Any]]]:

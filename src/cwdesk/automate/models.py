@@ -128,6 +128,9 @@ class Group(CWModel):
     type_name: str | None = Field(default=None, alias="TypeName")
     guid: str | None = Field(default=None, alias="GUID")
     comments: str | None = Field(default=None, alias="Comments")
+    # A group kept in step with one client's (or location's) computers: the client-specific groups.
+    client_to_sync: AutomateRef | None = Field(default=None, alias="ClientToSync")
+    location_to_sync: AutomateRef | None = Field(default=None, alias="LocationToSync")
 
 
 class GroupComputer(CWModel):

@@ -50,7 +50,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "worker": ("cwdesk.cli.worker", "worker",
         "Run queued jobs, resume jobs whose process is gone, and run due schedules here (Ctrl+C to stop)."),
     "automate": ("cwdesk.cli.automate", "app",
-        "ConnectWise Automate: clients, their computers' health and extra fields."),
+        "ConnectWise Automate: clients, locations, computers, groups and extra fields."),
     "bulk": ("cwdesk.cli.bulk", "app", "Bulk changes (one call per record, at the server's pace, resumable)."),
     "callbacks": ("cwdesk.cli.callbacks", "app",
         "ConnectWise callbacks (webhooks): register, list, remove, and the receiver."),

@@ -10,7 +10,8 @@ quote in ``--where`` can never change what is asked.
 
 ``cwdesk companies update ID --set phoneNumber=... --set status=Active [--dry-run]`` (and ``contacts update ID
 --set ...``) changes fields by their API names with one JSON Patch, through the SDK's ``update_from_diff`` (only
-the fields whose value differs are sent). Every ``--set`` is checked before anything is sent (``check_assignments``):
+the fields whose value differs are sent). Every ``--set`` is checked before anything is sent
+(``workflows.record_edits.check_assignments``):
 the field must exist on the record, the value must fit its type (``true``/``false``, a number), a phone, email or
 identifier must pass the rules of ``workflows/validation.py``, and a status or relationship named must exist
 (a reference given by digits is an id, otherwise a name). ``--dry-run`` prints the patch and sends nothing.
@@ -26,9 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import types
-import typing
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -41,10 +40,6 @@ if TYPE_CHECKING:
     # The SDK's models, the conditions and the workflows' rules are imported by the commands that use them, so
     # ``cwdesk companies --help`` (and ``count``, which decodes no record) does not load them (docs/cli.md).
     from cwdesk.conditions import Condition
-    from cwdesk.manage.client import ManageClient
-    from cwdesk.manage.models.base import CWModel
-    from cwdesk.manage.resources.collection import Collection
-    from cwdesk.workflows.validation import Problems
 
 __all__ = [
     "GROUPS",
@@ -52,7 +47,6 @@ __all__ = [
     "Readable",
     "add_read_commands",
     "add_update_command",
-    "check_assignments",
     "field_value",
     "nested_row",
     "parse_where",
@@ -341,130 +335,6 @@ def _count(readable: Readable, parent_id: int | None, where: str | None, output:
 
 # ------------------------------------------------------------------------------------------------- updates
 
-# The checks of ``workflows/validation.py`` for the fields they are about (by name; see ``_field_check``).
-_FIELD_CHECKS: dict[str, str] = {
-    "phoneNumber": "phone_problem",
-    "faxNumber": "phone_problem",
-    "defaultPhoneNbr": "phone_problem",
-    "identifier": "identifier_problem",
-    "invoiceToEmailAddress": "email_problem",
-}
-
-
-def _field_check(field: str) -> Callable[[str], str | None] | None:
-    """The check of ``workflows/validation.py`` for ``field`` (a problem text, or None when fine), if it has one."""
-    from cwdesk.workflows import validation
-
-    name = _FIELD_CHECKS.get(field) or ("email_problem" if field.lower().endswith("email") else None)
-    check: Callable[[str], str | None] | None = getattr(validation, name) if name else None
-    return check
-
-
-# Reference fields whose names are checked against the list ConnectWise keeps (what, resource, name field).
-_REFERENCE_LOOKUPS: dict[str, tuple[str, Callable[[ManageClient], Collection[Any]]]] = {
-    "status": ("company status", lambda cw: cw.company_statuses),
-    "relationship": ("contact relationship", lambda cw: cw.contact_relationships),
-}
-# Read-only for a client: the server owns them (``manage/patch.py``).
-_NOT_SETTABLE = {"id": "is the record's id", "_info": "is kept by ConnectWise"}
-# Fields a record cannot be without: the spec's ``required`` list of the create (NOTES section 7).
-_REQUIRED = {"company": frozenset({"identifier", "name"})}
-_TRUE, _FALSE = {"true", "yes", "1", "on"}, {"false", "no", "0", "off"}
-
-
-def _kind_of(annotation: Any) -> str:
-    """``bool``, ``int``, ``float``, ``reference``, ``list`` or ``text`` for a model field's annotation."""
-    from cwdesk.manage.models.base import Reference
-
-    options = set(typing.get_args(annotation)) if isinstance(annotation, types.UnionType) else {annotation}
-    options.discard(type(None))
-    if typing.get_origin(annotation) is typing.Annotated:
-        return _kind_of(typing.get_args(annotation)[0])
-    if Reference in options:
-        return "reference"
-    for option in options:
-        if typing.get_origin(option) is list or option is list:
-            return "list"
-        if typing.get_origin(option) is typing.Annotated:
-            return _kind_of(typing.get_args(option)[0])
-    for kind, python_type in (("bool", bool), ("int", int), ("float", float)):
-        if python_type in options:
-            return kind
-    return "text"
-
-
-def check_assignments(cw: Any, model: type[CWModel], texts: Sequence[str], noun: str) -> dict[str, Any]:
-    """``["phoneNumber=813 555 0100", "status=Active"]`` -> the API-named changes; ``InvalidInput`` (exit 2) listing
-    every problem, before anything is sent. An empty value (``title=``) removes the field's value."""
-    from cwdesk.manage.models.base import api_name, reference_fields
-    from cwdesk.workflows.validation import Problems, suggestions
-
-    problems = Problems(f"the --set values for the {noun}")
-    changes: dict[str, Any] = {}
-    references = reference_fields(model)
-    fields = {info.alias or attr: info for attr, info in model.model_fields.items()}
-    for text in texts:
-        name, sep, value = text.partition("=")
-        name = name.strip()
-        if not sep or not name:
-            problems.add(text, "must be FIELD=VALUE, e.g. phoneNumber=8135550100")
-            continue
-        field = api_name(model, name)
-        if field is None or field not in fields:
-            problems.add(name, f"is not a field of a {noun}{suggestions(name, list(fields))}")
-            continue
-        if field in _NOT_SETTABLE:
-            problems.add(field, f"cannot be set: it {_NOT_SETTABLE[field]}")
-            continue
-        if field in changes:
-            problems.add(field, "is given twice")
-            continue
-        kind = "reference" if field in references else _kind_of(fields[field].annotation)
-        if kind == "list":
-            problems.add(field, "is a list, which --set cannot change (the console or `cwdesk mutate` can)")
-            continue
-        value = value.strip()
-        if not value and field in _REQUIRED.get(noun, frozenset()):
-            problems.add(field, f"cannot be emptied: every {noun} has one")
-        elif not value:
-            changes[field] = None
-        elif kind == "bool":
-            if value.lower() not in _TRUE | _FALSE:
-                problems.add(field, f"{value!r} is not true or false")
-            changes[field] = value.lower() in _TRUE
-        elif kind in ("int", "float"):
-            try:
-                changes[field] = int(value) if kind == "int" else float(value)
-            except ValueError:
-                problems.add(field, f"{value!r} is not {'a whole number' if kind == 'int' else 'a number'}")
-        elif kind == "reference":
-            changes[field] = _reference(cw, field, value, problems)
-        else:
-            check = _field_check(field)
-            problems.add(field, check(value) if check else None)
-            changes[field] = value
-    if not texts:
-        problems.add("--set", "give at least one FIELD=VALUE")
-    problems.raise_if_any()
-    return changes
-
-
-def _reference(cw: Any, field: str, value: str, problems: Problems) -> dict[str, Any]:
-    """A reference as the patch sends it: digits are an id; a name is checked against its list where one is known."""
-    from cwdesk.workflows import client_records
-
-    if value.isdigit():
-        return {"id": int(value)}
-    known = _REFERENCE_LOOKUPS.get(field)
-    names = client_records.lookup(known[0], known[1](cw)) if known else None
-    if names is None:
-        return {"name": value}
-    found = names.find(value)
-    if found is None:
-        problems.add(field, names.problem(value))
-        return {"name": value}
-    return {"id": found.id, "name": found.name}
-
 
 def _shown(value: Any) -> str:
     if isinstance(value, Mapping):
@@ -478,6 +348,7 @@ def update_record(
     """Check the ``--set`` values, then patch the fields whose value differs (or, with ``dry_run``, print the patch)."""
     from cwdesk.manage.models.base import reference_fields, to_api_payload
     from cwdesk.manage.patch import PatchOperation, patch_from_diff
+    from cwdesk.workflows.record_edits import check_assignments  # (the one rule for edits by field name)
     from cwdesk.workflows.validation import record_dict
 
     with reporting_errors(), _connected() as client:

@@ -10,7 +10,7 @@ Not for: business rules (``cwdesk.workflows``), account rules (``security``).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
@@ -94,7 +94,8 @@ def create_app(settings: ConsoleSettings) -> FastAPI:
             )
             watch.start()
         try:
-            yield
+            async with mcp_endpoint.running() if mcp_endpoint is not None else nullcontext():  # (MCP, below)
+                yield
         finally:
             if watch is not None:
                 watch.stop()
@@ -110,6 +111,22 @@ def create_app(settings: ConsoleSettings) -> FastAPI:
     app.mount("/static", StaticFiles(directory=static), name="static")
     for module in (accounts, clients, bulk, onboarding, jobs, automate):
         app.include_router(module.router)
+    from cwdesk.console.routes import tokens as api_tokens  # (Settings > API tokens: cwdesk.store.tokens, issue 17)
+
+    app.include_router(api_tokens.router)
+
+    # MCP over streamable HTTP at /mcp (issue 17, cwdesk.mcp.http): an API token or a session; the role picks
+    # the tools. Only with the "mcp" extra installed (the MCP SDK); without it there is no /mcp.
+    mcp_endpoint = None
+    try:
+        from cwdesk.mcp.http import mount_mcp
+    except ModuleNotFoundError as missing:
+        if not (missing.name or "").startswith("mcp"):
+            raise
+    else:
+        mcp_endpoint = mount_mcp(
+            app, manage=settings.connections.manage, automate=settings.connections.automate, engine=settings.engine
+        )
 
     # --- X3 SCIM bridge (cwdesk.scim, docs/scim.md): the same app as `cwdesk scim serve`, at /scim/v2, on the
     # console's ConnectWise client and database. Identity providers present SCIM tokens (purpose scim), never a
@@ -117,8 +134,9 @@ def create_app(settings: ConsoleSettings) -> FastAPI:
     try:
         from cwdesk.scim.server import create_scim_app
         from cwdesk.scim.tokens import token_check
-    except ImportError:
-        pass
+    except ModuleNotFoundError as missing:  # only the extra's own libraries may be missing; anything else is a bug
+        if not (missing.name or "").startswith(("scim2_", "limits", "email_validator")):
+            raise
     else:
         scim = create_scim_app(settings.connections.manage, settings.engine, verify=token_check(settings.engine))
         app.mount("/scim", cast(ASGIApp, scim))

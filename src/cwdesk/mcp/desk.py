@@ -6,7 +6,9 @@ and become conditions with ``cwdesk.conditions`` (``Comparison``), so every valu
 assistant sends is ever pasted into a condition; field names are checked against the record's fields first.
 Records are trimmed to the fields that matter. Write tools only plan (``plans.py``); ``execute_plan`` starts the
 durable job with ``start_job`` + ``start_in_background`` and audits it in the console's audit log as made through
-MCP. Nothing here returns credentials: results carry records, plans and job summaries only.
+MCP. Over HTTP (``http.py``) each call comes with its ``Caller`` (an API token or a console user, with a role):
+plans belong to their caller, a viewer can neither plan nor run, and jobs and audit entries name the caller.
+Nothing here returns credentials: results carry records, plans and job summaries only.
 Not for: the MCP protocol (``server.py``) or business rules (``cwdesk.workflows``).
 """
 
@@ -23,13 +25,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from cwdesk.automate.client import AutomateClient
 from cwdesk.conditions import OPERATORS, C, Comparison, Condition, all_of, any_of, render
 from cwdesk.console.client_detail import load_client_detail
-from cwdesk.console.security import Accounts
+from cwdesk.console.security import Accounts, Role
 from cwdesk.errors import ConfigurationError
 from cwdesk.manage.client import ManageClient
 from cwdesk.manage.models.company import Company
 from cwdesk.manage.models.contact import Contact
 from cwdesk.mcp.plans import MadePlan, PlanBook, PlanRefused, Snapshot, snapshot_of
-from cwdesk.workflows import automate_clients, bulk_contacts, jobs, onboarding, primary_contact
+from cwdesk.workflows import automate_clients, bulk_contacts, jobs, onboarding, primary_contact, record_edits
 from cwdesk.workflows.validation import InvalidInput, record_dict, suggestions
 
 Operator = Literal["=", "!=", "<", "<=", ">", ">=", "like", "not like", "contains", "not contains", "in", "not in"]
@@ -37,6 +39,8 @@ Operator = Literal["=", "!=", "<", "<=", ">", ">=", "like", "not like", "contain
 assert set(get_args(Operator)) == set(OPERATORS), "cwdesk.mcp.desk.Operator must list conditions.OPERATORS"
 
 FilterValue = str | int | float | bool | None | list[str | int | float | bool]
+#: A new value in a record edit: text, a number, true/false, or null to empty the field.
+EditValue = str | int | float | bool | None
 RecordName = Literal["companies", "contacts"]
 
 #: The core records' models, whose API field names filters may use (resource cwdesk://fields/{record}).
@@ -139,6 +143,35 @@ def _who() -> str:
         return "unknown"
 
 
+@dataclass(frozen=True)
+class Caller:
+    """Who makes an MCP call over HTTP: an API token (``via="token"``) or a signed-in console user."""
+
+    key: str  # "token:<id>" or "user:<id>": what plans and sessions are bound to
+    name: str  # the token's name or the user name
+    role: Role
+    via: Literal["token", "session"]
+
+    @property
+    def shown(self) -> str:
+        """How jobs and audit entries name the caller: ``token:claude-desktop`` or the user name."""
+        return f"token:{self.name}" if self.via == "token" else self.name
+
+    @property
+    def may_change(self) -> bool:
+        """Operators and admins plan and run changes; a viewer only reads (the console's rule)."""
+        return self.role != "viewer"
+
+
+def _assigned(value: EditValue) -> str:
+    """A tool's value as the text of an assignment (``FIELD=VALUE``): true/false, numbers, and "" for null."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
 def _next(plan_id: str) -> str:
     return f"Show this plan to the person; run it with execute_plan(plan_id={plan_id!r}, confirm=true)."
 
@@ -158,7 +191,19 @@ class Desk:
     @property
     def made_by(self) -> str:
         """Who a job made through MCP is recorded as: ``mcp:<assistant>:<login name>``."""
-        return f"mcp:{self.client_name}:{_who()}"
+        return self.made_by_for(None)
+
+    def made_by_for(self, caller: Caller | None) -> str:
+        """``mcp:<assistant>:<login name>`` on stdio; over HTTP ``mcp:<client name>:<token:name | user name>``."""
+        return f"mcp:{self.client_name}:{caller.shown if caller else _who()}"
+
+    @staticmethod
+    def _check_may_change(caller: Caller | None) -> None:
+        if caller is not None and not caller.may_change:
+            raise PlanRefused(
+                f"Your role ({caller.role}) only reads: planning and running changes needs operator. Ask an admin "
+                "for an operator token (cwdesk tokens create --role operator)."
+            )
 
     def _automate(self) -> AutomateClient:
         if self.automate is None:
@@ -291,9 +336,13 @@ class Desk:
     # ------------------------------------------------------------------------------------------------ plans
 
     def _file_job_plan(
-        self, build: Callable[[], jobs.Plan], extra: Callable[[jobs.Plan], dict[str, Any]]
+        self,
+        build: Callable[[], jobs.Plan],
+        extra: Callable[[jobs.Plan], dict[str, Any]],
+        caller: Caller | None = None,
     ) -> dict[str, Any]:
         """Build a job plan (reads only), keep it, and show it; validation problems come back instead of a plan."""
+        self._check_may_change(caller)
         try:
             plan = build()
         except InvalidInput as problems:
@@ -305,7 +354,7 @@ class Desk:
             }
 
         def launch() -> int:
-            return self._start(plan)
+            return self._start(plan, caller)
 
         made = self.plans.add(
             kind=plan.kind,
@@ -313,6 +362,7 @@ class Desk:
             snapshot=snapshot_of(plan),
             rebuild=lambda: snapshot_of(build()),
             launch=launch,
+            owner=caller.key if caller else None,
         )
         return {
             "valid": True,
@@ -327,8 +377,8 @@ class Desk:
             "next": _next(made.id),
         }
 
-    def _start(self, plan: jobs.Plan) -> int:
-        job_id = jobs.start_job(self.engine, plan, client=self.manage, created_by=self.made_by)
+    def _start(self, plan: jobs.Plan, caller: Caller | None = None) -> int:
+        job_id = jobs.start_job(self.engine, plan, client=self.manage, created_by=self.made_by_for(caller))
         self._keep(jobs.start_in_background(self.engine, job_id, client=self.manage))
         return job_id
 
@@ -342,8 +392,11 @@ class Desk:
         company_ids: Sequence[int] | None = None,
         company_filters: Sequence[Filter] | None = None,
         contacts: Literal["all", "primary", "active"] = "all",
+        *,
+        caller: Caller | None = None,
     ) -> dict[str, Any]:
         """Plan setting fields (``inactiveFlag=true``) on the contacts of the chosen companies, before -> after."""
+        self._check_may_change(caller)
         if (company_ids is None) == (company_filters is None):
             raise ConfigurationError("give exactly one of company_ids or company_filters to choose the companies.")
         where = condition_of("companies", company_filters) if company_filters is not None else None
@@ -377,9 +430,9 @@ class Desk:
                 "counts": {"contacts": len(rows), "to_change": len(rows) - already, "already_set": already},
             }
 
-        return self._file_job_plan(build, extra)
+        return self._file_job_plan(build, extra, caller)
 
-    def plan_onboarding(self, onboarding_plan: Mapping[str, Any]) -> dict[str, Any]:
+    def plan_onboarding(self, onboarding_plan: Mapping[str, Any], *, caller: Caller | None = None) -> dict[str, Any]:
         """Plan onboarding a company (company, site, contacts, agreement, ticket): every call, every problem."""
         notes: list[str] = []
 
@@ -389,18 +442,54 @@ class Desk:
             return onboarding.plan_onboarding(checked)
 
         return self._file_job_plan(
-            build, lambda plan: {"calls": [str(c) for c in onboarding.planned_calls(plan)], "notes": list(notes)}
+            build,
+            lambda plan: {"calls": [str(c) for c in onboarding.planned_calls(plan)], "notes": list(notes)},
+            caller,
         )
 
-    def plan_set_primary_contact(self, contact_id: int) -> dict[str, Any]:
+    def plan_set_primary_contact(self, contact_id: int, *, caller: Caller | None = None) -> dict[str, Any]:
         """Plan making a contact its company's only primary contact."""
-        return self._file_job_plan(lambda: primary_contact.plan_set_primary(self.manage, contact_id), lambda _: {})
+        return self._file_job_plan(
+            lambda: primary_contact.plan_set_primary(self.manage, contact_id), lambda _: {}, caller
+        )
+
+    def plan_record_edit(
+        self,
+        record: RecordName,
+        record_id: int,
+        changes: Mapping[str, EditValue],
+        *,
+        caller: Caller | None = None,
+    ) -> dict[str, Any]:
+        """Plan an edit of one company or contact by API field name: the JSON Patch, each field's before -> after.
+
+        The values are checked by the rule of ``cwdesk companies update --set`` (``record_edits.check_assignments``):
+        a reference (``status``) by name or id, true/false, numbers, phones and emails."""
+        if not changes:
+            raise ConfigurationError("changes is empty: give at least one field and its new value.")
+        assignments = [f"{name}={_assigned(value)}" for name, value in changes.items()]
+
+        def build() -> jobs.Plan:
+            return record_edits.plan_record_edit(self.manage, record, record_id, assignments)
+
+        def extra(plan: jobs.Plan) -> dict[str, Any]:
+            step = plan.steps[0]
+            return {
+                "record": record,
+                "record_id": record_id,
+                "name": step.params["name"],
+                "changes": step.params["rows"],
+                "patch": step.params["patch"],
+            }
+
+        return self._file_job_plan(build, extra, caller)
 
     def _client_for_kind(self, kind: str) -> Any:
         return self._automate() if jobs.get_kind(kind).product == "automate" else self.manage
 
-    def plan_job_rollback(self, job_id: int) -> dict[str, Any]:
+    def plan_job_rollback(self, job_id: int, *, caller: Caller | None = None) -> dict[str, Any]:
         """Plan rolling a job back: what it would delete, restore, and cannot undo."""
+        self._check_may_change(caller)
 
         def rollback_snapshot() -> Snapshot:
             detail = jobs.get_job(self.engine, job_id)
@@ -424,7 +513,12 @@ class Desk:
             return job_id
 
         made = self.plans.add(
-            kind="rollback", title=snapshot["title"], snapshot=snapshot, rebuild=rollback_snapshot, launch=launch
+            kind="rollback",
+            title=snapshot["title"],
+            snapshot=snapshot,
+            rebuild=rollback_snapshot,
+            launch=launch,
+            owner=caller.key if caller else None,
         )
         return {
             "valid": True,
@@ -437,8 +531,9 @@ class Desk:
             "next": _next(made.id),
         }
 
-    def plan_job_cancel(self, job_id: int) -> dict[str, Any]:
+    def plan_job_cancel(self, job_id: int, *, caller: Caller | None = None) -> dict[str, Any]:
         """Plan cancelling a job (a running job stops before its next step)."""
+        self._check_may_change(caller)
 
         def cancel_snapshot() -> Snapshot:
             summary = jobs.get_job(self.engine, job_id).summary
@@ -460,7 +555,12 @@ class Desk:
             return job_id
 
         made = self.plans.add(
-            kind="cancel", title=snapshot["title"], snapshot=snapshot, rebuild=cancel_snapshot, launch=launch
+            kind="cancel",
+            title=snapshot["title"],
+            snapshot=snapshot,
+            rebuild=cancel_snapshot,
+            launch=launch,
+            owner=caller.key if caller else None,
         )
         return {
             "valid": True,
@@ -472,27 +572,32 @@ class Desk:
             "next": _next(made.id),
         }
 
-    def execute_plan(self, plan_id: str, confirm: bool, *, declared_client: str | None = None) -> dict[str, Any]:
-        """Run a plan this server made, once, if confirmed and unchanged since; audited as made through MCP.
+    def execute_plan(
+        self, plan_id: str, confirm: bool, *, declared_client: str | None = None, caller: Caller | None = None
+    ) -> dict[str, Any]:
+        """Run a plan this server made (for this caller), once, if confirmed and unchanged since; audited as made
+        through MCP.
 
         ``declared_client`` is the name the MCP client gave for itself in the handshake (kept in the audit entry).
         """
         audit = Accounts(self.engine)
         made: MadePlan | None = None
+        owner = caller.key if caller else None
         try:
-            made = self.plans.get(plan_id)
-            self.plans.execute(plan_id, confirm=confirm)
+            self._check_may_change(caller)
+            made = self.plans.get(plan_id, owner=owner)
+            self.plans.execute(plan_id, confirm=confirm, owner=owner)
         except InvalidInput as problems:  # rebuilding found problems (an identifier taken since...)
-            self._audit(audit, made, "refused", "; ".join(str(p) for p in problems.problems), declared_client)
+            self._audit(audit, made, "refused", "; ".join(str(p) for p in problems.problems), declared_client, caller)
             raise PlanRefused(
                 f"Plan {plan_id} was not run: it is no longer valid. Make a new plan.",
                 differences=[str(p) for p in problems.problems],
             ) from problems
         except PlanRefused as refused:
-            if made is not None:
-                self._audit(audit, made, "refused", str(refused), declared_client)
+            if made is not None or caller is not None:
+                self._audit(audit, made, "refused", str(refused), declared_client, caller)
             raise
-        self._audit(audit, made, "ok", f"job {made.job_id}", declared_client)
+        self._audit(audit, made, "ok", f"job {made.job_id}", declared_client, caller)
         return {
             "plan_id": plan_id,
             "job_id": made.job_id,
@@ -508,10 +613,11 @@ class Desk:
         result: Literal["ok", "error", "refused"],
         message: str,
         declared_client: str | None,
+        caller: Caller | None = None,
     ) -> None:
         audit.record(
-            username=self.made_by,
-            role="mcp",
+            username=self.made_by_for(caller),
+            role=caller.role if caller else "mcp",
             action=f"execute plan via MCP ({made.kind if made else 'unknown'})",
             target=made.title if made else "",
             detail={
@@ -519,7 +625,8 @@ class Desk:
                 "job_id": made.job_id if made else None,
                 "client": self.client_name,
                 "declared_client": declared_client,
-                "channel": "mcp",
+                "channel": "mcp-http" if caller else "mcp",
+                **({"via": caller.via, "caller": caller.shown} if caller else {}),
             },
             result=result,
             message=message[:500],

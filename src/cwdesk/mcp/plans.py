@@ -5,6 +5,8 @@ plan id. ``execute_plan`` takes the plan back only with ``confirm=true``, builds
 on what ConnectWise holds *now*, and runs it only when both are the same: a contact someone edited meanwhile, a
 company identifier taken since, a job that moved on, and the plan is refused with the differences, so what runs is
 always what the person approved. Plans live in this server process only (a restart forgets them: plan again).
+Over HTTP a plan belongs to whoever made it (``owner``: the API token or the console user): nobody else can run it,
+nor learn that it exists.
 Not for: running jobs (``cwdesk.workflows.jobs``) or the tools' arguments (``desk.py``).
 """
 
@@ -101,6 +103,8 @@ class MadePlan:
     # Starts the durable job (or the rollback, or the cancel) and returns its job id.
     launch: Callable[[], int]
     job_id: int | None = None
+    # Who made it over HTTP ("token:3", "user:5"); None on stdio, where the process has one user.
+    owner: str | None = None
 
 
 @dataclass
@@ -119,27 +123,29 @@ class PlanBook:
         snapshot: Snapshot,
         rebuild: Callable[[], Snapshot],
         launch: Callable[[], int],
+        owner: str | None = None,
     ) -> MadePlan:
-        made = MadePlan(secrets.token_hex(6), kind, title, snapshot, rebuild, launch)
+        made = MadePlan(secrets.token_hex(6), kind, title, snapshot, rebuild, launch, owner=owner)
         with self._lock:
             self._plans[made.id] = made
             while len(self._plans) > self.kept:
                 self._plans.popitem(last=False)
         return made
 
-    def get(self, plan_id: str) -> MadePlan:
+    def get(self, plan_id: str, *, owner: str | None = None) -> MadePlan:
+        """The plan ``plan_id`` made by ``owner``; someone else's plan is refused as if it did not exist."""
         with self._lock:
             made = self._plans.get(plan_id)
-        if made is None:
+        if made is None or made.owner != owner:
             raise PlanRefused(
                 f"No plan {plan_id!r} was made by this server (plans are kept in the server process until it "
                 "stops): call a plan_* tool first and use the plan_id it returns."
             )
         return made
 
-    def execute(self, plan_id: str, *, confirm: bool) -> MadePlan:
-        """Start the plan once, if confirmed and unchanged since it was made; refuse otherwise."""
-        made = self.get(plan_id)
+    def execute(self, plan_id: str, *, confirm: bool, owner: str | None = None) -> MadePlan:
+        """Start ``owner``'s plan once, if confirmed and unchanged since it was made; refuse otherwise."""
+        made = self.get(plan_id, owner=owner)
         if not confirm:
             raise PlanRefused(
                 f"Plan {plan_id} was not run: show the plan to the person, and call execute_plan with confirm=true "

@@ -22,7 +22,7 @@ from pydantic import Field
 from cwdesk import __version__
 from cwdesk.errors import CWDeskError
 from cwdesk.mcp import reference
-from cwdesk.mcp.desk import Desk, Filter, RecordName
+from cwdesk.mcp.desk import Caller, Desk, EditValue, Filter, RecordName
 from cwdesk.mcp.plans import PlanRefused
 
 #: The tools that lead to writes: hidden by ``--read-only``.
@@ -30,6 +30,8 @@ WRITE_TOOLS = (
     "plan_bulk_contact_update",
     "plan_onboarding",
     "plan_set_primary_contact",
+    "plan_company_edit",
+    "plan_contact_edit",
     "plan_job_rollback",
     "plan_job_cancel",
     "execute_plan",
@@ -44,6 +46,12 @@ INSTRUCTIONS = (
 )
 
 _FILTERS_DOC = "Filters joined with 'and' (see resource cwdesk://conditions); [] for none"
+_EDIT_DOC = (
+    "New values by API field name (see resource cwdesk://fields/{record}), e.g. {examples}; a reference such as "
+    "status by name or id; null empties a field; only fields whose value differs are sent"
+)
+_COMPANY_EXAMPLES = '{"phoneNumber": "8135550100", "website": "https://acme.example", "status": "Active"}'
+_CONTACT_EXAMPLES = '{"title": "Office Manager", "inactiveFlag": true, "relationship": "Owner"}'
 
 _READ = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=True)
 _PLAN = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=False, open_world_hint=True)
@@ -71,6 +79,18 @@ def _declared_client(ctx: Context) -> str | None:
     info = getattr(params, "client_info", None)
     name = getattr(info, "name", None)
     return f"{name} {getattr(info, 'version', '') or ''}".strip()[:100] if name else None
+
+
+#: Where ``cwdesk.mcp.http`` leaves the authenticated ``Caller`` in the HTTP request's ASGI scope.
+CALLER_SCOPE_KEY = "cwdesk.mcp.caller"
+
+
+def caller_of(ctx: Context) -> Caller | None:
+    """The caller of this tool call over HTTP (set by ``cwdesk.mcp.http`` on the request); None on stdio."""
+    request = getattr(ctx.request_context, "request", None)
+    scope = getattr(request, "scope", None)
+    found = scope.get(CALLER_SCOPE_KEY) if isinstance(scope, dict) else None
+    return found if isinstance(found, Caller) else None
 
 
 def _planned(data: dict[str, Any]) -> str:
@@ -195,6 +215,7 @@ def _add_write_tools(server: MCPServer, desk: Desk) -> None:
                 "disablePortalLoginFlag (e.g. 'inactiveFlag=true', 'type=Client')"
             ),
         ],
+        ctx: Context,
         company_ids: Annotated[list[int] | None, Field(description="The companies (or use company_filters)")] = None,
         company_filters: Annotated[
             list[Filter] | None, Field(description="Choose companies by filters instead of ids")
@@ -204,7 +225,12 @@ def _add_write_tools(server: MCPServer, desk: Desk) -> None:
         ] = "all",
     ) -> CallToolResult:
         """Plan a bulk contact update: each contact's before -> after and counts. Writes nothing."""
-        return _result(lambda: desk.plan_bulk_contact_update(changes, company_ids, company_filters, contacts), _planned)
+        return _result(
+            lambda: desk.plan_bulk_contact_update(
+                changes, company_ids, company_filters, contacts, caller=caller_of(ctx)
+            ),
+            _planned,
+        )
 
     @server.tool(annotations=_PLAN)
     def plan_onboarding(
@@ -216,26 +242,53 @@ def _add_write_tools(server: MCPServer, desk: Desk) -> None:
                 "agreement?: {name, type, start_date, bill_amount}, ticket?: {board, summary, priority}}"
             ),
         ],
+        ctx: Context,
     ) -> CallToolResult:
         """Plan onboarding a new client in Manage: every call it would make and every problem. Writes nothing."""
-        return _result(lambda: desk.plan_onboarding(onboarding), _planned)
+        return _result(lambda: desk.plan_onboarding(onboarding, caller=caller_of(ctx)), _planned)
 
     @server.tool(annotations=_PLAN)
     def plan_set_primary_contact(
         contact_id: Annotated[int, Field(description="The contact to make its company's only primary")],
+        ctx: Context,
     ) -> CallToolResult:
         """Plan making a contact its company's primary contact (clearing any other). Writes nothing."""
-        return _result(lambda: desk.plan_set_primary_contact(contact_id), _planned)
+        return _result(lambda: desk.plan_set_primary_contact(contact_id, caller=caller_of(ctx)), _planned)
 
     @server.tool(annotations=_PLAN)
-    def plan_job_rollback(job_id: Annotated[int, Field(description="The job to roll back")]) -> CallToolResult:
+    def plan_company_edit(
+        company_id: Annotated[int, Field(description="The Manage company id (from find_client)")],
+        changes: Annotated[
+            dict[str, EditValue], Field(description=_EDIT_DOC.format(record="companies", examples=_COMPANY_EXAMPLES))
+        ],
+        ctx: Context,
+    ) -> CallToolResult:
+        """Plan an edit of one company: the JSON Patch it would send, each field's before -> after. Writes nothing."""
+        return _result(lambda: desk.plan_record_edit("companies", company_id, changes, caller=caller_of(ctx)), _planned)
+
+    @server.tool(annotations=_PLAN)
+    def plan_contact_edit(
+        contact_id: Annotated[int, Field(description="The Manage contact id (from client_overview or search)")],
+        changes: Annotated[
+            dict[str, EditValue], Field(description=_EDIT_DOC.format(record="contacts", examples=_CONTACT_EXAMPLES))
+        ],
+        ctx: Context,
+    ) -> CallToolResult:
+        """Plan an edit of one contact: the JSON Patch it would send, each field's before -> after. Writes nothing.
+        (To make a contact the primary one, use plan_set_primary_contact: it keeps one primary per company.)"""
+        return _result(lambda: desk.plan_record_edit("contacts", contact_id, changes, caller=caller_of(ctx)), _planned)
+
+    @server.tool(annotations=_PLAN)
+    def plan_job_rollback(
+        job_id: Annotated[int, Field(description="The job to roll back")], ctx: Context
+    ) -> CallToolResult:
         """Plan rolling back a job: what it would delete, restore, and cannot undo. Writes nothing."""
-        return _result(lambda: desk.plan_job_rollback(job_id), _planned)
+        return _result(lambda: desk.plan_job_rollback(job_id, caller=caller_of(ctx)), _planned)
 
     @server.tool(annotations=_PLAN)
-    def plan_job_cancel(job_id: Annotated[int, Field(description="The job to cancel")]) -> CallToolResult:
+    def plan_job_cancel(job_id: Annotated[int, Field(description="The job to cancel")], ctx: Context) -> CallToolResult:
         """Plan cancelling a job (a running job stops before its next step). Writes nothing."""
-        return _result(lambda: desk.plan_job_cancel(job_id), _planned)
+        return _result(lambda: desk.plan_job_cancel(job_id, caller=caller_of(ctx)), _planned)
 
     @server.tool(annotations=_EXECUTE)
     def execute_plan(
@@ -246,7 +299,7 @@ def _add_write_tools(server: MCPServer, desk: Desk) -> None:
         """Run a plan this server made as a durable job, after the person approved it; returns the job id.
         Refused, with the differences, when ConnectWise changed since the plan was made."""
         return _result(
-            lambda: desk.execute_plan(plan_id, confirm, declared_client=_declared_client(ctx)),
+            lambda: desk.execute_plan(plan_id, confirm, declared_client=_declared_client(ctx), caller=caller_of(ctx)),
             lambda d: f"Started job {d['job_id']}: {d['title']}",
         )
 

@@ -51,22 +51,28 @@ class AutomateSeeder(Protocol):
 DEMO_CLIENTS: tuple[dict[str, Any], ...] = (
     {"identifier": "AcmeDental", "name": "Acme Dental Group", "status": "Active", "type": "Client",
      "city": "Tampa", "state": "FL", "zip": "33602", "address": "401 E Jackson St", "phone": "8135550142",
-     "agreement": ("Managed Service", 2450.0), "contacts": 3, "site": "Main Office", "billed_devices": 0},
+     "agreement": ("Managed Service", 2450.0), "contacts": 3, "site": "Main Office", "billed_devices": 0,
+     "automate": {"groups": ["Imaging Workstations"]}},
     {"identifier": "BrightPath", "name": "BrightPath Logistics", "status": "Active", "type": "Client",
      "city": "Columbus", "state": "OH", "zip": "43215", "address": "88 N High St", "phone": "6145550188",
      "agreement": ("Per Device", 1875.0), "contacts": 2, "site": "Warehouse", "billed_devices": 0},
     {"identifier": "CedarLaw", "name": "Cedar & Finch Law", "status": "Active", "type": "Client",
      "city": "Portland", "state": "OR", "zip": "97204", "address": "1120 SW 5th Ave", "phone": "5035550119",
-     "agreement": ("Block Hours", 900.0), "contacts": 3, "site": "Main Office"},
+     "agreement": ("Block Hours", 900.0), "contacts": 3, "site": "Main Office",
+     "automate": {"agents": False, "note": "No Automate agents: the firm's own IT staff look after its PCs (a "
+                  "Block Hours client)."}},
     {"identifier": "DeltaMfg", "name": "Delta Precision Manufacturing", "status": "Active", "type": "Client",
      "city": "Grand Rapids", "state": "MI", "zip": "49503", "address": "250 Monroe Ave NW", "phone": "6165550173",
-     "agreement": ("Managed Service", 3980.0), "contacts": 2, "site": "Plant 1", "billed_devices": -2},
+     "agreement": ("Managed Service", 3980.0), "contacts": 2, "site": "Plant 1", "billed_devices": -2,
+     "automate": {"groups": ["Plant Floor"]}},
     {"identifier": "EvergreenVet", "name": "Evergreen Veterinary Clinic", "status": "Active", "type": "Client",
      "city": "Boise", "state": "ID", "zip": "83702", "address": "901 W Bannock St", "phone": "2085550137",
      "agreement": ("Per Device", 640.0), "contacts": 1, "site": "Clinic", "billed_devices": 3},
     {"identifier": "FultonCPA", "name": "Fulton Street CPAs", "status": "Inactive", "type": "Client",
      "city": "Albany", "state": "NY", "zip": "12207", "address": "75 State St", "phone": "5185550166",
-     "agreement": ("Block Hours", 450.0), "contacts": 2, "site": "Main Office"},
+     "agreement": ("Block Hours", 450.0), "contacts": 2, "site": "Main Office",
+     "automate": {"agents": False, "note": "Inactive in Manage: its agents were uninstalled when the contract "
+                  "ended."}},
     {"identifier": "GranitePeak", "name": "Granite Peak Outfitters", "status": "Active", "type": "Prospect",
      "city": "Denver", "state": "CO", "zip": "80202", "address": "1600 Wynkoop St", "phone": "3035550124",
      "agreement": None, "contacts": 2, "site": "Store"},
@@ -76,6 +82,9 @@ DEMO_CLIENTS: tuple[dict[str, Any], ...] = (
 )  # fmt: skip
 # ``billed_devices``: how the device count billed on the agreement (its addition's quantity) differs from the
 # client's Automate computer count: 0 bills exactly what Automate manages, -2 bills two fewer, 3 bills three more.
+# ``automate``: how the client looks in Automate. Every Manage client (Active or Inactive) has an Automate twin;
+# prospects have none (no agents before a contract). ``agents: False`` gives it no computers and ``note`` says why
+# (its Automate Comment); ``groups`` are groups specific to the client (ClientToSync), holding its computers.
 
 _FIRST = ("Ava", "Liam", "Maya", "Noah", "Priya", "Omar", "Grace", "Ethan", "Sofia", "Lucas", "Chloe", "Mateo",
           "Hannah", "Daniel", "Zoe", "Isaac", "Nora", "Caleb", "Leah", "Julian", "Aisha", "Ryan", "Elena", "Marcus",
@@ -480,7 +489,11 @@ class Seeder:
             ticket_rules(self.backend.db, ticket, problems, creating=True)
             problems.raise_if_any()
         self._save("ticket", tickets, key="id")
-        self.automate_specs = [s for s in DEMO_CLIENTS if s["type"] == "Client" and s["status"] == "Active"]
+        # Active clients first, in their order, then the inactive one: its Automate record was added later, so the
+        # active clients' Automate data did not move.
+        clients = [s for s in DEMO_CLIENTS if s["type"] == "Client"]
+        self.automate_specs = [s for s in clients if s["status"] == "Active"]
+        self.automate_specs += [s for s in clients if s["status"] != "Active"]
         self.demo_details(companies, tickets)
 
     _NOTES = (
@@ -587,7 +600,7 @@ class Seeder:
         specs = self.automate_specs
         rows = [
             {"name": s["name"], "city": s["city"], "state": s["state"], "zip": s["zip"], "phone": s["phone"],
-             "address1": s["address"]}
+             "address1": s["address"], **s.get("automate", {})}
             for s in specs
         ]  # fmt: skip
         # Its own generator: the Automate data must not shift whenever the Manage generator draws differently.

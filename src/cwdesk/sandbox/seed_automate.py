@@ -2,10 +2,11 @@
 
 ``seed.py`` seeds Manage and hands the Automate twin of its clients to an ``AutomateSeeder``; this module is that
 seeder. Each client gets 1-2 locations ("Main Office" first), 0-12 computers (mostly online, some offline for
-minutes to weeks) and extra-field values; the global groups, extra-field definitions and feature flags are created
-once. The same ``rng`` always gives the same data. Details a computer's condition may name beyond the original
-seed (open ports, update dates, antivirus, logged-in users ...) come from a generator of the computer's own, so
-adding them did not move any value drawn before.
+minutes to weeks) and extra-field values (text, dropdown and checkbox EDFs); a client without computers says why in
+its ``Comment``. The global groups, extra-field definitions and feature flags are created once; groups specific to
+one client (``ClientToSync``) come after the clients. The same ``rng`` always gives the same data. Details a
+computer's condition may name beyond the original seed (open ports, update dates, antivirus, logged-in users ...)
+come from a generator of the computer's own, so adding them did not move any value drawn before.
 Not for: record rules (``backend/automate.py``) or the Manage demo data (``seed.py``).
 """
 
@@ -70,13 +71,20 @@ class AutomateDemoSeeder:
         self.db = backend.db
 
     def seed_clients(self, rows: list[dict[str, Any]], rng: random.Random) -> None:
-        """One Automate client per row (keys: name, city, state, zip, phone, address1), deterministic for ``rng``."""
+        """One Automate client per row, deterministic for ``rng``. Keys: name, city, state, zip, phone, address1;
+        optional ``agents`` (False: no computers), ``note`` (its Comment, saying why) and ``groups`` (names of
+        groups specific to the client, holding its computers)."""
         now = self.backend.clock()
         with self.db:
             groups = self._seed_groups(rng)
             client_defs, location_defs = self._seed_extra_field_definitions(rng)
             for row in rows:
                 self._seed_one_client(row, rng, now, groups, client_defs, location_defs)
+            # After every client, and without drawing from ``rng``: the clients' data stays what it was before
+            # client-specific groups were seeded.
+            for row in rows:
+                for group in row.get("groups") or ():
+                    self._seed_client_group(str(row["name"]).strip(), str(group))
             self.db.executemany(
                 "INSERT OR IGNORE INTO cwa_feature_flags (name, enabled) VALUES (?, ?)",
                 [(name, 1 if enabled else 0) for name, enabled in _FEATURE_FLAGS],
@@ -113,6 +121,38 @@ class AutomateDemoSeeder:
             cursor = self.db.execute("INSERT INTO cwa_groups (name, data) VALUES (?, ?)", (name, json.dumps(data)))
             existing[name] = int(cursor.lastrowid or 0)
         return existing
+
+    def _seed_client_group(self, client: str, group: str) -> None:
+        """A group specific to ``client`` (``ClientToSync`` names it; the spec's LabTech.Models.Group field) that
+        holds every computer of the client; named "<client> - <group>" so it is unique among the groups."""
+        found = self.db.execute("SELECT id FROM cwa_clients WHERE name = ?", (client,)).fetchone()
+        if found is None:
+            return
+        client_id = int(found[0])
+        name = f"{client} - {group}"
+        if self.db.execute("SELECT 1 FROM cwa_groups WHERE name = ?", (name,)).fetchone() is not None:
+            return
+        data = {
+            "ParentId": "0",
+            "Depth": 0,
+            "FullName": name,
+            "TypeId": 0,
+            "TypeName": "Standard",
+            "TemplatePriority": 0,
+            "Comments": f"Computers of {client} only.",
+            "GUID": str(uuid.uuid5(uuid.NAMESPACE_URL, f"cwdesk-sandbox-group:{name}")),
+            "ComputersLimitToSearch": False,
+            "ContactsLimitToSearch": False,
+            "NetworkDevicesLimitToSearch": False,
+            "ContactsJoinComputers": False,
+            "ClientToSync": {"Id": str(client_id), "Name": client},
+        }
+        cursor = self.db.execute("INSERT INTO cwa_groups (name, data) VALUES (?, ?)", (name, json.dumps(data)))
+        self.db.execute(
+            "INSERT INTO cwa_group_computers (group_id, computer_id) SELECT ?, id FROM cwa_computers "
+            "WHERE client_id = ? ORDER BY id",
+            (cursor.lastrowid, client_id),
+        )
 
     def _seed_extra_field_definitions(self, rng: random.Random) -> tuple[dict[str, int], dict[str, int]]:
         made: dict[str, dict[str, int]] = {"Client": {}, "Location": {}}
@@ -155,8 +195,10 @@ class AutomateDemoSeeder:
         first, last = rng.choice(_FIRST), rng.choice(_LAST)
         domain = re.sub(r"[^a-z0-9]", "", name.lower())[:20] or "client"
         data = {key: default_of(kind) for key, kind in CLIENT_FIELDS.items() if key != "Name"}
+        agents = row.get("agents", True) is not False
         data.update(
             {
+                "Comment": str(row.get("note") or ""),
                 "Company": name,
                 "FirstName": first,
                 "LastName": last,
@@ -209,7 +251,11 @@ class AutomateDemoSeeder:
 
         prefix = (re.sub(r"[^A-Z0-9]", "", name.upper())[:6]) or "PC"
         # Most clients have a handful of agents; about one in eight has none yet (a new or a cloud-only client).
-        count = 0 if rng.random() < 0.12 else rng.randint(2, 12)
+        none_yet = rng.random() < 0.12
+        count = 0 if none_yet or not agents else rng.randint(2, 12)
+        if count == 0 and not row.get("note"):
+            data["Comment"] = "No Automate agents yet: a new or cloud-only client."
+            self.db.execute("UPDATE cwa_clients SET data = ? WHERE id = ?", (json.dumps(data), client_id))
         for number in range(1, count + 1):
             os_name, os_version, kind = rng.choice(_OS)
             online = rng.random() < 0.75

@@ -23,7 +23,7 @@ Every create step looks its record up first, so the same plan run twice creates 
 job resumes with ``cwdesk jobs resume`` and rolls back (newest first) with ``cwdesk jobs rollback``.
 
 Not for: the CLI or the console forms (they call ``onboard`` / ``plan_onboarding``), the job machinery
-(``jobs.py``), or editing existing records (``client_records.py``).
+(``jobs/``), or editing existing records (``client_records.py``).
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ A schedule is a row of ``store.schedules``: a task (today only ``sync``, with a 
 ConnectWise it runs against, and ``next_run_at``. ``run_due_schedules`` (called by ``cwdesk worker`` and the live
 console's watch) claims each due schedule with one conditional update, ``UPDATE ... SET next_run_at = <next
 period> WHERE id = ? AND next_run_at = <the value read>``: of any number of processes on the database, exactly one
-moves it on, and only that one runs the period. The same rule as the job claim in ``workflows/jobs.py``.
+moves it on, and only that one runs the period. The same rule as the job claim in ``workflows/jobs/ownership.py``.
 
 Timing rules, and why:
 
@@ -17,7 +17,7 @@ Timing rules, and why:
 - A period is at least ``MIN_EVERY`` (one minute): shorter periods would spend the API budget on empty reads;
   callbacks are the way to hear of changes sooner.
 
-Not for: the sync itself (``workflows/sync.py``), or durable multi-step jobs (``workflows/jobs.py``: a sync is one
+Not for: the sync itself (``workflows/sync.py``), or durable multi-step jobs (``workflows/jobs/``: a sync is one
 resumable read, its progress is the watermark).
 """
 

@@ -117,6 +117,9 @@ LOCATION_FIELDS: dict[str, type] = {
     "Comments": str,
     "RouterPort": int,
     "ScriptDrive": str,
+    "ScriptRouterAddress": str,
+    "ScriptExtra1": str,
+    "ScriptExtra2": str,
     "ProbeId": int,
     "ExternalId": int,
 }
@@ -716,7 +719,11 @@ class AutomateBackend:
 
     def _save_group(self, row: tuple[Any, ...], fields: dict[str, Any]) -> dict[str, Any]:
         name, data = self._group_data(fields, row[0])
-        data["GUID"] = json.loads(row[2]).get("GUID", "")
+        kept = json.loads(row[2])
+        data["GUID"] = kept.get("GUID", "")
+        # Which client a group is kept in step with is not one of the fields a PUT or PATCH sets here: it stays.
+        if "ClientToSync" in kept:
+            data["ClientToSync"] = kept["ClientToSync"]
         self.db.execute("UPDATE cwa_groups SET name = ?, data = ? WHERE id = ?", (name, json.dumps(data), row[0]))
         return self.get_group(str(row[0]))
 

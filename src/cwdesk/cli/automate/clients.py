@@ -1,9 +1,10 @@
-"""``cwdesk automate clients find|report|health|set-edf|create|onboard|delete``: the W5 workflows from the shell.
+"""``cwdesk automate clients find|report|health|create|update|edfs|set-edf|onboard|delete``.
 
-Each command calls one function of ``cwdesk.workflows.automate_clients`` with an ``AutomateClient`` chosen by the
-CLI's connection rule (``--profile``, ``CWA_*`` variables, the default profile, or the sandbox), and prints through
-``cli/output.py`` (``--output table|json|csv``). Exit codes: 0 done, 1 refused or failed at Automate (e.g. a delete
-refused because computers remain), 2 bad input (nothing was sent), 3 partly done (some EDFs not updated).
+One client at a time (plus the report of all of them): each command calls one workflow of
+``cwdesk.workflows.automate_clients``. ``update`` takes ``--set FIELD=VALUE`` by the spec's field names of a client
+(``PhoneNumber``; friendly ``Phone``, ``ContactEmail`` too), shows the before -> after and sends one PATCH; ``delete``
+asks on a terminal and refuses without one unless ``--yes`` (``output.confirm_or_refuse``, the rule of every
+destructive command).
 
 Not for: the workflow rules (``cwdesk.workflows.automate_clients``) or job control (``cwdesk jobs``).
 """
@@ -17,18 +18,19 @@ import typer
 from rich.progress import Progress
 
 from cwdesk.cli import connection
+from cwdesk.cli.automate.arguments import DRY_RUN, OUTPUT, field_values
+from cwdesk.cli.automate.audit import audit_write
 from cwdesk.cli.jobs import cli_user, database, finish_job, run_with_progress
 from cwdesk.cli.output import EXIT_FAILURE, EXIT_PARTIAL, OutputFormat, confirm_or_refuse, emit, emit_object, say
 from cwdesk.workflows import automate_clients as w5
 from cwdesk.workflows.jobs import start_job
-from cwdesk.workflows.validation import InvalidInput, Problem
 
-app = typer.Typer(help="ConnectWise Automate: clients, their computers' health and extra fields.", no_args_is_help=True)
-clients_app = typer.Typer(help="Find, report on, create, onboard and safely delete Automate clients.",
-                          no_args_is_help=True)  # fmt: skip
-app.add_typer(clients_app, name="clients")
+__all__ = ["clients_app"]
 
-OUTPUT = typer.Option(OutputFormat.table, "--output", "-o", help="table, json or csv.")
+clients_app = typer.Typer(
+    help="Find, report on, create, update, onboard and safely delete Automate clients; their health and EDFs.",
+    no_args_is_help=True,
+)
 
 
 @clients_app.command("find")
@@ -95,34 +97,70 @@ def health_command(
              title="Offline computers")  # fmt: skip
 
 
-def _pairs(values: list[str]) -> dict[str, str]:
-    pairs: dict[str, str] = {}
-    problems = []
-    for item in values:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            problems.append(Problem(item, "must be FIELD=VALUE, e.g. 'SLA Level=Gold'"))
-        else:
-            pairs[key.strip()] = value
-    if problems:
-        raise InvalidInput(problems, subject="the FIELD=VALUE arguments")
-    return pairs
-
-
 @clients_app.command("set-edf")
 def set_edf_command(
     client: str = typer.Argument(..., help="Client name or id."),
     values: list[str] = typer.Argument(..., help="FIELD=VALUE pairs, by extra-field title ('SLA Level=Gold')."),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Check and show what would change; write nothing."),
+    dry_run: bool = DRY_RUN,
     output: OutputFormat = OUTPUT,
 ) -> None:
     """Set a client's extra fields (EDFs) by title; reports updated / unchanged / not_found / invalid per field."""
     with connection.reporting_errors():
-        pairs = _pairs(values)
+        pairs = field_values(values, example="SLA Level=Gold")
         results = w5.set_client_extra_fields(connection.automate_client(), client, pairs, dry_run=dry_run)
+    if any(r.status == "updated" for r in results):
+        audit_write("automate client set extra fields", f"client {client}",
+                    {"client": client, "fields": [r.as_dict() for r in results]})  # fmt: skip
     emit([r.as_dict() for r in results], output=output, columns=["field", "status", "value", "message"])
     if any(r.status in ("not_found", "invalid") for r in results):
         raise typer.Exit(EXIT_PARTIAL)
+
+
+@clients_app.command("update")
+def update_command(
+    client: str = typer.Argument(..., help="Client name or id."),
+    values: list[str] = typer.Option(
+        ..., "--set", help="FIELD=VALUE by the client's field name (PhoneNumber=..., City=...); repeatable."
+    ),
+    dry_run: bool = DRY_RUN,
+    output: OutputFormat = OUTPUT,
+) -> None:
+    """Change a client's fields: checked against Automate's Client fields first, then one PATCH of what changes."""
+    with connection.reporting_errors():
+        pairs = field_values(values, example="PhoneNumber=503-555-0100")
+        result = w5.update_client(connection.automate_client(), client, pairs, dry_run=dry_run)
+    show_update(result, output=output, action="automate client update")
+
+
+def show_update(result: w5.RecordUpdate, *, output: OutputFormat, action: str) -> None:
+    """An update's result (audited as ``action`` when it wrote): the message on stderr, the before -> after of each
+    changed field on stdout."""
+    if result.written:
+        where = f" of {result.client}" if result.client else ""
+        audit_write(action, f"{result.kind} {result.id} ({result.name}){where}", result.as_dict(),
+                    result="ok" if result.ok else "error", message=result.message)  # fmt: skip
+    if output is OutputFormat.json:
+        emit_object(result.as_dict(), output=output)
+    else:
+        say(("Dry run: " if result.dry_run else "") + result.message, err=True)
+        rows = [c.as_dict() for c in result.changed]
+        if rows or output is OutputFormat.csv:
+            emit(rows, output=output, columns=["field", "before", "after"])
+    if not result.ok:
+        raise typer.Exit(EXIT_FAILURE)
+
+
+@clients_app.command("edfs")
+def edfs_command(
+    client: str = typer.Argument(..., help="Client name or id."),
+    output: OutputFormat = OUTPUT,
+) -> None:
+    """A client's extra fields (EDFs): title, type (Text, Dropdown, Checkbox), value and a dropdown's options."""
+    with connection.reporting_errors():
+        rows = w5.client_extra_fields(connection.automate_client(), client)
+    if output is not OutputFormat.json:
+        rows = [{**row, "options": ", ".join(row["options"])} for row in rows]
+    emit(rows, output=output, columns=w5.EXTRA_FIELD_COLUMNS, narrow=["title", "type", "value"])
 
 
 @clients_app.command("create")
@@ -147,6 +185,8 @@ def create_command(
             details={k: v for k, v in details.items() if v is not None},
             dry_run=dry_run,
         )
+    if not made["dry_run"]:
+        audit_write("automate client create", f"client {made['client']['id']} ({made['client']['name']})", made)
     emit_object(made, output=output)
 
 
@@ -198,6 +238,9 @@ def delete_command(
             result = w5.delete_client(cwa, client, move_computers_to=move_computers_to)
         else:
             result = preview
+    if result.deleted or result.moved:
+        audit_write("automate client delete", f"client {result.client_id} ({result.client})", result.as_dict(),
+                    result="ok" if result.deleted else "error", message=result.message)  # fmt: skip
     if output is OutputFormat.json:
         emit_object(result.as_dict(), output=output)
     else:

@@ -59,6 +59,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "health": ("cwdesk.cli.health", "app", "Health checks: connection, data retrieval, last run of each job."),
     "jobs": ("cwdesk.cli.jobs", "app", "Durable jobs: list, show, resume, cancel and roll back."),
     "members": ("cwdesk.cli.members", "app", "Members (technicians): read, provision, deprovision, sync, export."),
+    "scim": ("cwdesk.cli.scim", "app",
+        "SCIM 2.0 bridge for identity providers (Okta, Entra ID): serve, and its tokens."),
     "schedule": ("cwdesk.cli.schedule", "app",
         "Scheduled jobs (sync every 15m...) run by `cwdesk worker`: add, list, remove."),
     "sandbox": ("cwdesk.cli.sandbox", "app", "Run a local ConnectWise Manage and Automate emulator (the sandbox)."),

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import sqlalchemy as sa
 from fastapi import FastAPI, Request, Response
@@ -127,6 +128,20 @@ def create_app(settings: ConsoleSettings) -> FastAPI:
         mcp_endpoint = mount_mcp(
             app, manage=settings.connections.manage, automate=settings.connections.automate, engine=settings.engine
         )
+
+    # --- X3 SCIM bridge (cwdesk.scim, docs/scim.md): the same app as `cwdesk scim serve`, at /scim/v2, on the
+    # console's ConnectWise client and database. Identity providers present SCIM tokens (purpose scim), never a
+    # console session. Left out when the `scim` extra is not installed.
+    try:
+        from cwdesk.scim.server import create_scim_app
+        from cwdesk.scim.tokens import token_check
+    except ModuleNotFoundError as missing:  # only the extra's own libraries may be missing; anything else is a bug
+        if not (missing.name or "").startswith(("scim2_", "limits", "email_validator")):
+            raise
+    else:
+        scim = create_scim_app(settings.connections.manage, settings.engine, verify=token_check(settings.engine))
+        app.mount("/scim", cast(ASGIApp, scim))
+    # --- end X3 SCIM bridge
 
     app.add_middleware(BodySizeLimit)
     app.add_middleware(SecurityHeaders)

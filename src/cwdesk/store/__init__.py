@@ -13,6 +13,7 @@ from cwdesk.store import accounts as accounts
 from cwdesk.store import identity as identity  # (the store's id, to notice a replaced or deleted store)
 from cwdesk.store import jobs as jobs  # (tables of durable jobs and their journal)
 from cwdesk.store import schedules as schedules  # (scheduled jobs: what runs every period, when next)
+from cwdesk.store import scim_records as scim_records  # (what the SCIM bridge keeps: externalId, deleted)
 from cwdesk.store import shared_throttle as shared_throttle  # (one rate limit per credential across processes)
 from cwdesk.store import sync_cache as sync_cache  # (synced records, sync state, sync runs, callbacks)
 from cwdesk.store import tokens as tokens  # (API tokens for MCP over HTTP and SCIM: digests only)

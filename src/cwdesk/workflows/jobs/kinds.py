@@ -94,6 +94,7 @@ BUILTIN_KINDS: Mapping[str, str] = {
     "members.deprovision": "cwdesk.workflows.members",
     "automate_clients.onboard": "cwdesk.workflows.automate_clients",
     "record_edit": "cwdesk.workflows.record_edits",
+    "scim": "cwdesk.scim.changes",  # X3: what an identity provider asks for that W4 has no job for
 }
 # Kinds from other packages: an entry point in this group named after the kind, pointing at a ``JobKind`` or at the
 # module that registers it, e.g. in that package's pyproject.toml:

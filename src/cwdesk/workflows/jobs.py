@@ -79,6 +79,7 @@ from typing import Any, Generic, TypeVar
 import sqlalchemy as sa
 
 from cwdesk._http.retry import RetryPolicy, backoff_delay
+from cwdesk._http.throttle import background_calls
 from cwdesk.automate.client import AutomateClient
 from cwdesk.errors import APIConnectionError, CWDeskError, RateLimitError, ServerError
 from cwdesk.manage.client import ManageClient
@@ -1155,7 +1156,7 @@ def _take_for_run(engine: sa.Engine, job_id: int, client: object, *, force: bool
     def run(client: Any, on_event: EventCallback | None) -> JobSummary:
         journal = _Journal(engine, job_id, runner, on_event)
         try:
-            with journal.beating():
+            with journal.beating(), background_calls():  # (a person's reads go first: _http/throttle.py lanes)
                 return _run_steps(
                     engine,
                     job_id,

@@ -60,7 +60,7 @@ def test_root_help_lists_every_group_with_its_help_and_imports_none() -> None:
     found = _modules_after(_run_cli("--help"))
     assert found["heavy"] == []
     assert found["cli"] == ["cwdesk.cli.app"]
-    listed = " ".join(str(found["out"]).split())  # rich wraps the help over lines: compare word by word
+    listed = " ".join(str(found["out"]).split())  # the help wraps over lines: compare word by word
     for name, (_, _, help_text) in COMMANDS.items():
         assert f" {name} " in listed
         assert " ".join(help_text.split()[:4]) in listed, name
@@ -84,6 +84,16 @@ def test_root_and_group_help_import_no_rich_pydantic_yaml_or_http_client() -> No
         found = _modules_after(_run_cli(*args), heavy=NOT_FOR_HELP)
         assert found["heavy"] == [], args
         assert "Usage: cwdesk" in str(found["out"])
+
+
+def test_a_group_lists_each_command_with_its_whole_first_paragraph() -> None:
+    from typer.testing import CliRunner
+
+    from cwdesk.cli.app import app
+
+    shown = " ".join(CliRunner().invoke(app, ["companies", "--help"]).output.split())
+    assert "update Change fields of one company (--set FIELD=VALUE, checked first; one JSON Patch)." in shown
+    assert "..." not in shown.split("Commands:", 1)[1]  # (no help cut short; "[ARGS]..." is the usage line's)
 
 
 def test_the_root_options_are_still_checked_without_typers_conversion() -> None:

@@ -82,12 +82,16 @@ def test_urls_other_than_a_plain_sqlite_file_take_the_full_path() -> None:
     assert sqlite_path("sqlite:///x.db?timeout=5") is None
 
 
-def test_reading_the_location_imports_no_sqlalchemy_or_alembic(tmp_path: Path) -> None:
+def test_pacing_from_a_ready_store_imports_no_sqlalchemy_or_alembic(tmp_path: Path) -> None:
     url, _ = _store(tmp_path / "data")
     probe = (
         "import sys\n"
         "from cwdesk.store.location import ready_sqlite_file\n"
-        f"assert ready_sqlite_file({url!r}) is not None\n"
+        "from cwdesk.store.shared_throttle import SqlitePacingStore\n"
+        f"file = ready_sqlite_file({url!r})\n"
+        "store = SqlitePacingStore(file)\n"
+        "assert store.update('k', lambda old: ('{}', old)) is None\n"
+        "assert store.update('k', lambda old: ('{}', old)) == '{}'\n"
         "print(sorted(m for m in ('sqlalchemy', 'alembic') if m in sys.modules))\n"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)

@@ -108,6 +108,9 @@ def _plain_help(command: Any) -> None:
     """
     command.rich_markup_mode = None
     for sub in getattr(command, "commands", {}).values():
+        if not sub.short_help and sub.help:
+            # Listed in full (its first paragraph, wrapped), as Typer's Rich help did, not cut at ~45 characters.
+            sub.short_help = " ".join(sub.help.split("\n\n")[0].split())
         _plain_help(sub)
 
 
@@ -122,9 +125,10 @@ class _PlainValueOption(TyperOption):
     """
 
     def process_value(self, ctx: Any, value: Any) -> Any:
-        kind = self.type_descriptor.annotation
-        if self.required or self.multiple or self.nargs != 1:
+        descriptor = getattr(self, "type_descriptor", None)  # (an older Typer converts with click)
+        if descriptor is None or self.required or self.multiple or self.nargs != 1:
             return super().process_value(ctx, value)
+        kind = descriptor.annotation
         if value is None or (kind is bool and isinstance(value, bool)):
             pass
         elif isinstance(kind, type) and issubclass(kind, enum.Enum):

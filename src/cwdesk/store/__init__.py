@@ -53,7 +53,14 @@ def load_tables() -> None:
         importlib.import_module(f"{__name__}.{name}")
 
 
+# The package's other modules, reachable as attributes once the package is imported (as they were when it
+# imported them all).
+_MODULES = (*TABLE_MODULES, "database", "location", "maintenance", "problems", "schema", "shared_throttle")
+
+
 def __getattr__(name: str) -> Any:
+    if name in _MODULES:
+        return importlib.import_module(f"{__name__}.{name}")
     home = _HOMES.get(name)
     if home is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -64,4 +71,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__) | set(TABLE_MODULES))
+    return sorted(set(globals()) | set(__all__) | set(_MODULES))

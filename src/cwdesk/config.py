@@ -41,8 +41,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import yaml
-
 from cwdesk.errors import ConfigurationError
 from cwdesk.home import config_dir
 from cwdesk.private_files import check_private, private_folder, private_umask
@@ -212,6 +210,8 @@ def _read_all() -> dict[str, Any]:
         return {}
     check_private(path.parent)
     check_private(path)
+    import yaml  # (here: a command reading only the environment never pays its ~12 ms; docs/cli.md "Start-up")
+
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
@@ -226,6 +226,8 @@ def _read_all() -> dict[str, Any]:
 def _write_all(data: Mapping[str, Any]) -> None:
     path = profiles_path()
     private_folder(path.parent)
+    import yaml
+
     text = yaml.safe_dump(dict(data), sort_keys=True)
     # Create with 0600 from the start so the secret is never readable by others, even briefly.
     tmp = path.with_suffix(".tmp")

@@ -133,7 +133,9 @@ class _NestedField:
 class CWModel(BaseModel):
     """A lenient ConnectWise record: unknown fields kept, snake_case attributes, camelCase on the wire."""
 
-    model_config = ConfigDict(extra="allow", populate_by_name=True, protected_namespaces=())
+    # defer_build: a model's validator is built when it first decodes a record, not when its module is imported, so
+    # a command that decodes none (``cwdesk companies count``) does not pay for it (docs/cli.md "Start-up").
+    model_config = ConfigDict(extra="allow", populate_by_name=True, protected_namespaces=(), defer_build=True)
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:

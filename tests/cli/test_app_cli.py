@@ -9,27 +9,33 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from typing import TYPE_CHECKING
 
 import typer.main
 
 from cwdesk.cli.app import COMMANDS, load_command
 
+if TYPE_CHECKING:
+    from tests.cli.conftest import Standalone
+
 # What only some commands need: the store, the console and its server, the sandbox, and the SDK's models.
 HEAVY = ("sqlalchemy", "fastapi", "uvicorn", "cwdesk.sandbox", "cwdesk.store", "cwdesk.console", "cwdesk.manage.models")
 
 
-def _modules_after(code: str) -> dict[str, object]:
-    """Run ``code`` in a fresh interpreter; the heavy modules it imported and what it printed on stdout."""
+def _modules_after(code: str, heavy: tuple[str, ...] = HEAVY, env: dict[str, str] | None = None) -> dict[str, object]:
+    """Run ``code`` in a fresh interpreter; which of ``heavy`` it imported and what it printed on stdout."""
     probe = (
         "import io, json, sys, contextlib\n"
         "out = io.StringIO()\n"
         "with contextlib.redirect_stdout(out):\n"
         + "".join(f"    {line}\n" for line in code.splitlines())
-        + f"heavy = [m for m in {HEAVY!r} if m in sys.modules]\n"
+        + f"heavy = [m for m in {heavy!r} if m in sys.modules]\n"
         "cli = sorted(m for m in sys.modules if m.startswith('cwdesk.cli.'))\n"
         "print(json.dumps({'heavy': heavy, 'cli': cli, 'out': out.getvalue()}))\n"
     )
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True, env=env
+    )
     found: dict[str, object] = json.loads(done.stdout.splitlines()[-1])
     return found
 
@@ -54,7 +60,7 @@ def test_root_help_lists_every_group_with_its_help_and_imports_none() -> None:
     found = _modules_after(_run_cli("--help"))
     assert found["heavy"] == []
     assert found["cli"] == ["cwdesk.cli.app"]
-    listed = " ".join(str(found["out"]).split())  # rich wraps the help over lines: compare word by word
+    listed = " ".join(str(found["out"]).split())  # the help wraps over lines: compare word by word
     for name, (_, _, help_text) in COMMANDS.items():
         assert f" {name} " in listed
         assert " ".join(help_text.split()[:4]) in listed, name
@@ -66,6 +72,56 @@ def test_companies_help_imports_the_resources_module_but_no_models_or_store() ->
     assert "cwdesk.cli.resources" in found["cli"]
     assert "cwdesk.cli.jobs" not in found["cli"]
     assert "count" in str(found["out"])
+
+
+# What a group's help does not need either (docs/cli.md "Start-up"): Typer's Rich help renderer, pydantic (Typer's
+# conversion of the root's options), YAML (profiles), the conditions parser and the HTTP client.
+NOT_FOR_HELP = (*HEAVY, "rich", "pydantic", "yaml", "cwdesk.conditions", "httpx")
+
+
+def test_root_and_group_help_import_no_rich_pydantic_yaml_or_http_client() -> None:
+    for args in (("--help",), ("companies", "--help"), ("--log-format", "json", "companies", "--help")):
+        found = _modules_after(_run_cli(*args), heavy=NOT_FOR_HELP)
+        assert found["heavy"] == [], args
+        assert "Usage: cwdesk" in str(found["out"])
+
+
+def test_a_group_lists_each_command_with_its_whole_first_paragraph() -> None:
+    from typer.testing import CliRunner
+
+    from cwdesk.cli.app import app
+
+    shown = " ".join(CliRunner().invoke(app, ["companies", "--help"]).output.split())
+    assert "update Change fields of one company (--set FIELD=VALUE, checked first; one JSON Patch)." in shown
+    assert "..." not in shown.split("Commands:", 1)[1]  # (no help cut short; "[ARGS]..." is the usage line's)
+
+
+def test_the_root_options_are_still_checked_without_typers_conversion() -> None:
+    from typer.testing import CliRunner
+
+    from cwdesk.cli.app import app
+
+    bad = CliRunner().invoke(app, ["--log-format", "xml", "companies", "--help"])
+    assert bad.exit_code == 2
+    assert "'xml' is not one of 'text', 'json'" in bad.output
+    from_env = CliRunner().invoke(app, ["companies", "--help"], env={"CWDESK_LOG_FORMAT": "yaml"})
+    assert from_env.exit_code == 2
+    assert "CWDESK_LOG_FORMAT" in from_env.output
+    assert CliRunner().invoke(app, ["--log-format", "json", "--profile", "lab", "--version"]).exit_code == 0
+
+
+# A one-call command on a store at the newest revision paces from the store's file alone (store.shared_throttle).
+NOT_FOR_COUNT = ("sqlalchemy", "alembic", "fastapi", "uvicorn", "cwdesk.sandbox", "cwdesk.console", "rich", "yaml")
+
+
+def test_count_on_a_current_store_imports_no_sqlalchemy_alembic_rich_or_yaml(standalone: Standalone) -> None:
+    count = "import sys\nfrom cwdesk.cli.app import main\nsys.argv = ['cwdesk', 'companies', 'count']\ntry:\n"
+    count += "    main()\nexcept SystemExit:\n    pass"
+    first = _modules_after(count, heavy=NOT_FOR_COUNT, env=standalone.env)
+    assert "sqlalchemy" in first["heavy"]  # a new store: made the full way (tables, identity, revision)
+    again = _modules_after(count, heavy=NOT_FOR_COUNT, env=standalone.env)
+    assert again["heavy"] == []
+    assert str(again["out"]).strip() == str(first["out"]).strip() == "8"
 
 
 def test_each_listed_help_is_the_one_its_module_gives() -> None:

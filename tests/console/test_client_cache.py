@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-import time
+from concurrent.futures import Future
 from typing import Any
 
 import pytest
@@ -91,27 +91,42 @@ def test_a_change_outside_the_console_shows_after_the_ttl(console_sandbox: Sandb
 
 
 def test_fifty_people_opening_one_client_cost_one_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    # ttl=0 keeps nothing, so only sharing the read under way can make fifty requests cost one: the test does not
+    # release that read before the 49 others are waiting on it (counted where they wait), and never sleeps.
     calls: list[int] = []
-    release = threading.Event()
+    loading, release = threading.Event(), threading.Event()
+    waiting = threading.Condition()
+    waiters = [0]
 
     def slow_load(_manage: Any, company_id: int) -> Any:
         calls.append(company_id)
-        release.wait(5)
+        loading.set()
+        release.wait(10)
         return f"detail of {company_id}"
 
+    class CountedRead(Future[Any]):
+        """The console's read under way, counting the requests that wait for its answer."""
+
+        def result(self, timeout: float | None = None) -> Any:
+            with waiting:
+                waiters[0] += 1
+                waiting.notify_all()
+            return super().result(timeout)
+
     monkeypatch.setattr(client_detail, "load_client_detail", slow_load)
-    panels = ClientPanels(object())
+    monkeypatch.setattr(client_detail, "Future", CountedRead)
+    panels = ClientPanels(object(), ttl=0)
     answers: list[Any] = []
     threads = [threading.Thread(target=lambda: answers.append(panels.detail(7))) for _ in range(50)]
     for thread in threads:
         thread.start()
-    deadline = time.monotonic() + 5
-    while not calls and time.monotonic() < deadline:
-        time.sleep(0.01)
-    time.sleep(0.1)  # let the others arrive while the first read is under way
+    assert loading.wait(10)
+    with waiting:
+        all_wait = waiting.wait_for(lambda: waiters[0] == 49, timeout=10)
     release.set()
     for thread in threads:
-        thread.join(5)
+        thread.join(10)
+    assert all_wait, f"{waiters[0]} of 49 requests waited for the read under way; {len(calls)} reads were made"
     assert calls == [7] and answers == ["detail of 7"] * 50
 
 

@@ -9,6 +9,15 @@ A ``Throttle`` paces requests so cwdesk runs as close to the server's limit as t
   at most once per cool-down so one burst of 429s counts once) and, if the server sent ``Retry-After``, nobody
   starts a request before that time.
 - **Concurrency cap**: at most ``max_concurrency`` requests in flight.
+- **Two lanes, so a bulk job cannot starve a person** (issue 13, item 2): a request is ``interactive`` (the default:
+  a console page, a single CLI command) or ``background`` (everything a durable job sends: the job runner wraps its
+  steps in ``background_calls()``, the one place the lane is set). Both take start times from the one schedule,
+  so the total stays at the rate; but a background request may reserve a start at most ``BACKGROUND_AHEAD_S``
+  ahead of now (when the schedule is fuller it waits, unreserved, and tries again), while an interactive one takes
+  the next free start whatever is queued. However many background callers share a credential, across processes
+  too, a person's read waits at most about ``BACKGROUND_AHEAD_S`` plus one interval; when nobody reads, the
+  background callers keep the schedule full, so a job loses nothing. One concurrency slot of each process is kept
+  for interactive requests (when the cap is above 1).
 
 One object works for threads and asyncio at once (the SDK's sync and async clients, workflows and the console
 share it): state sits behind a ``threading.Lock`` held only for arithmetic; sync callers sleep, async callers
@@ -36,6 +45,7 @@ Not for: deciding whether to retry (``retry.py``) or sending anything (``core.py
 from __future__ import annotations
 
 import asyncio
+import enum
 import json
 import logging
 import math
@@ -43,15 +53,20 @@ import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass, field
 from typing import Protocol, TypeVar
 
 __all__ = [
+    "BACKGROUND_AHEAD_S",
     "DEFAULT_BURST",
     "DEFAULT_RATE_PER_MINUTE",
+    "Lane",
     "PacingState",
     "SharedPacingStore",
     "Throttle",
+    "background_calls",
+    "current_lane",
     "reset_throttles",
     "share_throttles",
     "throttle_for",
@@ -71,6 +86,35 @@ DEFAULT_BURST = 10
 _FORGET_CEILING_AFTER = 50
 # Start times remembered to tell a burst from paced traffic (one second's worth at any sane rate).
 _RECENT_STARTS = 64
+# How far ahead of now a background request may reserve its start: the most a person's request waits behind
+# background ones (plus one interval). Long enough that background callers, waking up to try again, never leave the
+# schedule empty (one process's step takes a few ms between its requests); short enough for a console page.
+BACKGROUND_AHEAD_S = 1.0
+
+
+class Lane(enum.StrEnum):
+    """Who waits for a request: a person (``interactive``) or a durable job (``background``)."""
+
+    interactive = "interactive"
+    background = "background"
+
+
+_lane: ContextVar[Lane] = ContextVar("cwdesk_throttle_lane", default=Lane.interactive)
+
+
+def current_lane() -> Lane:
+    """The lane of requests sent from here (this thread or task): ``interactive`` unless inside ``background_calls``."""
+    return _lane.get()
+
+
+@contextmanager
+def background_calls() -> Iterator[None]:
+    """Requests sent inside the block (this thread or task, and tasks it starts) go in the background lane."""
+    token = _lane.set(Lane.background)
+    try:
+        yield
+    finally:
+        _lane.reset(token)
 
 
 @dataclass
@@ -147,6 +191,7 @@ class Throttle:
         self._burst = burst
         self._max_concurrency = max_concurrency
         self._in_flight = 0
+        self._deferred = 0  # background callers of this process waiting to try again (``_plan_with_lock``)
         self._state = PacingState(rate=float(rate_per_minute))
         self._async_waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
         self.rate_limited_count = 0
@@ -251,36 +296,72 @@ class Throttle:
             return self._reserve_start()
 
     def _reserve(self, state: PacingState, now: float) -> float:
+        """An interactive reservation (always made): seconds to wait from now."""
+        return self._plan(state, now, Lane.interactive)[1]
+
+    def _plan(self, state: PacingState, now: float, lane: Lane) -> tuple[bool, float]:
+        """Reserve the next start for ``lane``: (True, seconds to wait), or (False, seconds until a background
+        request should try again) when its start would be more than ``BACKGROUND_AHEAD_S`` away."""
         interval = 60.0 / state.rate
         start = max(state.next_start, now - (self._burst - 1) * interval, state.paused_until)
+        if lane is Lane.background and start - now > BACKGROUND_AHEAD_S:
+            return False, start - now - BACKGROUND_AHEAD_S
         state.next_start = start + interval
         state.recent_starts = [t for t in state.recent_starts[-(_RECENT_STARTS - 1) :] if t >= now - 1.0]
         state.recent_starts.append(max(start, now))
-        return max(0.0, start - now)
+        return True, max(0.0, start - now)
 
-    def _try_take_slot(self) -> bool:
-        if self._in_flight < self._max_concurrency:
+    def _plan_with_lock(self, lane: Lane) -> tuple[bool, float]:
+        with self._lock:
+            reserved, wait = self._apply(lambda state, now: self._plan(state, now, lane))
+            if reserved:
+                return True, wait
+            # Background callers of this process that are waiting too try again one interval apart, not all at
+            # once (one store transaction each).
+            later = wait + self._deferred * 60.0 / self._state.rate
+            self._deferred += 1
+        return False, max(later, 0.001)
+
+    def _done_waiting(self) -> None:
+        with self._lock:
+            self._deferred = max(0, self._deferred - 1)
+
+    def _try_take_slot(self, lane: Lane = Lane.interactive) -> bool:
+        # One slot is kept for people: background requests never fill the last one (when there is more than one).
+        cap = self._max_concurrency - (1 if lane is Lane.background and self._max_concurrency > 1 else 0)
+        if self._in_flight < cap:
             self._in_flight += 1
             return True
         return False
 
     def acquire(self) -> None:
         """Block until a request may start (a concurrency slot, then its paced start time)."""
+        lane = current_lane()
         with self._lock:
-            while not self._try_take_slot():
+            while not self._try_take_slot(lane):
                 self._sync_wakeup.wait()
-            wait = self._reserve_start()
+        try:
+            while True:
+                reserved, wait = self._plan_with_lock(lane)
+                if reserved:
+                    break
+                try:
+                    time.sleep(wait)  # (background: the schedule is full for now)
+                finally:
+                    self._done_waiting()
+        except BaseException:
+            self.release()
+            raise
         if wait > 0:
             time.sleep(wait)
 
     async def acquire_async(self) -> None:
         """Await until a request may start (a concurrency slot, then its paced start time)."""
+        lane = current_lane()
         loop = asyncio.get_running_loop()
         while True:
             with self._lock:
-                if self._try_take_slot():
-                    # A shared reservation is a transaction in the store: not on the event loop's thread.
-                    wait = None if self.shared else self._reserve_start()
+                if self._try_take_slot(lane):
                     break
                 future: asyncio.Future[None] = loop.create_future()
                 self._async_waiters.append((loop, future))
@@ -291,8 +372,18 @@ class Throttle:
                     self._async_waiters = [(lp, f) for lp, f in self._async_waiters if f is not future]
                 raise
         try:
-            if wait is None:
-                wait = await asyncio.to_thread(self._reserve_with_lock)
+            while True:
+                if self.shared:
+                    # A shared reservation is a transaction in the store: not on the event loop's thread.
+                    reserved, wait = await asyncio.to_thread(self._plan_with_lock, lane)
+                else:
+                    reserved, wait = self._plan_with_lock(lane)
+                if reserved:
+                    break
+                try:
+                    await asyncio.sleep(wait)
+                finally:
+                    self._done_waiting()
             if wait > 0:
                 await asyncio.sleep(wait)
         except asyncio.CancelledError:
@@ -303,7 +394,7 @@ class Throttle:
         """Give back the concurrency slot taken by ``acquire``/``acquire_async``."""
         with self._lock:
             self._in_flight = max(0, self._in_flight - 1)
-            self._sync_wakeup.notify()
+            self._sync_wakeup.notify_all()  # (all: a freed slot may be one only an interactive waiter may take)
             waiters, self._async_waiters = self._async_waiters, []
         for loop, future in waiters:
             # Wake every async waiter; each re-checks for a free slot (and re-queues if none).

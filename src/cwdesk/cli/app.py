@@ -12,6 +12,7 @@ Not for: business logic (that is in ``cwdesk.workflows``) or output formatting (
 
 from __future__ import annotations
 
+import enum
 import importlib
 import os
 import sys
@@ -20,7 +21,7 @@ from typing import Any
 
 import typer
 import typer.main
-from typer.core import TyperCommand, TyperGroup
+from typer.core import TyperCommand, TyperGroup, TyperOption
 
 from cwdesk._version import __version__
 from cwdesk.logs import LogFormat
@@ -98,7 +99,55 @@ def load_command(name: str) -> Any:
         holder.command(name=name)(found)
         command = typer.main.get_command(holder)
     command.name = name
+    _plain_help(command)
     return command
+
+
+def _plain_help(command: Any) -> None:
+    """Help drawn by click's own formatter, not Typer's Rich panels, for ``command`` and everything under it.
+
+    Typer's Rich help imports its whole renderer (rich's markdown, syntax and traceback modules, ~60 ms of CPU) on
+    every ``--help``, twice the rest of the root's help (docs/cli.md "Start-up", P7).
+    """
+    command.rich_markup_mode = None
+    for sub in getattr(command, "commands", {}).values():
+        if not sub.short_help and sub.help:
+            # Listed in full (its first paragraph, wrapped), as Typer's Rich help did, not cut at ~45 characters.
+            sub.short_help = " ".join(sub.help.split("\n\n")[0].split())
+        _plain_help(sub)
+
+
+class _PlainValueOption(TyperOption):
+    """An option whose value is a flag, text or one of an enum's values, converted here; anything else is left to
+    Typer.
+
+    Typer converts every option's value with a pydantic ``TypeAdapter`` (even a flag left unset): for the root's
+    options (``--profile``, ``--log-format``, ``--help``...) that would import pydantic (~70 ms of CPU) before any
+    ``cwdesk GROUP --help`` could answer, for values that need no more than this (docs/cli.md "Start-up"). The
+    root's options only (``get_params`` below); same object, same help, only ``process_value`` differs.
+    """
+
+    def process_value(self, ctx: Any, value: Any) -> Any:
+        descriptor = getattr(self, "type_descriptor", None)  # (an older Typer converts with click)
+        if descriptor is None or self.required or self.multiple or self.nargs != 1:
+            return super().process_value(ctx, value)
+        kind = descriptor.annotation
+        if value is None or (kind is bool and isinstance(value, bool)):
+            pass
+        elif isinstance(kind, type) and issubclass(kind, enum.Enum):
+            if not isinstance(value, kind):
+                try:
+                    value = kind(value)
+                except ValueError:
+                    choices = ", ".join(repr(member.value) for member in kind)
+                    raise typer.BadParameter(f"{value!r} is not one of {choices}.", ctx=ctx, param=self) from None
+        elif kind is str:
+            value = str(value)
+        else:
+            return super().process_value(ctx, value)
+        if self.callback is not None:
+            value = self.callback(ctx, self, value)
+        return value
 
 
 class _Commands(MutableMapping[str, Any]):
@@ -145,6 +194,14 @@ class _CommandsReportingStoreFaults(TyperGroup):
         super().__init__(**attrs)
         self.commands = _Commands(self.commands)
 
+    def get_params(self, ctx: Any) -> list[Any]:
+        # (With the ``--help`` and completion options click and Typer add to the callback's own.)
+        params: list[Any] = super().get_params(ctx)
+        for param in params:
+            if isinstance(param, TyperOption) and not isinstance(param, _PlainValueOption):
+                param.__class__ = _PlainValueOption  # the same option, its value read without pydantic
+        return params
+
     def list_commands(self, ctx: Any) -> list[str]:
         return list(self.commands)  # (Typer's own walks ``items()``, which would load every module)
 
@@ -184,6 +241,7 @@ app = typer.Typer(
     help="Client management for MSPs on ConnectWise Manage and Automate.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
+    rich_markup_mode=None,  # click's help and errors: see ``_plain_help``
 )
 
 
@@ -231,4 +289,8 @@ def root(
 
 def main() -> None:
     """Entry point of the ``cwdesk`` console script."""
+    # httpx imports its own command-line tool at import (``httpx._main``: click, rich, pygments, ~70 ms of CPU)
+    # whenever click is installed, and falls back to a stub when that import fails; cwdesk never runs that tool.
+    # A ``None`` in ``sys.modules`` makes the import fail (the import system's documented rule), in this process.
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
     app()

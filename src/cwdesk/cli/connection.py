@@ -40,7 +40,6 @@ import typer
 
 from cwdesk import config
 from cwdesk.cli.output import EXIT_FAILURE, EXIT_USAGE, say
-from cwdesk.conditions import ConditionSyntaxError
 from cwdesk.errors import ConfigurationError, CWDeskError
 from cwdesk.logs import register_secret
 
@@ -164,11 +163,13 @@ def _keep_secret_out_of_logs(client: _Client) -> _Client:
 
 
 def _share_rate_limits() -> None:
-    """One rate limit per credential for the console, the CLI and scheduled runs on this app's database (M6)."""
-    from cwdesk.store import open_database
+    """One rate limit per credential for the console, the CLI and scheduled runs on this app's database (M6).
+
+    A ready SQLite store is used through its file alone (no SQLAlchemy or Alembic: ``store.shared_throttle``).
+    """
     from cwdesk.store.shared_throttle import share_rate_limits
 
-    share_rate_limits(open_database())
+    share_rate_limits()
 
 
 def manage_client(profile: str | None = None) -> ManageClient:
@@ -267,7 +268,8 @@ def async_automate_client(profile: str | None = None) -> AsyncAutomateClient:
 
 def exit_code_for(error: BaseException) -> int:
     """The exit code of a failure: 2 when the user's input or configuration is wrong, else 1."""
-    return EXIT_USAGE if isinstance(error, ConfigurationError | ConditionSyntaxError) else EXIT_FAILURE
+    # (A ``--where`` syntax error is a ``ConfigurationError`` too: ``cwdesk.conditions.ConditionSyntaxError``.)
+    return EXIT_USAGE if isinstance(error, ConfigurationError) else EXIT_FAILURE
 
 
 def describe(error: BaseException) -> str:
@@ -280,7 +282,7 @@ def reporting_errors() -> Iterator[None]:
     """Turn cwdesk's exceptions inside the block into a message on stderr and the matching exit code."""
     try:
         yield
-    except (CWDeskError, ConditionSyntaxError) as error:
+    except CWDeskError as error:
         fail(describe(error), code=exit_code_for(error))
 
 

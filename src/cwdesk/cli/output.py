@@ -31,14 +31,15 @@ import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from rich import box
-from rich.cells import cell_len
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+# Rich draws the tables, and is imported only when one is printed: ``--help``, ``count``, JSON and CSV output never
+# need it, and importing it costs 20-40 ms of a command's start (docs/cli.md "Start-up").
 
 # Exit codes, as the README documents them.
 EXIT_OK = 0
@@ -172,6 +173,8 @@ class _Style:
     options: dict[str, Any]
     per_column: int
     extra: int
+    box: str | None = None
+    """The name of a ``rich.box`` style (none: Rich's default box)."""
 
     def overhead(self, n: int) -> int:
         return self.per_column * n + self.extra
@@ -179,7 +182,7 @@ class _Style:
 
 # The boxed look when it fits; else a borderless one (two spaces between columns) that leaves more room for data.
 _BOXED = _Style({}, 3, 1)
-_COMPACT = _Style({"box": box.SIMPLE_HEAD, "show_edge": False, "pad_edge": False, "padding": (0, 1, 0, 0)}, 2, -2)
+_COMPACT = _Style({"show_edge": False, "pad_edge": False, "padding": (0, 1, 0, 0)}, 2, -2, box="SIMPLE_HEAD")
 
 
 # Where a column's name may break over lines when its values are narrower than it: after a "/" of a nested field
@@ -193,6 +196,8 @@ def _header_pieces(header: str) -> list[str]:
 
 def _header_lines(header: str, width: int) -> str:
     """``header`` broken at its natural points into lines of at most ``width`` (a piece longer than that folds)."""
+    from rich.cells import cell_len
+
     lines: list[str] = []
     for piece in _header_pieces(header):
         if lines and cell_len(lines[-1]) + cell_len(piece) <= width:
@@ -210,6 +215,8 @@ def _widths(headers: Sequence[str], cells: Sequence[Sequence[str]], room: int) -
     all it needs (water-filling), and wrap at word boundaries; none may get under ``MIN_WRAP_WIDTH``. Room left
     over goes back to the names that were broken.
     """
+    from rich.cells import cell_len
+
     content = [max((cell_len(line[index]) for line in cells), default=0) for index in range(len(headers))]
     natural = [max(cell_len(header), width, 1) for header, width in zip(headers, content, strict=True)]
     if sum(natural) <= room:
@@ -237,6 +244,8 @@ def _widths(headers: Sequence[str], cells: Sequence[Sequence[str]], room: int) -
 
 def _terminal_width() -> int:
     # Rich reads COLUMNS, then the terminal's size, and falls back to 80 when writing to a pipe or a file.
+    from rich.console import Console
+
     return Console().width
 
 
@@ -245,6 +254,11 @@ def _print_table(
 ) -> None:
     """A table that fits the terminal: boxed, else compact, else without empty columns, else the ``narrow`` columns,
     else one block per record."""
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
     width = _terminal_width()
     rendered = io.StringIO()
     console = Console(file=rendered, soft_wrap=True, width=width, highlight=False)
@@ -266,7 +280,8 @@ def _print_table(
         hidden = ", ".join(k for k in filled if k not in shown)  # a column empty in every row hides nothing
         if hidden:
             typer.echo(f"({width} columns: {hidden} not shown; -o csv or -o json shows every column)", err=True)
-        table = Table(title=Text(visible(title)) if title else None, **style.options)
+        options = {**style.options, **({"box": getattr(box, style.box)} if style.box else {})}
+        table = Table(title=Text(visible(title)) if title else None, **options)
         for header, (column_width, wraps) in zip(headers, widths, strict=True):
             name = Text(_header_lines(header, column_width))
             table.add_column(name, width=column_width, no_wrap=not wraps, overflow="fold")
@@ -282,6 +297,10 @@ def _print_table(
 
 def _print_records(rows: Sequence[Mapping[str, Any]], keys: list[str], *, title: str | None, console: Console) -> None:
     """One block per record (``field  value`` lines), for a terminal too narrow for any table of these columns."""
+    from rich.cells import cell_len
+    from rich.table import Table
+    from rich.text import Text
+
     if title:
         console.print(Text(visible(title)))
     label = max((cell_len(k) for k in keys), default=0)

@@ -53,6 +53,7 @@ def requests_per_minute_from_env(environ: Mapping[str, str] | None = None) -> in
         raise ConfigurationError(f"CWDESK_SCIM_RATE={text!r} must be a whole number of requests a minute, e.g. 600.")
     return int(text)
 
+
 #: ``verify(secret) -> token name`` (``None``: refused).
 TokenCheck = Callable[[str | None], str | None]
 

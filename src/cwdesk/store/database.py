@@ -9,15 +9,14 @@ Not for: the tables themselves (each area's module defines its own on ``metadata
 from __future__ import annotations
 
 import logging
-import os
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
-from cwdesk.home import data_dir
-from cwdesk.private_files import prepare_database, private_folder
+from cwdesk.private_files import prepare_database
+from cwdesk.store.location import database_url as database_url  # (its home; re-exported for callers)
 from cwdesk.store.problems import StoreCorrupt, describe_database_error, hide_password
 
 if TYPE_CHECKING:
@@ -26,15 +25,6 @@ if TYPE_CHECKING:
 metadata = sa.MetaData()
 
 log = logging.getLogger(__name__)
-
-
-def database_url() -> str:
-    """``CWDESK_DATABASE_URL`` when set, else a SQLite file in the data folder."""
-    url = os.environ.get("CWDESK_DATABASE_URL")
-    if url:
-        return url
-    folder = private_folder(data_dir())  # 0700, a wider existing one refused (issue 14)
-    return f"sqlite:///{folder / 'cwdesk.db'}"
 
 
 def create_engine(target: str) -> sa.Engine:

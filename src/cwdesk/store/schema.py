@@ -156,9 +156,10 @@ def create_new_store(conn: sa.Connection) -> None:
     The Alembic cookbook's "building an up to date database from scratch" (``create_all``, then ``stamp head``):
     faster than replaying every revision, and tests/store/test_migrations.py checks that both give one schema.
     """
-    from cwdesk.store import identity
+    from cwdesk.store import identity, load_tables
     from cwdesk.store.database import metadata
 
+    load_tables()
     metadata.create_all(conn)
     command.stamp(alembic_config(conn), "head")
     identity.new_identity(conn)

@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from cwdesk._http.retry import RetryPolicy, backoff_delay
+from cwdesk._http.throttle import background_calls
 from cwdesk.errors import APIConnectionError, RateLimitError, ServerError
 from cwdesk.store.jobs import jobs
 from cwdesk.workflows.jobs.events import _HUB, EventCallback, _add_event, _now
@@ -78,7 +79,7 @@ def _take_for_run(engine: sa.Engine, job_id: int, client: object, *, force: bool
     def run(client: Any, on_event: EventCallback | None) -> JobSummary:
         journal = _Journal(engine, job_id, runner, on_event)
         try:
-            with journal.beating():
+            with journal.beating(), background_calls():  # (a person's reads go first: _http/throttle.py lanes)
                 return _run_steps(
                     engine,
                     job_id,

@@ -69,10 +69,25 @@ def run_in_background(request: Request, job_id: int, kind: str) -> None:
     request.app.state.client_list.invalidate()
 
 
+# On the jobs list, only jobs about one client are checked for a company that is gone (their detail is a few
+# steps; a bulk job's thousands are not read for a list), and only the newest of them: one ConnectWise call.
+_GONE_ON_LIST_KINDS = frozenset({"onboarding", "primary_contact"})
+_GONE_ON_LIST_JOBS = 50
+
+
 @router.get("/jobs", response_class=HTMLResponse)
 def jobs_page(request: Request, principal: Annotated[Principal, Depends(require("viewer"))]) -> Response:
-    summaries = job_runner.list_jobs(_engine(request), limit=200)
-    return render(request, "jobs.html", principal, jobs=summaries)
+    engine = _engine(request)
+    summaries = job_runner.list_jobs(engine, limit=200)
+    companies: dict[int, list[int]] = {}
+    for summary in [s for s in summaries if s.kind in _GONE_ON_LIST_KINDS][:_GONE_ON_LIST_JOBS]:
+        detail = _detail_or_404(request, summary.id)
+        if detail is not None:
+            companies[summary.id] = companies_of(detail)[:2]
+    checked = sorted({company_id for ids in companies.values() for company_id in ids})[:GONE_CHECK_LIMIT]
+    gone = companies_gone(connections_of(request).manage, checked)
+    notes = {job_id: [gone[i] for i in ids if i in gone] for job_id, ids in companies.items()}
+    return render(request, "jobs.html", principal, jobs=summaries, gone={k: v for k, v in notes.items() if v})
 
 
 @router.get("/api/jobs")

@@ -109,3 +109,15 @@ def test_the_jobs_list_says_when_an_onboarded_client_no_longer_exists(sign_in: A
     listing = operator.page("/jobs").text
     row = listing.split(f'data-job-id="{job_id}"')[1].split("</tr>")[0]
     assert f"Company {company.id} (Quartz Labs) no longer exists in ConnectWise" in row
+
+
+def test_a_company_id_that_now_names_another_company_is_said_to_be_gone(sign_in: Any, console_sandbox: Sandbox) -> None:
+    operator = sign_in("operator")
+    job_id = confirmed_onboarding(operator, PLAN).json()["job_id"]
+    assert next(data for name, data in sse_events(operator, job_id) if name == "end")["state"] == "succeeded"
+    company = manage_of(console_sandbox).companies.first(where="identifier = 'QuartzLabs'")
+    assert company is not None
+    # What a demo restarted in memory does: the same id, another company.
+    manage_of(console_sandbox).companies.patch(company.id, [{"op": "replace", "path": "identifier", "value": "Other"}])
+    page = operator.page(f"/jobs/{job_id}").text
+    assert f"Company {company.id} (QuartzLabs) no longer exists in ConnectWise: the id now names" in page

@@ -8,7 +8,10 @@ the session again (signed out, expired or disabled: the stream ends with ``signe
 reconnect then gets 401) and whether the job was orphaned (its runner is gone: the stream ends with ``end`` and says
 so, instead of waiting forever); a stream lasts at most ``STREAM_MAX_SECONDS`` (the browser reconnects by itself
 and the page drops the replayed records it has seen), and one user holds at most ``STREAMS_PER_USER`` at once
-(more answer 429).
+(more answer 429). The stream also sends a ``step`` event per journal entry about a step, which the page's steps
+table follows; ``/api/jobs/{id}`` (``job_view``) is the stored truth it reads at the end. Cancel and roll back run
+only with their preview's confirmation token (``console.confirmations``); a job's page names the companies it was
+about that no longer exist (``companies_gone``).
 Not for: what a job does (the workflows) or how it records its steps (the runner).
 """
 
@@ -26,9 +29,11 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
+from cwdesk.conditions import C
 from cwdesk.console.confirmations import Preview, given_token, unconfirmed
 from cwdesk.console.pages import RecordId, connections_of, render
 from cwdesk.console.security import Principal, accounts_of, audit, require, session_id_of
+from cwdesk.errors import CWDeskError
 from cwdesk.workflows import jobs as job_runner
 
 router = APIRouter()
@@ -162,9 +167,6 @@ def companies_gone(manage: Any, companies: dict[int, str | None]) -> dict[int, s
     page shows. One call; nothing when ConnectWise cannot be read."""
     if not companies:
         return {}
-    from cwdesk.conditions import C
-    from cwdesk.errors import CWDeskError
-
     fields = ["id", "name", "identifier", "deletedFlag"]
     try:
         found = {int(c.id): c for c in manage.companies.list(where=C("id").in_(sorted(companies)), fields=fields)}

@@ -96,3 +96,28 @@ def test_employees_shows_number_of_employees(sign_in: Any, console: FastAPI, con
     console.state.client_list.invalidate()
     html = viewer.get("/clients/2/panel").text
     assert re.search(r'<div class="k">Employees</div><div class="v"><span class="">42</span>', html)
+
+
+def test_the_jobs_list_says_when_an_onboarded_client_no_longer_exists(sign_in: Any, console_sandbox: Sandbox) -> None:
+    operator = sign_in("operator")
+    job_id = confirmed_onboarding(operator, PLAN).json()["job_id"]
+    assert next(data for name, data in sse_events(operator, job_id) if name == "end")["state"] == "succeeded"
+    assert "no longer exists" not in operator.page("/jobs").text
+    company = manage_of(console_sandbox).companies.first(where="identifier = 'QuartzLabs'")
+    assert company is not None
+    manage_of(console_sandbox).companies.delete(company.id)  # deleted elsewhere (or a demo restart)
+    listing = operator.page("/jobs").text
+    row = listing.split(f'data-job-id="{job_id}"')[1].split("</tr>")[0]
+    assert f"Company {company.id} (Quartz Labs) no longer exists in ConnectWise" in row
+
+
+def test_a_company_id_that_now_names_another_company_is_said_to_be_gone(sign_in: Any, console_sandbox: Sandbox) -> None:
+    operator = sign_in("operator")
+    job_id = confirmed_onboarding(operator, PLAN).json()["job_id"]
+    assert next(data for name, data in sse_events(operator, job_id) if name == "end")["state"] == "succeeded"
+    company = manage_of(console_sandbox).companies.first(where="identifier = 'QuartzLabs'")
+    assert company is not None
+    # What a demo restarted in memory does: the same id, another company.
+    manage_of(console_sandbox).companies.patch(company.id, [{"op": "replace", "path": "identifier", "value": "Other"}])
+    page = operator.page(f"/jobs/{job_id}").text
+    assert f"Company {company.id} (QuartzLabs) no longer exists in ConnectWise: the id now names" in page

@@ -1,5 +1,8 @@
 """Pages about people and the console itself: sign-in and out, your password, users (admin), settings, audit log.
 
+Disabling a user and changing a role ask first: the POST without its confirmation token answers a confirm page
+(``confirm.html``, plain HTML: the users page needs no script) whose button sends the same fields with the token.
+
 Not for: the rules behind them (``console.security``) or ConnectWise data (the other panels).
 """
 

@@ -2,7 +2,9 @@
 
 Reads go through the SDK (``client_list``, ``client_detail``), kept a short while; every change calls a workflow
 function (``cwdesk.workflows.client_records`` and ``primary_contact``), which validates before it writes. Each
-change is audited with its result and forgets what was read before it (``ClientList.invalidate``).
+change is audited with its result and forgets what was read before it (``ClientList.invalidate``). Set as primary
+asks first: its preview (``GET /contacts/{id}/primary/preview``) lists the plan's steps, and the POST runs only
+with that preview's confirmation token (``console.confirmations``).
 Not for: validation or the order of ConnectWise calls (the workflows), bulk updates (``bulk.py``).
 """
 

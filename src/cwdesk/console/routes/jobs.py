@@ -8,7 +8,10 @@ the session again (signed out, expired or disabled: the stream ends with ``signe
 reconnect then gets 401) and whether the job was orphaned (its runner is gone: the stream ends with ``end`` and says
 so, instead of waiting forever); a stream lasts at most ``STREAM_MAX_SECONDS`` (the browser reconnects by itself
 and the page drops the replayed records it has seen), and one user holds at most ``STREAMS_PER_USER`` at once
-(more answer 429).
+(more answer 429). The stream also sends a ``step`` event per journal entry about a step, which the page's steps
+table follows; ``/api/jobs/{id}`` (``job_view``) is the stored truth it reads at the end. Cancel and roll back run
+only with their preview's confirmation token (``console.confirmations``); a job's page names the companies it was
+about that no longer exist (``companies_gone``).
 Not for: what a job does (the workflows) or how it records its steps (the runner).
 """
 
@@ -26,9 +29,11 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
+from cwdesk.conditions import C
 from cwdesk.console.confirmations import Preview, given_token, unconfirmed
 from cwdesk.console.pages import RecordId, connections_of, render
 from cwdesk.console.security import Principal, accounts_of, audit, require, session_id_of
+from cwdesk.errors import CWDeskError
 from cwdesk.workflows import jobs as job_runner
 
 router = APIRouter()
@@ -69,10 +74,29 @@ def run_in_background(request: Request, job_id: int, kind: str) -> None:
     request.app.state.client_list.invalidate()
 
 
+# On the jobs list, only jobs about one client are checked for a company that is gone (their detail is a few
+# steps; a bulk job's thousands are not read for a list), and only the newest of them: one ConnectWise call.
+_GONE_ON_LIST_KINDS = frozenset({"onboarding", "primary_contact"})
+_GONE_ON_LIST_JOBS = 50
+
+
 @router.get("/jobs", response_class=HTMLResponse)
 def jobs_page(request: Request, principal: Annotated[Principal, Depends(require("viewer"))]) -> Response:
-    summaries = job_runner.list_jobs(_engine(request), limit=200)
-    return render(request, "jobs.html", principal, jobs=summaries)
+    engine = _engine(request)
+    summaries = job_runner.list_jobs(engine, limit=200)
+    per_job: dict[int, dict[int, str | None]] = {}
+    for summary in [s for s in summaries if s.kind in _GONE_ON_LIST_KINDS][:_GONE_ON_LIST_JOBS]:
+        detail = _detail_or_404(request, summary.id)
+        if detail is not None:
+            per_job[summary.id] = dict(list(companies_of(detail).items())[:2])
+    checked: dict[int, str | None] = {}
+    for companies in per_job.values():
+        for company_id, identifier in companies.items():
+            if len(checked) < GONE_CHECK_LIMIT and checked.get(company_id) is None:
+                checked[company_id] = identifier
+    gone = companies_gone(connections_of(request).manage, checked)
+    notes = {job_id: [gone[i] for i in ids if i in gone] for job_id, ids in per_job.items()}
+    return render(request, "jobs.html", principal, jobs=summaries, gone={k: v for k, v in notes.items() if v})
 
 
 @router.get("/api/jobs")
@@ -114,14 +138,18 @@ def job_page(
 GONE_CHECK_LIMIT = 100
 
 
-def companies_of(detail: job_runner.JobDetail) -> list[int]:
-    """The companies a job is about: those it was given (``company_ids``, ``company_id``), the ones its steps
-    name, and the ones it created (an onboarding's ``create_company`` outcome)."""
-    found: list[int] = []
+def companies_of(detail: job_runner.JobDetail) -> dict[int, str | None]:
+    """The companies a job is about, each with the identifier it must still have (or None): those it was given
+    (``company_ids``, ``company_id``), the ones its steps name, and the ones it created (an onboarding's
+    ``create_company`` step, keyed ``company:{identifier}``: a demo restarted in memory hands the same id to
+    another company, which is not the one the job made)."""
+    found: dict[int, str | None] = {}
 
-    def add(value: Any) -> None:
-        if isinstance(value, int) and not isinstance(value, bool) and value not in found:
-            found.append(value)
+    def add(value: Any, identifier: str | None = None) -> None:
+        if not isinstance(value, int) or isinstance(value, bool):
+            return
+        if (value in found and identifier is not None) or (value not in found and len(found) < GONE_CHECK_LIMIT):
+            found[value] = identifier
 
     for value in detail.params.get("company_ids") or []:
         add(value)
@@ -129,32 +157,33 @@ def companies_of(detail: job_runner.JobDetail) -> list[int]:
     for step in detail.steps:
         add(step.params.get("company_id"))
         if step.action == "create_company":
-            add((step.outcome or {}).get("id"))
-    return found[:GONE_CHECK_LIMIT]
+            add((step.outcome or {}).get("id"), step.key.partition(":")[2] or None)
+    return found
 
 
-def companies_gone(manage: Any, company_ids: list[int]) -> dict[int, str]:
-    """For each of ``company_ids`` that no longer exists in ConnectWise (deleted: ConnectWise keeps it with
-    ``deletedFlag``; or not found at all), the sentence the page shows. One call; nothing when it cannot be read."""
-    if not company_ids:
+def companies_gone(manage: Any, companies: dict[int, str | None]) -> dict[int, str]:
+    """For each of ``companies`` that no longer exists in ConnectWise (deleted: ConnectWise keeps it with
+    ``deletedFlag``; not found at all; or its id now names a company with another identifier), the sentence the
+    page shows. One call; nothing when ConnectWise cannot be read."""
+    if not companies:
         return {}
-    from cwdesk.conditions import C
-    from cwdesk.errors import CWDeskError
-
+    fields = ["id", "name", "identifier", "deletedFlag"]
     try:
-        found = {
-            int(company.id): company
-            for company in manage.companies.list(where=C("id").in_(company_ids), fields=["id", "name", "deletedFlag"])
-        }
+        found = {int(c.id): c for c in manage.companies.list(where=C("id").in_(sorted(companies)), fields=fields)}
     except CWDeskError:
         return {}
     gone: dict[int, str] = {}
-    for company_id in company_ids:
+    for company_id, identifier in companies.items():
         company = found.get(company_id)
         if company is None:
             gone[company_id] = f"Company {company_id} no longer exists in ConnectWise."
         elif getattr(company, "deleted_flag", False):
             gone[company_id] = f"Company {company_id} ({company.name}) no longer exists in ConnectWise: it was deleted."
+        elif identifier is not None and str(company.identifier or "").lower() != identifier.lower():
+            gone[company_id] = (
+                f"Company {company_id} ({identifier}) no longer exists in ConnectWise: the id now names "
+                f"{company.name} ({company.identifier})."
+            )
     return gone
 
 

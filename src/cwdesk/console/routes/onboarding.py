@@ -2,8 +2,11 @@
 
 The page's lookups (statuses, types, boards, agreement types, priorities, time zones) are read from ConnectWise.
 The review step asks the workflow for a dry run (``onboarding.onboard(..., dry_run=True)``), which validates the
-whole plan and lists every call it would make; submitting checks it again, stores it as a job and runs it in the
-background; the browser then follows the job page (progress, and resume / roll back after a failure).
+whole plan and lists every call it would make, with a confirmation token for that plan (``console.confirmations``);
+the wizard also asks it when the user leaves a step, and shows that step's problems. Submitting needs the token
+(a plan edited after the review is refused until reviewed again), checks the plan again, stores it as a job and
+runs it in the background; the browser then follows the job page (progress, and resume / roll back after a
+failure).
 Not for: the rules of onboarding (``cwdesk.workflows.onboarding``).
 """
 

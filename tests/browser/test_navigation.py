@@ -107,6 +107,8 @@ def test_setting_a_primary_contact_says_so(signed_in_page: Any, console_server: 
     page = signed_in_page
     page.goto(console_server.base_url + "/clients/1")
     page.locator(".contact", has_text="Wyatt Allen").locator(".set-primary button").click()
+    page.wait_for_selector("#confirm-dialog[open]")  # asks first (issue 15 §2)
+    page.click("#confirm-ok")
     page.wait_for_selector("#save-status:not([hidden])")
     assert page.locator("#save-status").inner_text() == "Primary contact set."
 

@@ -122,8 +122,10 @@ def check_integrity(engine: sa.Engine) -> None:
     with engine.connect() as conn:
         rows = [str(row[0]) for row in conn.exec_driver_sql("PRAGMA quick_check").all()]
     if rows != ["ok"]:
+        # One row can hold several problems, one a line; the message stays one line (issue 13: one line, no dump).
+        first = " ".join(rows[0].split())
         raise StoreCorrupt(
-            f"The store ({hide_password(engine.url)}) failed its integrity check ({rows[0][:120]}). Restore it from a "
+            f"The store ({hide_password(engine.url)}) failed its integrity check ({first[:120]}). Restore it from a "
             "backup, or move the file away and run `cwdesk store adopt` to start an empty store "
             "(`cwdesk store check --full` lists the damage)."
         )

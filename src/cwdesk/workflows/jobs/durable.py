@@ -34,6 +34,7 @@ commands never do (``tests/cli/test_app_cli.py`` checks it).
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import socket
@@ -155,7 +156,21 @@ def launch(engine: sa.Engine, *, client_for: ClientFor | None = None) -> None:
         with private_umask():
             DBOS(config=config)
             DBOS.launch()
+        if not _EXIT_HOOK:
+            atexit.register(_shut_down)  # stop DBOS's pollers before the interpreter (and its store) go away
+            _EXIT_HOOK.append(True)
         _LAUNCHED = _Launched(store_url, engine, client_for)
+
+
+_EXIT_HOOK: list[bool] = []
+
+
+def _shut_down() -> None:
+    global _LAUNCHED
+    with _LAUNCH_LOCK:
+        if _LAUNCHED is not None:
+            DBOS.destroy()
+            _LAUNCHED = None
 
 
 def _launched() -> _Launched:
@@ -296,9 +311,11 @@ def recover(engine: sa.Engine, summary: JobSummary, *, client_for: ClientFor) ->
     return thread
 
 
-def cancel_runs(job_id: int) -> None:
-    """Cancel the job's pending DBOS runs (wherever they run: their next step raises there)."""
-    if _LAUNCHED is None:
+def cancel_runs(engine: sa.Engine, job_id: int) -> None:
+    """Cancel the job's pending DBOS runs (wherever they run: their next step raises there), when DBOS runs in this
+    process on ``engine``'s store (DBOS retries a lost connection without end: never ask it about another store)."""
+    launched = _LAUNCHED
+    if launched is None or launched.store_url != engine.url.render_as_string(hide_password=False):
         return
     for run in _pending_runs(job_id):
         DBOS.cancel_workflow(str(run.workflow_id))

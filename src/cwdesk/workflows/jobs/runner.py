@@ -345,6 +345,6 @@ def cancel_job(engine: sa.Engine, job_id: int) -> JobSummary:
     # Short CLI commands never import DBOS: the request in the store reaches the runner wherever it runs.
     durable = sys.modules.get("cwdesk.workflows.jobs.durable")
     if durable is not None:
-        durable.cancel_runs(job_id)
+        durable.cancel_runs(engine, job_id)
     with engine.connect() as conn:
         return _load_summary(conn, job_id)

@@ -35,9 +35,11 @@ commands never do (``tests/cli/test_app_cli.py`` checks it).
 from __future__ import annotations
 
 import atexit
+import contextlib
 import logging
 import os
 import socket
+import sqlite3
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -119,6 +121,11 @@ def _system_database(engine: sa.Engine) -> tuple[str, sa.Engine | None]:
         if not sibling.exists():
             with private_umask():
                 os.close(os.open(sibling, os.O_CREAT | os.O_WRONLY, 0o600))
+                # WAL, as the store (store/database.py): DBOS's SQLite engine keeps SQLite's default rollback
+                # journal (``_sys_db_sqlite.py`` sets only busy_timeout and foreign_keys), which costs several
+                # fsyncs per step and blocks readers while a step is recorded. The mode is kept in the file.
+                with contextlib.closing(sqlite3.connect(sibling)) as conn:
+                    conn.execute("PRAGMA journal_mode=WAL")
         return f"sqlite:///{sibling}", None
     # PostgreSQL: the store's database; an engine of its own, so DBOS's listener and pollers never take the
     # store's connections. The URL is never logged or stored (DBOS is given the engine).
@@ -148,7 +155,10 @@ def launch(engine: sa.Engine, *, client_for: ClientFor | None = None) -> None:
             "application_version": APPLICATION_VERSION,
             "executor_id": executor_id(),
             "serializer": DBOSPortableJSONSerializer(),
-            "log_level": "WARNING",
+            # Not WARNING: while the database is unreachable DBOS's pollers log a warning, some with a whole
+            # traceback, every few seconds (``_scheduler.py``, ``_queue.py``); the store already says it in one line
+            # (store/problems.py). Its errors still show.
+            "log_level": "ERROR",
             "notification_listener_polling_interval_sec": 0.2,
         }
         if own_engine is not None:

@@ -14,8 +14,9 @@ What DBOS does here, and what stays ours (docs/architecture.md, "The job engine"
 - Serialisation: DBOS's portable JSON (``DBOSPortableJSONSerializer`` in dbos ``_serialization.py``; the default
   is pickle). Exceptions are stored by it as ``{name, message, code, data}``.
 - The system database: on PostgreSQL the store's own database, schema ``dbos`` (Alembic's migrations and its
-  comparison look at the default schema only); on SQLite a sibling file ``<store>.dbos`` (created 0600 like the
-  store), so DBOS's writers never hold the store's lock and its tables stay out of our migrations.
+  comparison look at the default schema only); on SQLite a sibling file ``<store>.dbos`` (created 0600, WAL and
+  synchronous NORMAL like the store: ``_sqlite_engine``), so DBOS's writers never hold the store's lock and its
+  tables stay out of our migrations.
 - Executor id: ``<host>:<pid>``, the prefix of our runner ids. ``application_version`` is pinned
   (``APPLICATION_VERSION``): by default DBOS hashes the workflow source, so a new release would leave the old
   one's pending workflows unrecovered; pinning is safe because the steps come from the stored plan, not the code.
@@ -46,11 +47,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from dbos import DBOS, DBOSConfig, DBOSPortableJSONSerializer, SetWorkflowID
-from dbos._error import (
-    DBOSAwaitedWorkflowCancelledError,
-    DBOSWorkflowCancelledError,
-    DBOSWorkflowConflictIDError,
-)
+from dbos import error as dbos_error  # the package's public name for its _error module
 
 from cwdesk.private_files import private_umask
 from cwdesk.store.database import sqlite_file
@@ -121,7 +118,8 @@ def _system_database(engine: sa.Engine) -> tuple[str, sa.Engine | None]:
                 os.close(os.open(sibling, os.O_CREAT | os.O_WRONLY, 0o600))
         return f"sqlite:///{sibling}", _sqlite_engine(sibling)
     # PostgreSQL: the store's database; an engine of its own, so DBOS's listener and pollers never take the
-    # store's connections. The URL is never logged or stored (DBOS is given the engine).
+    # store's connections. The URL is never logged or stored: DBOS is given the engine, and a placeholder URL that
+    # it reads only for the dialect (``_dbos_config.py`` uses the same kind of placeholder for a custom engine).
     own = sa.create_engine(engine.url, pool_size=4, max_overflow=4, pool_pre_ping=True)
     return "postgresql://cwdesk/engine", own
 
@@ -228,12 +226,12 @@ def _run_here(
 
     try:
         return _run_steps(engine, job_id, kind, client, journal, resumed=resumed, call_step=call_step)
-    except (DBOSWorkflowCancelledError, DBOSAwaitedWorkflowCancelledError):
+    except (dbos_error.DBOSWorkflowCancelledError, dbos_error.DBOSAwaitedWorkflowCancelledError):
         # Cancelled through DBOS (``cancel_runs``): raised when the next step starts, or when the step that was
         # running records its verdict (DBOS then waits for the workflow's recorded end: cancelled). The job ends
         # as a store cancel would; the steps done so far are in the journal.
         return _finish(journal, JobState.cancelled, "Cancelled: the remaining steps were not run.")
-    except DBOSWorkflowConflictIDError:
+    except dbos_error.DBOSWorkflowConflictIDError:
         # DBOS refused to record a step's verdict: the workflow is no longer this execution's. After a cancel
         # (``_core.py`` raises this when the step that was running ends) the job ends cancelled; otherwise another
         # runner owns the job and our fencing already stopped this one, or will at its next write.
@@ -292,7 +290,7 @@ def run_on_dbos(
     try:
         with SetWorkflowID(workflow_id(job_id, runner)):
             job_workflow(job_id, runner, resumed)
-    except DBOSAwaitedWorkflowCancelledError:
+    except dbos_error.DBOSAwaitedWorkflowCancelledError:
         pass  # cancelled through DBOS: the run journalled its end (``_run_here``); DBOS records it as cancelled
     finally:
         with _RUNS_LOCK:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer.main
@@ -19,7 +20,17 @@ if TYPE_CHECKING:
     from tests.cli.conftest import Standalone
 
 # What only some commands need: the store, the console and its server, the sandbox, and the SDK's models.
-HEAVY = ("sqlalchemy", "fastapi", "uvicorn", "cwdesk.sandbox", "cwdesk.store", "cwdesk.console", "cwdesk.manage.models")
+# DBOS (the job engine, ``workflows/jobs/durable.py``) starts only in processes that run jobs.
+HEAVY = (
+    "sqlalchemy",
+    "fastapi",
+    "uvicorn",
+    "cwdesk.sandbox",
+    "cwdesk.store",
+    "cwdesk.console",
+    "cwdesk.manage.models",
+    "dbos",
+)
 
 
 def _modules_after(code: str, heavy: tuple[str, ...] = HEAVY, env: dict[str, str] | None = None) -> dict[str, object]:
@@ -64,6 +75,17 @@ def test_root_help_lists_every_group_with_its_help_and_imports_none() -> None:
     for name, (_, _, help_text) in COMMANDS.items():
         assert f" {name} " in listed
         assert " ".join(help_text.split()[:4]) in listed, name
+
+
+def test_short_job_commands_read_the_store_without_importing_dbos(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir(mode=0o700)
+    setup = f"import os\nos.environ['CWDESK_HOME'] = {str(home)!r}\nos.environ.pop('CWDESK_DATABASE_URL', None)\n"
+    for args in (("jobs", "list"), ("jobs", "show", "1"), ("schedule", "list"), ("worker", "--help")):
+        found = _modules_after(setup + _run_cli(*args))
+        assert "dbos" not in found["heavy"], args
+    found = _modules_after(setup + "from cwdesk.workflows import jobs, worker\njobs.list_jobs  # the package, read")
+    assert "dbos" not in found["heavy"]
 
 
 def test_companies_help_imports_the_resources_module_but_no_models_or_store() -> None:

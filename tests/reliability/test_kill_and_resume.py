@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import signal
+import sqlite3
 import subprocess
 from collections import Counter
 from pathlib import Path
@@ -161,3 +162,29 @@ def test_an_orphaned_job_is_taken_up_by_a_worker_without_a_duplicate(
     assert created["/company/companies"] == 1 and created["/service/tickets"] == 1
     again = cli.run("worker", "--once")
     assert again.returncode == 0 and "No orphaned job to take up." in again.stdout
+
+
+def test_the_killed_process_run_is_recovered_through_dbos_in_the_worker(
+    tmp_path: Path, cli: Cli, served_sandbox: Served
+) -> None:
+    # The same SIGKILL as above, read from DBOS's side (jobs/durable.py): the run the killed CLI started is the one
+    # the worker finishes (handed back by DBOS's recovery), not a second run beside a run left pending forever.
+    plan_file = tmp_path / "plan.yaml"
+    plan_file.write_text(yaml.safe_dump(PLAN))
+    runner = cli.start("onboard", str(plan_file), "-q")
+    killed_pid = runner.pid
+    _kill_when(runner, lambda: _successes(served_sandbox, "POST", 201)["/company/companies"] >= 1, "the company POST")
+
+    taken = cli.run("worker", "--once")
+
+    assert taken.returncode == 0, taken.stderr
+    (system,) = cli.home.rglob("*.db.dbos")
+    with sqlite3.connect(system) as conn:
+        runs = conn.execute("SELECT status, executor_id, recovery_attempts FROM workflow_status").fetchall()
+    assert len(runs) == 1, runs
+    ((status, executor, attempts),) = runs
+    assert status == "SUCCESS" and not str(executor).endswith(f":{killed_pid}") and attempts >= 2, runs
+    (job,) = json.loads(cli.run("jobs", "list", "-o", "json").stdout)
+    assert job["state"] == "succeeded"
+    created = _successes(served_sandbox, "POST", 201)
+    assert created["/company/companies"] == 1 and created["/service/tickets"] == 1

@@ -75,7 +75,8 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.Engine
     finally:
         db.dispose()
         with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE "{name}"'))
+            # FORCE: the job engine (DBOS) of this process keeps its connections to the database it ran jobs on.
+            conn.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
         admin.dispose()
 
 

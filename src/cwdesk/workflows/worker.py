@@ -5,8 +5,10 @@ round of the three:
 
 - Orphaned jobs: a job stays ``running`` when its process is killed (SIGKILL, a reboot, a lost PostgreSQL
   connection). ``adopt_orphaned_jobs`` finds them (``jobs.orphaned_jobs``: a dead process on this host, or a
-  heartbeat older than ``STALE_AFTER``), claims each (the claim journals a ``takeover``) and resumes it as
-  ``cwdesk jobs resume`` would: steps whose outcome was not recorded are looked up before anything is sent again.
+  heartbeat older than ``STALE_AFTER``) and hands the dead process's DBOS run back through DBOS's recovery
+  (``jobs/durable.py``); the live process that dequeues it claims the job (the claim journals a ``takeover``) and
+  goes on as ``cwdesk jobs resume`` would: steps whose outcome was not recorded are looked up before anything is
+  sent again. A job with no pending DBOS run is resumed here as a new run.
 - Queued jobs: made by ``--queue`` (``jobs.enqueue``) in another process; claimed ``queued`` -> ``running`` by the
   same conditional update, so two workers never both run one.
 - Due schedules (``workflows.schedules``): each period claimed once across all processes.
@@ -79,6 +81,11 @@ def work_once(
     Orphaned jobs are always taken (they were running already; leaving them would strand them); the limit keeps a
     worker from starting every queued job at once, so the others are left to other workers.
     """
+    # DBOS runs the jobs (``jobs/durable.py``); started here with the clients of this process, so a run recovered
+    # from a process that died can be claimed here. Imported here: ``cwdesk worker --help`` must not start it.
+    from cwdesk.workflows.jobs import durable
+
+    durable.launch(engine, client_for=lambda summary: client_for_job(summary, manage=manage, automate=automate))
     started: list[tuple[str, int, threading.Thread]] = []
     started += [("orphaned", job_id, thread) for job_id, thread in adopt(engine, manage=manage, automate=automate)]
     if queued_limit is None or queued_limit > 0:

@@ -5,9 +5,10 @@ attempt's outcome is unknown, retried with the SDK's backoff after a transient f
 from __future__ import annotations
 
 import dataclasses
+import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -77,10 +78,13 @@ def _take_for_run(engine: sa.Engine, job_id: int, client: object, *, force: bool
     previous = _claim(engine, job_id, runner, allowed=RESUMABLE_STATES, force=force)
 
     def run(client: Any, on_event: EventCallback | None) -> JobSummary:
+        # Imported here, not at the top: short CLI commands import this package and must not start DBOS.
+        from cwdesk.workflows.jobs import durable
+
         journal = _Journal(engine, job_id, runner, on_event)
         try:
             with journal.beating(), background_calls():  # (a person's reads go first: _http/throttle.py lanes)
-                return _run_steps(
+                return durable.run_on_dbos(
                     engine,
                     job_id,
                     kind,
@@ -107,27 +111,38 @@ def resume_job(
     return run_job(engine, job_id, client=client, on_event=on_event, force=force)
 
 
-def _run_steps(
-    engine: sa.Engine, job_id: int, kind: JobKind, client: Any, journal: _Journal, *, resumed: bool
-) -> JobSummary:
-    detail = get_job(engine, job_id)
-    outcomes: dict[str, Mapping[str, Any]] = {
-        s.key: (s.outcome or {}) for s in detail.steps if s.state in (StepState.ok, StepState.skipped)
-    }
-    todo = [s for s in detail.steps if s.state not in DONE_STEP_STATES]
-    journal.write(
-        "job_resumed" if resumed else "job_started",
-        f"{'Resuming' if resumed else 'Starting'} {detail.summary.title}: {len(todo)} of {len(detail.steps)} "
-        "steps to do",
-        data={"todo": len(todo), "total": len(detail.steps)},
-    )
-    errors = 0
-    for step in todo:
+# What one step's execution answers (JSON, so DBOS can checkpoint it): "done" (recorded before this run), "ok",
+# "skipped", "error" (recorded; a bulk job goes on), "stop" (the job fails with ``message``) or "cancelled".
+StepVerdict = dict[str, str]
+
+
+class StepRun:
+    """One execution of a job's steps in this process: the client, the journal and the outcomes read so far, which
+    neither the store nor DBOS keeps (the client holds keys; outcomes are rebuilt from the store at each run)."""
+
+    def __init__(self, engine: sa.Engine, job_id: int, kind: JobKind, client: Any, journal: _Journal) -> None:
+        self.engine = engine
+        self.job_id = job_id
+        self.kind = kind
+        self.client = client
+        self.journal = journal
+        self.detail = get_job(engine, job_id)
+        self.outcomes: dict[str, Mapping[str, Any]] = {
+            s.key: (s.outcome or {}) for s in self.detail.steps if s.state in (StepState.ok, StepState.skipped)
+        }
+        self._steps = {s.position: s for s in self.detail.steps}
+
+    def step(self, position: int) -> StepVerdict:
+        """Do the step at ``position`` (unless it was done before this run) and journal its outcome."""
+        step = self._steps[position]
+        job_id, journal, kind = self.job_id, self.journal, self.kind
+        if step.state in DONE_STEP_STATES:
+            return {"verdict": "done"}
         if journal.cancel_requested():
-            return _finish(journal, JobState.cancelled, "Cancelled: the remaining steps were not run.")
+            return {"verdict": "cancelled"}
         action = kind.actions.get(step.action)
         if action is None:
-            return _finish(journal, JobState.failed, f"Step {step.key!r}: unknown action {step.action!r}.")
+            return {"verdict": "stop", "message": f"Step {step.key!r}: unknown action {step.action!r}."}
         # An earlier attempt that never recorded a result (crash) or failed (perhaps a timeout after the server
         # acted) may have changed ConnectWise: look before acting again.
         unknown = step.attempts > 0 and step.state in (StepState.running, StepState.error)
@@ -143,17 +158,16 @@ def _run_steps(
             },
         )
         ctx = StepContext(
-            client=client,
+            client=self.client,
             job_id=job_id,
-            job_params=detail.params,
+            job_params=self.detail.params,
             step=step,
-            outcomes=outcomes,
+            outcomes=self.outcomes,
             outcome_unknown=unknown,
         )
         try:
             outcome = _attempt(action, ctx)
         except Exception as exc:
-            errors += 1
             message = _describe_error(exc)
             if action.explain is not None:
                 message = action.explain(ctx, exc)
@@ -171,14 +185,13 @@ def _run_steps(
                 },
             )
             if kind.stop_on_error:
-                return _finish(
-                    journal,
-                    JobState.failed,
-                    f"Stopped at step {step.position} ({step.label or step.key}): {message}. "
+                return {
+                    "verdict": "stop",
+                    "message": f"Stopped at step {step.position} ({step.label or step.key}): {message}. "
                     f"Fix the cause, then `cwdesk jobs resume {job_id}`; or `cwdesk jobs rollback {job_id}`.",
-                )
-            continue
-        outcomes[step.key] = dict(outcome.data)
+                }
+            return {"verdict": "error"}
+        self.outcomes[step.key] = dict(outcome.data)
         journal.write(
             "step_ok" if outcome.state is StepState.ok else "step_skipped",
             f"{step.label or step.key}: {outcome.message}" if outcome.message else (step.label or step.key),
@@ -192,6 +205,47 @@ def _run_steps(
                 "finished_at": _now(),
             },
         )
+        return {"verdict": outcome.state.value}
+
+
+# How the runner has a step done: directly, or as a DBOS step (``durable.py``) that checkpoints its verdict.
+StepCall = Callable[[StepRun, int], StepVerdict]
+
+
+def _direct(run: StepRun, position: int) -> StepVerdict:
+    return run.step(position)
+
+
+def _run_steps(
+    engine: sa.Engine,
+    job_id: int,
+    kind: JobKind,
+    client: Any,
+    journal: _Journal,
+    *,
+    resumed: bool,
+    call_step: StepCall = _direct,
+) -> JobSummary:
+    """Every step of the plan in order (done ones answer at once, so a replay meets the steps in the same order),
+    then the job's final state."""
+    run = StepRun(engine, job_id, kind, client, journal)
+    detail = run.detail
+    todo = [s for s in detail.steps if s.state not in DONE_STEP_STATES]
+    journal.write(
+        "job_resumed" if resumed else "job_started",
+        f"{'Resuming' if resumed else 'Starting'} {detail.summary.title}: {len(todo)} of {len(detail.steps)} "
+        "steps to do",
+        data={"todo": len(todo), "total": len(detail.steps)},
+    )
+    errors = 0
+    for step in detail.steps:
+        verdict = call_step(run, step.position)
+        if verdict["verdict"] == "cancelled":
+            return _finish(journal, JobState.cancelled, "Cancelled: the remaining steps were not run.")
+        if verdict["verdict"] == "stop":
+            return _finish(journal, JobState.failed, verdict["message"])
+        if verdict["verdict"] == "error":
+            errors += 1
     if errors:
         return _finish(
             journal,
@@ -288,5 +342,10 @@ def cancel_job(engine: sa.Engine, job_id: int) -> JobSummary:
         else:
             raise JobStateError(f"Job {job_id} is {summary.state.value}: there is nothing to cancel.")
     _HUB.notify()
+    # A process where DBOS runs also cancels the job's DBOS runs (one whose process died stays pending otherwise).
+    # Short CLI commands never import DBOS: the request in the store reaches the runner wherever it runs.
+    durable = sys.modules.get("cwdesk.workflows.jobs.durable")
+    if durable is not None:
+        durable.cancel_runs(engine, job_id)
     with engine.connect() as conn:
         return _load_summary(conn, job_id)

@@ -48,6 +48,12 @@ def adopt_orphaned_jobs(
         client = client_for(summary)
         if client is None:
             continue
+        from cwdesk.workflows.jobs import durable  # here: DBOS starts only in processes that take up jobs
+
+        recovered = durable.recover(engine, summary, client_for=client_for)
+        if recovered is not None:
+            taken.append((summary.id, recovered))  # its DBOS run, handed back to a live process
+            continue
         try:
             taken.append((summary.id, resume_in_background(engine, summary.id, client=client)))
         except JobError:

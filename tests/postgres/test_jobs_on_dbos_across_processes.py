@@ -137,11 +137,13 @@ def test_a_job_started_in_one_console_is_finished_by_another_process_after_a_sig
                 )
             )
             browser, csrf = _signed_in(bases[0])
-            answer = browser.post(
-                "/bulk",
-                json={"company_ids": [1, 2], "contact_filter": "active", "field": "inactiveFlag", "value": "true"},
-                headers={"x-csrf-token": csrf, "accept": "application/json"},
-            )
+            body = {"company_ids": [1, 2], "contact_filter": "active", "field": "inactiveFlag", "value": "true"}
+            headers = {"x-csrf-token": csrf, "accept": "application/json"}
+            # Bulk Execute previews first and runs only with the preview's token (issue 15 §2).
+            preview = browser.post("/bulk/preview", json=body, headers=headers)
+            assert preview.status_code == 200, preview.text
+            token = preview.json()["preview"]["confirmation"]
+            answer = browser.post("/bulk", json={**body, "confirmation": token}, headers=headers)
             assert answer.status_code == 200, answer.text
             job_id = int(answer.json()["job_id"])
 

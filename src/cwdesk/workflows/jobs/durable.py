@@ -178,6 +178,7 @@ def launch(engine: sa.Engine, *, client_for: ClientFor | None = None) -> None:
         }
         if own_engine is not None:
             config["system_database_engine"] = own_engine
+        _route_dbos_logs()
         with private_umask():
             DBOS(config=config)
             DBOS.launch()
@@ -188,6 +189,24 @@ def launch(engine: sa.Engine, *, client_for: ClientFor | None = None) -> None:
 
 
 _EXIT_HOOK: list[bool] = []
+
+
+def _route_dbos_logs() -> None:
+    """DBOS's log records go to the process's own logging set-up (``cwdesk.logs``), not to a handler of DBOS's own.
+
+    Why: when the ``dbos`` logger has no handler, ``DBOS()`` adds a ``StreamHandler`` bound to whatever
+    ``sys.stderr`` is at that moment and flushes it at every later ``DBOS()`` (dbos 3.4 ``_logger.init_logger``,
+    ``_dbos.py``). A DBOS first made inside a captured stream (a CLI run under test, a redirected stderr) then fails
+    every later launch with "I/O operation on closed file". A ``NullHandler`` keeps DBOS from adding its own, and
+    ``propagate`` hands the records to the root logger, whose handlers follow the current set-up.
+    """
+    logger = logging.getLogger("dbos")
+    for handler in list(logger.handlers):
+        if handler.name == "__dbos_console_log_handler__":
+            logger.removeHandler(handler)
+    if not any(isinstance(handler, logging.NullHandler) for handler in logger.handlers):
+        logger.addHandler(logging.NullHandler())
+    logger.propagate = True
 
 
 def _shut_down() -> None:

@@ -64,6 +64,7 @@ __all__ = [
     "Lane",
     "PacingState",
     "SharedPacingStore",
+    "SharedPacingStoreUnavailable",
     "Throttle",
     "background_calls",
     "current_lane",
@@ -159,6 +160,10 @@ class SharedPacingStore(Protocol):
     def update(self, key: str, change: Callable[[str | None], tuple[str, _T]]) -> _T: ...
 
 
+class SharedPacingStoreUnavailable(Exception):
+    """A shared store that cannot answer; its message is one line for the log saying what to do (no secret)."""
+
+
 class Throttle:
     """Token-bucket pacing + AIMD on 429 + a concurrency cap. Thread- and asyncio-safe."""
 
@@ -232,9 +237,12 @@ class Throttle:
                 return shared.update(self._key, in_store)
             except Exception as exc:  # any store failure: pace on, from this process's own copy
                 self._shared_failed = True
+                # A store's own one-line explanation is kept; any other error is named by type only (its text
+                # might carry a connection string).
+                reason = str(exc) if isinstance(exc, SharedPacingStoreUnavailable) else type(exc).__name__
                 _log.warning(
                     "The shared rate limit store failed (%s); pacing %s from this process alone from now on.",
-                    type(exc).__name__,
+                    reason,
                     self._key,
                 )
         return change(self._state, self._clock())

@@ -9,13 +9,15 @@ persistence), and stops it by its PID. Without the binary the tests are skipped 
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
 import subprocess
+import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +28,7 @@ from cwdesk._http.throttle import Throttle, share_throttles
 from cwdesk.store import shared_throttle
 from cwdesk.store.shared_throttle import rate_limit_url, share_rate_limits
 from cwdesk.store.throttle_redis import KEY_PREFIX, KEY_TTL_S, RedisPacingStore, redis_key
-from tests.loopback import free_port
+from tests.loopback import free_port, serve
 
 KEY = "manage:127.0.0.1/sandbox/sandbox-public"
 
@@ -187,3 +189,109 @@ def test_share_rate_limits_uses_redis_when_configured(
             shared_throttle._shared.close()
     assert not (tmp_path / "never-made.db").exists()  # the app's database is not opened for the rate limit
     assert all(key.startswith(KEY_PREFIX) for key in _all_keys_and_values(redis_server.url))
+
+
+# Each process: the SDK on the sandbox, sharing its rate limit the way the CLI does (``share_rate_limits()`` with
+# ``CWDESK_RATE_LIMIT_URL`` set), ``CALLS`` reads, then one JSON line: calls done, errors, seconds.
+_PROCESS = """
+import json, logging, sys, time
+logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
+from cwdesk.manage.client import ManageClient
+from cwdesk.sandbox.server import CLIENT_ID
+from cwdesk.store.shared_throttle import share_rate_limits
+assert share_rate_limits()
+server, calls, rate = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+client = ManageClient(server=server, company="sandbox", public_key="sandbox-public", private_key="sandbox-private",
+                      client_id=CLIENT_ID, rate_per_minute=rate)
+done, errors, began = 0, [], time.monotonic()
+for _ in range(calls):
+    try:
+        client.companies.count()
+        done += 1
+    except Exception as error:
+        errors.append(type(error).__name__)
+print(json.dumps({"done": done, "errors": errors, "seconds": time.monotonic() - began,
+                  "shared": client.throttle.shared, "identity": client.credentials.identity}))
+"""
+
+RATE = 300  # requests a minute the sandbox allows the credential
+BURST = 10
+PROCESSES = 2
+CALLS = 30  # per process: 60 calls, about (60 - 10) / 5 = 10 s at the limit
+
+
+@dataclass
+class Run:
+    results: list[dict[str, object]]
+    stderr: list[str]
+    wall: float
+
+
+def _run_processes(
+    base: str, url: str, tmp_path: Path, *, during: float = 0.0, then: Callable[[], None] | None = None
+) -> Run:
+    env = {**os.environ, "CWDESK_RATE_LIMIT_URL": url, "CWDESK_HOME": str(tmp_path / "home")}
+    (tmp_path / "home").mkdir(mode=0o700, exist_ok=True)
+    began = time.monotonic()
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", _PROCESS, base, str(CALLS), str(RATE)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(PROCESSES)
+    ]
+    if then is not None:
+        time.sleep(during)
+        then()
+    outputs = [p.communicate(timeout=120) for p in processes]
+    wall = time.monotonic() - began
+    assert [p.returncode for p in processes] == [0] * PROCESSES, outputs
+    return Run(
+        results=[json.loads(out.strip().splitlines()[-1]) for out, _ in outputs],
+        stderr=[err for _, err in outputs],
+        wall=wall,
+    )
+
+
+def test_two_processes_on_one_credential_pace_together_through_redis(redis_server: RedisServer, tmp_path: Path) -> None:
+    with serve(tmp_path / "sandbox", "--rate-limit", f"{RATE}/min", "--rate-burst", str(BURST)) as served:
+        run = _run_processes(served.base, redis_server.url, tmp_path)
+        log = [r for r in served.log() if "/apis/3.0/" in r["path"]]
+    stored = _all_keys_and_values(redis_server.url)
+
+    rate_limited = sum(1 for r in log if r["status"] == 429)
+    served_calls = len(log) - rate_limited
+    floor = (served_calls - BURST) / (RATE / 60)
+    share = rate_limited / len(log)
+    print(f"redis shared rate limit: {PROCESSES} processes x {CALLS} calls at {RATE}/min: wall {run.wall:.1f} s, "
+          f"floor {floor:.1f} s, wall/floor {run.wall / floor:.2f}, 429 share {share:.1%}")  # fmt: skip
+    assert [r["errors"] for r in run.results] == [[]] * PROCESSES
+    assert [r["done"] for r in run.results] == [CALLS] * PROCESSES
+    assert all(r["shared"] for r in run.results)
+    assert not any("WARNING" in err or "Traceback" in err for err in run.stderr), run.stderr
+    assert share < 0.10
+    # Together, not each at the full rate: two processes pacing alone would finish in about half the floor.
+    assert 0.85 * floor <= run.wall <= 1.6 * floor + 3.0  # (+3 s: two interpreters starting)
+    # One key for the one credential, holding state and nothing of the credential's secret or identity.
+    assert list(stored) == [redis_key(str(run.results[0]["identity"]))]
+    for key, value in stored.items():
+        for secret in ("sandbox-private", "sandbox-public", "sandbox+"):
+            assert secret not in key and secret not in value
+
+
+def test_redis_stopped_mid_run_costs_one_warning_line_and_every_call_finishes(
+    redis_server: RedisServer, tmp_path: Path
+) -> None:
+    with serve(tmp_path / "sandbox", "--rate-limit", f"{RATE}/min", "--rate-burst", str(BURST)) as served:
+        run = _run_processes(served.base, redis_server.url, tmp_path, during=4.0, then=redis_server.stop)
+    assert [r["errors"] for r in run.results] == [[]] * PROCESSES
+    assert [r["done"] for r in run.results] == [CALLS] * PROCESSES
+    for err in run.stderr:
+        lines = [line for line in err.splitlines() if line.strip()]
+        assert len(lines) == 1, err  # one line per process, no traceback
+        assert "Redis server for the shared rate limit" in lines[0]
+        assert "start it or fix CWDESK_RATE_LIMIT_URL" in lines[0]
+    assert all(not r["shared"] for r in run.results)

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from cwdesk._http.throttle import Throttle, share_throttles
+from cwdesk._http.throttle import SHARED_RETRY_S, Throttle, share_throttles
 from cwdesk.store import shared_throttle
 from cwdesk.store.shared_throttle import rate_limit_url, share_rate_limits
 from cwdesk.store.throttle_redis import KEY_PREFIX, KEY_TTL_S, RedisPacingStore, redis_key
@@ -44,14 +44,14 @@ class RedisServer:
             self.process.wait(10)
 
 
-def _start_redis(folder: Path) -> RedisServer:
+def _start_redis(folder: Path, port: int | None = None) -> RedisServer:
     binary = shutil.which("redis-server")
     if binary is None:
         message = "the Redis tests need Debian's redis-server (apt-get install -y redis-server)"
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(message)
         pytest.skip(message)
-    port = free_port()
+    port = port or free_port()
     folder.mkdir(parents=True, exist_ok=True)
     process = subprocess.Popen(
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(folder), "--save", "", "--appendonly",
@@ -160,6 +160,35 @@ def test_a_redis_that_is_not_running_costs_one_warning_line(caplog: pytest.LogCa
     assert "hunter2" not in warnings[0]
     assert "\n" not in warnings[0]
     assert not throttle.shared
+
+
+def test_a_throttle_shares_again_once_redis_is_back(
+    redis_server: RedisServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    now = [5_000.0]
+    store = RedisPacingStore(redis_server.url, socket_timeout=0.5)
+    throttle = Throttle(rate_per_minute=600, adaptive=False, clock=lambda: now[0], key=KEY, shared=store)
+    throttle._reserve_with_lock()
+    redis_server.stop()
+    with caplog.at_level(logging.WARNING, logger="cwdesk.throttle"):
+        throttle._reserve_with_lock()  # fails: paces alone
+        now[0] += SHARED_RETRY_S + 1
+        throttle._reserve_with_lock()  # tried again, still down: no second line
+        assert not throttle.shared
+        port = int(redis_server.url.rsplit(":", 1)[1].split("/")[0])
+        again = _start_redis(tmp_path / "redis-again", port)
+        try:
+            now[0] += SHARED_RETRY_S + 1
+            throttle._reserve_with_lock()
+            assert throttle.shared
+            assert _all_keys_and_values(again.url) != {}  # the state is in the new server
+        finally:
+            again.stop()
+            store.close()
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) == 2, lines
+    assert "is not answering" in lines[0]
+    assert "answers again" in lines[1]
 
 
 def test_a_rate_limit_url_that_is_not_redis_is_refused_in_one_line(

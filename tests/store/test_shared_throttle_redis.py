@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from cwdesk._http.throttle import SHARED_RETRY_S, Throttle, share_throttles
+from cwdesk._http.throttle import BACKGROUND_AHEAD_S, SHARED_RETRY_S, Lane, Throttle, share_throttles
 from cwdesk.store import shared_throttle
 from cwdesk.store.shared_throttle import rate_limit_url, share_rate_limits
 from cwdesk.store.throttle_redis import KEY_PREFIX, KEY_TTL_S, RedisPacingStore, redis_key
@@ -126,6 +126,23 @@ def test_throttles_on_one_redis_share_one_schedule(redis_server: RedisServer) ->
     assert all(t.shared for t in throttles)
     for store in stores:
         store.close()
+
+
+def test_both_lanes_plan_from_the_one_schedule_in_redis(redis_server: RedisServer) -> None:
+    now = [5_000.0]
+    job_side, person_side = RedisPacingStore(redis_server.url), RedisPacingStore(redis_server.url)
+    job = Throttle(rate_per_minute=480, adaptive=False, clock=lambda: now[0], key=KEY, shared=job_side)
+    person = Throttle(rate_per_minute=480, adaptive=False, clock=lambda: now[0], key=KEY, shared=person_side)
+    planned = []
+    while (plan := job._plan_with_lock(Lane.background))[0]:
+        planned.append(plan[1])
+    # The background lane fills the schedule up to BACKGROUND_AHEAD_S ahead, then waits unreserved ...
+    interval = 0.125  # 480/min: exact in binary, so the horizon's edge is no rounding question
+    assert planned == pytest.approx([i * interval for i in range(round(BACKGROUND_AHEAD_S / interval) + 1)])
+    # ... while a person's request in another process still takes the next free start, right behind it.
+    assert person._plan_with_lock(Lane.interactive) == (True, pytest.approx(BACKGROUND_AHEAD_S + interval))
+    job_side.close()
+    person_side.close()
 
 
 def test_the_learned_rate_is_shared_and_the_key_expires(redis_server: RedisServer) -> None:

@@ -25,6 +25,7 @@ import pytest
 import redis
 
 from cwdesk._http.throttle import BACKGROUND_AHEAD_S, SHARED_RETRY_S, Lane, Throttle, share_throttles
+from cwdesk.logs import redact
 from cwdesk.store import shared_throttle
 from cwdesk.store.shared_throttle import rate_limit_url, share_rate_limits
 from cwdesk.store.throttle_redis import KEY_PREFIX, KEY_TTL_S, RedisPacingStore, redis_key
@@ -177,6 +178,7 @@ def test_a_redis_that_is_not_running_costs_one_warning_line(caplog: pytest.LogCa
     assert "hunter2" not in warnings[0]
     assert "\n" not in warnings[0]
     assert not throttle.shared
+    assert redact("connecting with hunter2-secret") == "connecting with ***"  # the URL's password is masked
 
 
 def test_a_throttle_shares_again_once_redis_is_back(

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 from cwdesk._http.throttle import SharedPacingStoreUnavailable
+from cwdesk.logs import register_secret
 
 if TYPE_CHECKING:
     import redis
@@ -87,6 +88,7 @@ class RedisPacingStore:
                 f"CWDESK_RATE_LIMIT_URL must be a redis://HOST:PORT/DB (or rediss://) URL, not {safe_location(url)}."
             )
         self._location = safe_location(url)
+        register_secret(urlsplit(url).password)  # (a password in the URL is masked in every log line from now on)
         self._ttl_s = ttl_s
         self._client: redis.Redis = redis.Redis.from_url(
             url,

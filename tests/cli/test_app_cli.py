@@ -20,7 +20,8 @@ if TYPE_CHECKING:
     from tests.cli.conftest import Standalone
 
 # What only some commands need: the store, the console and its server, the sandbox, and the SDK's models.
-# DBOS (the job engine, ``workflows/jobs/durable.py``) starts only in processes that run jobs.
+# DBOS (the job engine, ``workflows/jobs/durable.py``) starts only in processes that run jobs; redis only where the
+# shared rate limit is on a Redis server (``store/throttle_redis.py``).
 HEAVY = (
     "sqlalchemy",
     "fastapi",
@@ -30,6 +31,7 @@ HEAVY = (
     "cwdesk.console",
     "cwdesk.manage.models",
     "dbos",
+    "redis",
 )
 
 

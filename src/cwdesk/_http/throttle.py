@@ -37,7 +37,8 @@ pacing and learning state of every throttle into ``store`` (a :class:`SharedPaci
 reserve their start times from one schedule and learn one rate, on one machine (SQLite) or many (PostgreSQL). Each
 reservation is one short transaction in the store; the clock is then the wall clock, since a monotonic one means
 nothing across processes. The concurrency cap stays per process. If the store cannot answer, the throttle paces
-from its own state (and says so once in the log) rather than failing a request.
+from its own state (and says so once in the log) rather than failing a request, and tries the store again every
+``SHARED_RETRY_S`` seconds.
 
 Not for: deciding whether to retry (``retry.py``) or sending anything (``core.py``).
 """
@@ -61,9 +62,11 @@ __all__ = [
     "BACKGROUND_AHEAD_S",
     "DEFAULT_BURST",
     "DEFAULT_RATE_PER_MINUTE",
+    "SHARED_RETRY_S",
     "Lane",
     "PacingState",
     "SharedPacingStore",
+    "SharedPacingStoreUnavailable",
     "Throttle",
     "background_calls",
     "current_lane",
@@ -90,6 +93,9 @@ _RECENT_STARTS = 64
 # background ones (plus one interval). Long enough that background callers, waking up to try again, never leave the
 # schedule empty (one process's step takes a few ms between its requests); short enough for a console page.
 BACKGROUND_AHEAD_S = 1.0
+# How long a throttle whose shared store failed paces alone before it tries the store again: a store that is down
+# costs one failed attempt (a refused connection, or the store's timeout) per this period, not one per request.
+SHARED_RETRY_S = 30
 
 
 class Lane(enum.StrEnum):
@@ -159,6 +165,10 @@ class SharedPacingStore(Protocol):
     def update(self, key: str, change: Callable[[str | None], tuple[str, _T]]) -> _T: ...
 
 
+class SharedPacingStoreUnavailable(Exception):
+    """A shared store that cannot answer; its message is one line for the log saying what to do (no secret)."""
+
+
 class Throttle:
     """Token-bucket pacing + AIMD on 429 + a concurrency cap. Thread- and asyncio-safe."""
 
@@ -198,6 +208,7 @@ class Throttle:
         self._key = key
         self._shared: SharedPacingStore | None = None
         self._shared_failed = False
+        self._shared_retry_at = 0.0
         if shared is not None:
             self.share(shared, key=key)
 
@@ -220,7 +231,7 @@ class Throttle:
     def _apply(self, change: Callable[[PacingState, float], _T]) -> _T:
         """Run ``change(state, now)`` on the state where it lives (caller holds the lock)."""
         shared = self._shared
-        if shared is not None and not self._shared_failed:
+        if shared is not None and (not self._shared_failed or self._clock() >= self._shared_retry_at):
 
             def in_store(text: str | None) -> tuple[str, _T]:
                 state = PacingState.from_text(text) if text else PacingState(rate=self._state.rate)
@@ -229,14 +240,26 @@ class Throttle:
                 return state.to_text(), result
 
             try:
-                return shared.update(self._key, in_store)
+                result = shared.update(self._key, in_store)
             except Exception as exc:  # any store failure: pace on, from this process's own copy
+                self._shared_retry_at = self._clock() + SHARED_RETRY_S
+                if not self._shared_failed:  # one line per outage, not one per request
+                    # A store's own one-line explanation is kept; any other error is named by type only (its text
+                    # might carry a connection string).
+                    reason = str(exc) if isinstance(exc, SharedPacingStoreUnavailable) else type(exc).__name__
+                    _log.warning(
+                        "The shared rate limit store failed (%s); pacing %s from this process alone until it "
+                        "answers again (tried every %d s).",
+                        reason,
+                        self._key,
+                        SHARED_RETRY_S,
+                    )
                 self._shared_failed = True
-                _log.warning(
-                    "The shared rate limit store failed (%s); pacing %s from this process alone from now on.",
-                    type(exc).__name__,
-                    self._key,
-                )
+            else:
+                if self._shared_failed:
+                    self._shared_failed = False
+                    _log.warning("The shared rate limit store answers again; %s paces with the others.", self._key)
+                return result
         return change(self._state, self._clock())
 
     # -- introspection -------------------------------------------------------------------------------------

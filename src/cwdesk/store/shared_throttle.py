@@ -10,6 +10,9 @@ every reservation reads and writes it in one short transaction:
   ``BEGIN IMMEDIATE`` takes the database's write lock before the row is read: two processes never plan from the
   same copy; waiting for the lock uses SQLite's busy timeout. No SQLAlchemy is needed for it.
 - PostgreSQL (many machines): ``SELECT ... FOR UPDATE`` on the credential's row, through SQLAlchemy.
+- Redis (many machines, when ``CWDESK_RATE_LIMIT_URL`` names one; ``rate_limit_url()`` is the rule): the same
+  state under a per-credential key with a TTL, changed in a WATCH/MULTI transaction (``store.throttle_redis``).
+  The app's database is then not opened for the rate limit at all.
 
 ``share_rate_limits()`` is what a command calls before its first request. On a SQLite store that is ready as it is
 (``store.location.ready_sqlite_file``: it exists, is private and is at the newest revision) it opens only that file,
@@ -24,6 +27,7 @@ its own concurrency cap).
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 import threading
@@ -32,10 +36,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
+from cwdesk._http.throttle import SharedPacingStoreUnavailable
+
 if TYPE_CHECKING:
     import sqlalchemy as sa
 
-__all__ = ["DatabasePacingStore", "SqlitePacingStore", "share_rate_limits"]
+    from cwdesk.store.throttle_redis import RedisPacingStore
+
+__all__ = ["DatabasePacingStore", "SqlitePacingStore", "rate_limit_url", "share_rate_limits"]
+
+_log = logging.getLogger("cwdesk.throttle")
 
 _T = TypeVar("_T")
 
@@ -132,13 +142,20 @@ class DatabasePacingStore:
             self._sqlite.close()
 
 
-_shared: SqlitePacingStore | DatabasePacingStore | None = None
+_shared: SqlitePacingStore | DatabasePacingStore | RedisPacingStore | None = None
 _shared_lock = threading.Lock()
 
 
 def rate_limits_shared_by_setting() -> bool:
     """False when ``CWDESK_SHARED_RATE_LIMIT`` is ``0``/``false``/``no``/``off`` (each process then paces alone)."""
     return os.environ.get("CWDESK_SHARED_RATE_LIMIT", "1").strip().lower() not in ("0", "false", "no", "off")
+
+
+def rate_limit_url() -> str | None:
+    """Where the shared rate limit lives when not in the app's database: ``CWDESK_RATE_LIMIT_URL`` (a Redis URL,
+    ``redis://HOST:PORT/DB``), or None (then the app's database, ``CWDESK_DATABASE_URL`` or the SQLite file)."""
+    url = os.environ.get("CWDESK_RATE_LIMIT_URL", "").strip()
+    return url or None
 
 
 def share_rate_limits(engine: sa.Engine | None = None) -> bool:
@@ -155,12 +172,22 @@ def share_rate_limits(engine: sa.Engine | None = None) -> bool:
         return False
     with _shared_lock:
         if _shared is None:
-            _shared = _open_store(engine)
+            try:
+                _shared = _open_store(engine)
+            except SharedPacingStoreUnavailable as exc:
+                # (a Redis that is configured but cannot be used: say so once, and pace per process)
+                _log.warning("%s Pacing each process alone.", exc)
+                return False
             share_throttles(_shared)
     return True
 
 
-def _open_store(engine: sa.Engine | None) -> SqlitePacingStore | DatabasePacingStore:
+def _open_store(engine: sa.Engine | None) -> SqlitePacingStore | DatabasePacingStore | RedisPacingStore:
+    url = rate_limit_url()
+    if url is not None:
+        from cwdesk.store.throttle_redis import RedisPacingStore
+
+        return RedisPacingStore(url)
     if engine is not None:
         return DatabasePacingStore(engine)
     from cwdesk.store.location import ready_sqlite_file

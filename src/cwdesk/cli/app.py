@@ -125,7 +125,8 @@ class _PlainValueOption(TyperOption):
     Typer converts every option's value with a pydantic ``TypeAdapter`` (even a flag left unset): for the root's
     options (``--profile``, ``--log-format``, ``--help``...) that would import pydantic (~70 ms of CPU) before any
     ``cwdesk GROUP --help`` could answer, for values that need no more than this (docs/cli.md "Start-up"). The
-XX
+    root's options (``get_params`` below) and every loaded command's own (``_plain_values``); same object, same
+    help, only ``process_value`` differs.
     """
 
     def process_value(self, ctx: Any, value: Any) -> Any:

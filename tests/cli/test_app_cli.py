@@ -148,6 +148,43 @@ def test_count_on_a_current_store_imports_no_sqlalchemy_alembic_rich_or_yaml(sta
     assert str(again["out"]).strip() == str(first["out"]).strip() == "8"
 
 
+# What a sync, one-call command against a plain-http server never needs (issue 16, P7c): asyncio (the SDK's async
+# twins import it in their own methods) and Typer's pydantic conversion of ``--where`` / ``--output`` / ``--help``.
+NOT_FOR_A_SYNC_COUNT = ("asyncio", "typer._adapters")
+
+
+def _counting(*args: str) -> str:
+    # Records every CA bundle a TLS context loads: httpx's default verification reads certifi's (~25-40 ms).
+    return (
+        "import ssl, sys\n"
+        "read = []\n"
+        "load = ssl.SSLContext.load_verify_locations\n"
+        "ssl.SSLContext.load_verify_locations = lambda self, *a, **k: (read.append(a or k), load(self, *a, **k))[1]\n"
+        "from cwdesk.cli.app import main\n"
+        f"sys.argv = ['cwdesk', 'companies', 'count', *{list(args)!r}]\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('CA bundles read:', len(read))"
+    )
+
+
+def test_count_on_plain_http_and_a_current_store_imports_no_asyncio_and_reads_no_ca_bundle(
+    standalone: Standalone,
+) -> None:
+    assert standalone.env["CWM_SERVER"].startswith("http://")
+    assert standalone.cwdesk("companies", "count").returncode == 0  # (makes the store: the full way, SQLAlchemy)
+    for args in ((), ("--output", "json"), ("--where", 'name contains "a"')):
+        found = _modules_after(_counting(*args), heavy=NOT_FOR_A_SYNC_COUNT, env=standalone.env)
+        assert found["heavy"] == [], args
+        assert "CA bundles read: 0" in str(found["out"]), args
+    # (--output's values are still checked, with Typer's own wording.)
+    bad = standalone.cwdesk("companies", "count", "--output", "xml")
+    assert bad.returncode == 2
+    assert "'xml' is not one of 'table', 'json', 'csv'" in bad.stderr
+
+
 def test_each_listed_help_is_the_one_its_module_gives() -> None:
     # The table repeats each group's one-line help so that ``cwdesk --help`` need not import it: kept equal here.
     for name, (_, _, help_text) in COMMANDS.items():

@@ -23,7 +23,6 @@ empty body). Not for: paging (``paging.py``), building queries, or knowing any A
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import random
@@ -46,7 +45,15 @@ from cwdesk._http.retry import (
 from cwdesk._http.throttle import Throttle
 from cwdesk.errors import APIConnectionError, APITimeoutError, UnexpectedResponseError
 
-__all__ = ["DEFAULT_TIMEOUT", "AsyncHTTPCore", "HTTPCore", "QueryParams", "decode_json"]
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "AsyncDeferredTLSTransport",
+    "AsyncHTTPCore",
+    "DeferredTLSTransport",
+    "HTTPCore",
+    "QueryParams",
+    "decode_json",
+]
 
 logger = logging.getLogger("cwdesk.http")
 
@@ -57,6 +64,60 @@ QueryParams = Mapping[str, str | int | float | bool | None]
 
 # Exceptions raised before the request could reach the server: retrying even a POST is safe.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+
+
+def _trusting_no_one() -> Any:
+    """A TLS context for the plain-http lane: it verifies certificates and host names like any other and trusts no
+    certificate authority, so a TLS handshake through it can only fail. That lane never makes one (only http://
+    requests reach it, with no proxy); if it ever did, it would refuse rather than connect unverified."""
+    import ssl
+
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # (CERT_REQUIRED and check_hostname are its defaults)
+
+
+class DeferredTLSTransport(httpx.BaseTransport):
+    """httpx's own transport (``httpx.HTTPTransport()``), with its TLS context made on the first https request.
+
+    httpx makes the TLS context when a transport is made, https or not, and for its default verification that means
+    reading certifi's CA bundle (~25-40 ms of CPU: ``httpx._config.create_ssl_context``). A command against a
+    plain-http server (a loopback sandbox) never needs it. https requests go to a transport made exactly as httpx's
+    default, on first use (verification as strict: certifi's bundle, or ``SSL_CERT_FILE`` / ``SSL_CERT_DIR``);
+    http requests to one whose TLS context trusts no one (``_trusting_no_one``). docs/cli.md "Start-up".
+    """
+
+    def __init__(self) -> None:
+        self._lanes: dict[str, httpx.HTTPTransport] = {}
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        tls = request.url.scheme != "http"  # (anything but http:// gets the verifying transport)
+        lane = self._lanes.get("tls" if tls else "plain")
+        if lane is None:
+            lane = httpx.HTTPTransport() if tls else httpx.HTTPTransport(verify=_trusting_no_one())
+            self._lanes["tls" if tls else "plain"] = lane
+        return lane.handle_request(request)
+
+    def close(self) -> None:
+        for lane in self._lanes.values():
+            lane.close()
+
+
+class AsyncDeferredTLSTransport(httpx.AsyncBaseTransport):
+    """The async twin of ``DeferredTLSTransport`` (``httpx.AsyncHTTPTransport()``, TLS context on first https)."""
+
+    def __init__(self) -> None:
+        self._lanes: dict[str, httpx.AsyncHTTPTransport] = {}
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        tls = request.url.scheme != "http"
+        lane = self._lanes.get("tls" if tls else "plain")
+        if lane is None:
+            lane = httpx.AsyncHTTPTransport() if tls else httpx.AsyncHTTPTransport(verify=_trusting_no_one())
+            self._lanes["tls" if tls else "plain"] = lane
+        return await lane.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        for lane in self._lanes.values():
+            await lane.aclose()
 
 
 def decode_json(response: httpx.Response) -> Any:
@@ -79,6 +140,14 @@ def decode_json(response: httpx.Response) -> Any:
         raise UnexpectedResponseError(
             f"{response.status_code} answer from {redact_url(response.request.url)} is not JSON ({kind})"
         ) from exc
+
+
+async def _async_sleep(seconds: float) -> None:
+    """``asyncio.sleep``, imported when an async core first waits: a sync core never loads asyncio (it costs ~10-20 ms
+    of a one-call command's start-up, with the ``ssl`` it imports; docs/cli.md "Start-up")."""
+    import asyncio
+
+    await asyncio.sleep(seconds)
 
 
 def _clean_params(params: QueryParams | None) -> dict[str, str | int | float | bool] | None:
@@ -298,7 +367,7 @@ class AsyncHTTPCore(_CoreSettings):
         transport: httpx.AsyncBaseTransport | None = None,
         unauthorized_hint: str | None = None,
         jitter: Callable[[], float] = random.random,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        sleep: Callable[[float], Awaitable[None]] = _async_sleep,
     ) -> None:
         super().__init__(
             base_url=base_url,

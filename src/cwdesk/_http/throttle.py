@@ -45,7 +45,6 @@ Not for: deciding whether to retry (``retry.py``) or sending anything (``core.py
 
 from __future__ import annotations
 
-import asyncio
 import enum
 import json
 import logging
@@ -56,7 +55,12 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from dataclasses import asdict, dataclass, field
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
+
+if TYPE_CHECKING:
+    # asyncio is imported by the async twins' methods, not here: a sync client (``cwdesk companies count``) never
+    # loads it (~10-20 ms of start-up with the ``ssl`` it pulls in; docs/cli.md "Start-up").
+    import asyncio
 
 __all__ = [
     "BACKGROUND_AHEAD_S",
@@ -380,6 +384,8 @@ class Throttle:
 
     async def acquire_async(self) -> None:
         """Await until a request may start (a concurrency slot, then its paced start time)."""
+        import asyncio
+
         lane = current_lane()
         loop = asyncio.get_running_loop()
         while True:

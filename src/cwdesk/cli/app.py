@@ -110,6 +110,7 @@ def _plain_help(command: Any) -> None:
     every ``--help``, twice the rest of the root's help (docs/cli.md "Start-up", P7).
     """
     command.rich_markup_mode = None
+    _plain_values(command)
     for sub in getattr(command, "commands", {}).values():
         if not sub.short_help and sub.help:
             # Listed in full (its first paragraph, wrapped), as Typer's Rich help did, not cut at ~45 characters.
@@ -124,7 +125,8 @@ class _PlainValueOption(TyperOption):
     Typer converts every option's value with a pydantic ``TypeAdapter`` (even a flag left unset): for the root's
     options (``--profile``, ``--log-format``, ``--help``...) that would import pydantic (~70 ms of CPU) before any
     ``cwdesk GROUP --help`` could answer, for values that need no more than this (docs/cli.md "Start-up"). The
-    root's options only (``get_params`` below); same object, same help, only ``process_value`` differs.
+    root's options (``get_params`` below) and every loaded command's own (``_plain_values``); same object, same
+    help, only ``process_value`` differs.
     """
 
     def process_value(self, ctx: Any, value: Any) -> Any:
@@ -148,6 +150,33 @@ class _PlainValueOption(TyperOption):
         if self.callback is not None:
             value = self.callback(ctx, self, value)
         return value
+
+
+def _plain_values(command: Any) -> None:
+    """``command``'s own options read by ``_PlainValueOption`` (flags, text, an enum's values; the rest by Typer).
+
+    A command's options go through Typer's pydantic conversion too: ``cwdesk companies count`` (``--where`` text,
+    ``--output`` an enum) imported pydantic for that alone (~45 ms of start-up, P7c). Arguments and options of
+    other types (``--limit`` with its ``min=1``, a record id) stay with Typer, checked as before.
+    """
+    _read_plainly(getattr(command, "params", []))
+    made_help_option = getattr(command, "get_help_option", None)
+    if made_help_option is None:
+        return
+
+    def get_help_option(ctx: Any) -> Any:
+        # ``--help`` is made (and cached) on first use; unset, Typer would convert its ``None`` with pydantic too.
+        return _read_plainly([made_help_option(ctx)])[0]
+
+    command.get_help_option = get_help_option
+
+
+def _read_plainly(params: list[Any]) -> list[Any]:
+    """``params`` with each Typer option turned into a ``_PlainValueOption`` (the same object, class changed)."""
+    for param in params:
+        if isinstance(param, TyperOption) and not isinstance(param, _PlainValueOption):
+            param.__class__ = _PlainValueOption
+    return params
 
 
 class _Commands(MutableMapping[str, Any]):
@@ -196,11 +225,7 @@ class _CommandsReportingStoreFaults(TyperGroup):
 
     def get_params(self, ctx: Any) -> list[Any]:
         # (With the ``--help`` and completion options click and Typer add to the callback's own.)
-        params: list[Any] = super().get_params(ctx)
-        for param in params:
-            if isinstance(param, TyperOption) and not isinstance(param, _PlainValueOption):
-                param.__class__ = _PlainValueOption  # the same option, its value read without pydantic
-        return params
+        return _read_plainly(super().get_params(ctx))  # the same options, their values read without pydantic
 
     def list_commands(self, ctx: Any) -> list[str]:
         return list(self.commands)  # (Typer's own walks ``items()``, which would load every module)

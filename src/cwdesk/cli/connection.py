@@ -106,22 +106,21 @@ def _transport(inner: Any = None) -> Any:
     """``inner`` (``None``: httpx's own), audited when this invocation audits its writes."""
     if not _selection.audit_writes:
         return inner
-    import httpx
-
+    from cwdesk._http.core import DeferredTLSTransport
     from cwdesk.cli.write_audit import AuditedTransport
 
-    return AuditedTransport(inner if inner is not None else httpx.HTTPTransport(), username=cli_user())
+    # (httpx's own transport, its TLS context made on the first https request: none for a plain-http sandbox.)
+    return AuditedTransport(inner if inner is not None else DeferredTLSTransport(), username=cli_user())
 
 
 def _async_transport(inner: Any = None) -> Any:
     """The async twin of ``_transport``."""
     if not _selection.audit_writes:
         return inner
-    import httpx
-
+    from cwdesk._http.core import AsyncDeferredTLSTransport
     from cwdesk.cli.write_audit import AsyncAuditedTransport
 
-    return AsyncAuditedTransport(inner if inner is not None else httpx.AsyncHTTPTransport(), username=cli_user())
+    return AsyncAuditedTransport(inner if inner is not None else AsyncDeferredTLSTransport(), username=cli_user())
 
 
 def fail(message: str, *, code: int = EXIT_FAILURE) -> NoReturn:

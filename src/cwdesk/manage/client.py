@@ -30,7 +30,6 @@ flows (``cwdesk.workflows``), or the generic operationId caller (``manage/operat
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import logging
 import re
@@ -51,6 +50,10 @@ from cwdesk.manage.operations import AsyncManageOperations, ManageOperations
 from cwdesk.manage.paging import DEFAULT_PAGE_SIZE, PageWalk, checked_page_size, is_forward_only
 
 if TYPE_CHECKING:
+    # asyncio is imported by the async twins' methods, not here: a sync client (``cwdesk companies count``) never
+    # loads it (~10-20 ms of start-up with the ``ssl`` it pulls in; docs/cli.md "Start-up").
+    import asyncio
+
     # Each resource (and its models) is imported when the client first uses it (issue 16: a one-call command
     # such as ``cwdesk companies count`` does not import every model of the SDK).
     from cwdesk.manage.resources.company import (
@@ -582,6 +585,8 @@ class AsyncManageClient(_ManageSettings):
         if not self._needs_discovery:
             return
         if self._discovery_lock is None:
+            import asyncio
+
             self._discovery_lock = asyncio.Lock()
         async with self._discovery_lock:
             if not self._needs_discovery:

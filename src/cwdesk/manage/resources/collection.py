@@ -25,7 +25,6 @@ Not for: auth, retries or throttling (``_http`` via the client), or business rul
 
 from __future__ import annotations
 
-import asyncio
 import builtins
 import dataclasses
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
@@ -41,6 +40,9 @@ from cwdesk.manage.patch import PatchOperation, patch_from_changes, patch_from_d
 from cwdesk.manage.query import MAX_URL_LENGTH, ListQuery, build_query, search_body
 
 if TYPE_CHECKING:
+    # (asyncio is imported by the async methods that use it: a sync count never loads it; docs/cli.md "Start-up".)
+    import asyncio
+
     from cwdesk.manage.client import AsyncManageClient, ManageClient
 
 __all__ = [
@@ -518,6 +520,8 @@ class AsyncCollection(_CollectionRules[M]):
         return body if isinstance(body, list) else []
 
     async def _concurrent_pages(self, query: ListQuery, concurrency: int) -> AsyncIterator[RawPage]:
+        import asyncio
+
         count_params, ordered = self._numbered(query)
         numbers = iter(range(1, -(-(await self._count(count_params)) // query.page_size) + 1))
         window: AsyncRawWindow = [

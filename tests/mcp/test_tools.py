@@ -165,6 +165,18 @@ async def test_find_client_suggests_when_several_match(in_process: InProcess) ->
     assert answer["automate"]["configured"] is True and "suggestions" in answer["automate"]
 
 
+async def test_find_client_leaves_out_a_deleted_company(in_process: InProcess) -> None:
+    # ConnectWise keeps a deleted company and answers it with deletedFlag (rapid7 get_company.json.resp; the
+    # sandbox does the same): an assistant must not be told a deleted client exists.
+    manage = in_process.desk.manage
+    manage.companies.delete(ACME_DENTAL)
+    assert manage.companies.get(ACME_DENTAL).deleted_flag is True
+    async with Client(in_process.server()) as client:
+        answer = await _call(client, "find_client", {"name": "Acme Dental"})
+    assert answer["manage"]["found"] is False
+    assert all(c["id"] != ACME_DENTAL for c in answer["manage"]["suggestions"])
+
+
 async def test_no_secret_in_any_result(in_process: InProcess) -> None:
     answers: list[str] = []
     async with Client(in_process.server()) as client:

@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from cwdesk.automate.client import AutomateClient
 from cwdesk.conditions import OPERATORS, C, Comparison, Condition, all_of, any_of, render
 from cwdesk.console.client_detail import load_client_detail
+from cwdesk.console.client_list import LIVE_COMPANIES
 from cwdesk.console.security import Accounts, Role
 from cwdesk.errors import ConfigurationError
 from cwdesk.manage.client import ManageClient
@@ -222,14 +223,18 @@ class Desk:
             raise ConfigurationError("name is empty: give a client name, or part of one.")
         fields = TRIMMED_FIELDS["companies"]
         # The exact name or identifier first (a name that many others contain is still found), then part of a name.
-        exact_where = any_of(C("name") == wanted, C("identifier") == wanted)
+        # A deleted company still answers with deletedFlag (docs/connectwise.md, "Companies"): left out, as the
+        # console's client list leaves it out (one rule: console.client_list.LIVE_COMPANIES).
+        exact_where = any_of(C("name") == wanted, C("identifier") == wanted) & LIVE_COMPANIES
         exact = [record_dict(c) for c in self.manage.companies.list(where=exact_where, fields=fields, limit=2)]
         containing = (
             exact
             if len(exact) == 1
             else [
                 record_dict(c)
-                for c in self.manage.companies.list(where=C("name").contains(wanted), fields=fields, limit=26)
+                for c in self.manage.companies.list(
+                    where=C("name").contains(wanted) & LIVE_COMPANIES, fields=fields, limit=26
+                )
             ]
         )
         single = exact if len(exact) == 1 else containing if len(containing) == 1 else []

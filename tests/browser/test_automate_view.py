@@ -142,6 +142,8 @@ def test_add_a_location_and_set_extra_fields_with_type_aware_inputs(signed_in_pa
     page.fill(f'input[name="edf:{text.title}"]', "Jo March")
     page.click('#edit-edfs-form button[type="submit"]')
     confirm_in_dialog(page, expect_rows=3)
+    # The status still says "Saved." from the location: wait for this save's own line (it names the new value).
+    expect(page.locator("#automate-status")).to_contain_text("Jo March")
     expect(page.locator("#automate-status")).to_contain_text("Saved.")
     after = {edf.title: edf.value for edf in cwa.clients.extra_fields(client.id)}
     assert (after[dropdown.title], after[checkbox.title], after[text.title]) == (
@@ -149,7 +151,7 @@ def test_add_a_location_and_set_extra_fields_with_type_aware_inputs(signed_in_pa
         not checkbox.value,
         "Jo March",
     )
-    assert page.locator(f'select[name="edf:{dropdown.title}"]').input_value() == option
+    expect(page.locator(f'select[name="edf:{dropdown.title}"]')).to_have_value(option)  # the page read again
 
 
 def test_add_the_client_to_a_group_then_remove_it_after_confirming(signed_in_page: Any, console_server: Any) -> None:

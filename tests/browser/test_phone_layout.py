@@ -87,6 +87,7 @@ def test_every_signed_in_page_fits_a_phone(phone: Any, console_server: Any) -> N
         ("/audit", "#audit-table"),
         ("/users", "#users-table"),
         ("/settings", "#main"),
+        ("/settings/tokens", "#add-token-form"),
         ("/account", "#password-form"),
         ("/automate", "#automate-clients"),
         ("/jobs/999999", "#main"),  # the error page (no such job)
